@@ -1,0 +1,99 @@
+"""Documents of an import case: what people upload and what the system generates."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.files.storage import storages
+from django.db import models
+
+
+def private_storage():
+    return storages["private"]
+
+
+class DocumentKind(models.TextChoices):
+    PRESCRIPTION = "prescription", "Prescription"
+    PATIENT_IDENTITY = "patient_identity", "Patient identity document"
+    PATIENT_CONSENT = "patient_consent", "Patient consent"
+    MEDICAL_REPORT = "medical_report", "Medical report"
+    PHYSICIAN_UNDERTAKING = "physician_undertaking", "Physician undertaking"
+    REGULATORY_APPLICATION = "regulatory_application", "Regulatory application pack"
+    IMPORT_PERMIT = "import_permit", "Import permit"
+    PROFORMA_INVOICE = "proforma_invoice", "Proforma invoice"
+    PURCHASE_ORDER = "purchase_order", "Purchase order"
+    CERTIFICATE_OF_ANALYSIS = "certificate_of_analysis", "Certificate of analysis"
+    AIRWAY_BILL = "airway_bill", "Airway bill"
+    BILL_OF_ENTRY = "bill_of_entry", "Bill of Entry"
+    DUTY_RECEIPT = "duty_receipt", "Duty receipt"
+    DUTY_EXEMPTION = "duty_exemption", "Duty exemption certificate"
+    TEMPERATURE_LOG = "temperature_log", "Temperature log"
+    PROOF_OF_DELIVERY = "proof_of_delivery", "Proof of delivery"
+    OTHER = "other", "Other"
+
+
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending", "Pending review"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+
+
+class DocumentQuerySet(models.QuerySet["Document"]):
+    def current(self) -> DocumentQuerySet:
+        """The latest version of each kind: superseded ones stay as history."""
+        return self.filter(superseded_by__isnull=True)
+
+    def accepted(self) -> DocumentQuerySet:
+        return self.filter(review_status=ReviewStatus.ACCEPTED)
+
+    def not_rejected(self) -> DocumentQuerySet:
+        return self.exclude(review_status=ReviewStatus.REJECTED)
+
+
+class Document(models.Model):
+    case = models.ForeignKey(
+        "orders.ImportCase", on_delete=models.PROTECT, related_name="documents"
+    )
+    kind = models.CharField(max_length=40, choices=DocumentKind.choices)
+    file = models.FileField(storage=private_storage, upload_to="documents/%Y/%m/")
+    original_filename = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    generated = models.BooleanField(default=False, help_text="Rendered by the system.")
+    version = models.PositiveIntegerField(default=1)
+    supersedes = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="superseded_by",
+    )
+    review_status = models.CharField(
+        max_length=20, choices=ReviewStatus.choices, default=ReviewStatus.PENDING
+    )
+    review_reason = models.TextField(blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["case", "kind", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "kind", "version"], name="document_unique_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} v{self.version} ({self.case})"

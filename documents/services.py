@@ -1,0 +1,74 @@
+"""Writes on documents: store a new version, review one."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from documents.models import Document, DocumentKind, ReviewStatus
+from orders.models import DomainError, ImportCase
+
+
+@transaction.atomic
+def document_store(
+    *,
+    case: ImportCase,
+    kind: DocumentKind,
+    content: bytes,
+    content_type: str,
+    actor,
+    original_filename: str = "",
+    generated: bool = False,
+) -> Document:
+    """Store `content` as the next version of `kind` on `case`; the previous version
+    stays, marked as superseded. Generated documents and a coordinator's own uploads
+    need no review, everything else waits for a coordinator."""
+    if case.is_locked:
+        raise DomainError(f"{case.reference} is closed: its documents can no longer change.")
+    if not content:
+        raise DomainError("The file is empty.")
+    previous = (
+        Document.objects.select_for_update()
+        .filter(case=case, kind=kind, superseded_by__isnull=True)
+        .order_by("-version")
+        .first()
+    )
+    self_reviewed = generated or actor.is_coordinator or actor.is_system
+    document = Document(
+        case=case,
+        kind=kind,
+        original_filename=original_filename,
+        content_type=content_type,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        uploaded_by=actor,
+        generated=generated,
+        version=previous.version + 1 if previous else 1,
+        supersedes=previous,
+        review_status=ReviewStatus.ACCEPTED if self_reviewed else ReviewStatus.PENDING,
+        reviewed_by=actor if self_reviewed else None,
+        reviewed_at=timezone.now() if self_reviewed else None,
+    )
+    document.file.save(f"{kind}.bin", ContentFile(content), save=False)
+    document.save()
+    return document
+
+
+@transaction.atomic
+def document_review(*, document: Document, actor, accept: bool, reason: str = "") -> Document:
+    if not actor.is_coordinator:
+        raise PermissionDenied("Only a coordinator reviews documents.")
+    if document.case.is_locked:
+        raise DomainError("The case is closed: its documents can no longer change.")
+    if not accept and not reason.strip():
+        raise DomainError("A reason is required to reject a document.")
+    document.review_status = ReviewStatus.ACCEPTED if accept else ReviewStatus.REJECTED
+    document.review_reason = reason.strip()
+    document.reviewed_by = actor
+    document.reviewed_at = timezone.now()
+    document.save(update_fields=["review_status", "review_reason", "reviewed_by", "reviewed_at"])
+    return document

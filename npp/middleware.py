@@ -1,0 +1,51 @@
+"""Cross-cutting HTTP rules for a system that shows health data."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers, patch_cache_control
+
+SESSION_STARTED_KEY = "_npp_started"
+SESSION_LAST_SEEN_KEY = "_npp_last_seen"
+
+
+class SessionLifetimeMiddleware:
+    """End a signed-in session after SESSION_IDLE_TIMEOUT of inactivity or
+    SESSION_ABSOLUTE_LIFETIME in all, whichever comes first (server side: the
+    session row is flushed, not just the cookie forgotten)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = time.time()
+            started = request.session.setdefault(SESSION_STARTED_KEY, now)
+            last_seen = request.session.get(SESSION_LAST_SEEN_KEY, now)
+            idle = now - last_seen > settings.SESSION_IDLE_TIMEOUT
+            too_old = now - started > settings.SESSION_ABSOLUTE_LIFETIME
+            if idle or too_old:
+                logout(request)
+            else:
+                request.session[SESSION_LAST_SEEN_KEY] = now
+        return self.get_response(request)
+
+
+class NoStoreForSignedInMiddleware:
+    """Pages shown to a signed-in user may hold patient data: no cache may keep them."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)
+            patch_cache_control(response, private=True)
+        return response

@@ -1,0 +1,38 @@
+"""Which import cases a user may see: the one rule every page, download, API
+endpoint and admin list goes through (design section 5)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from npp.accounts.models import Role
+
+if TYPE_CHECKING:
+    from orders.models import ImportCase
+
+
+def cases_visible_to(user, queryset: QuerySet[ImportCase] | None = None) -> QuerySet[ImportCase]:
+    from orders.models import ImportCase
+
+    cases = ImportCase.objects.all() if queryset is None else queryset
+    if user is None or not user.is_authenticated or not user.is_active:
+        return cases.none()
+    if user.role == Role.COORDINATOR:
+        return cases
+    if user.role == Role.PHYSICIAN:
+        return cases.filter(physician__user=user)
+    if user.role == Role.PATIENT:
+        return cases.filter(patient__user=user)
+    return cases.none()
+
+
+def get_case_for_user(user, **lookup) -> ImportCase:
+    """The case, or 404 when it does not exist *or* the user may not see it,
+    so that nobody learns that someone else's case exists."""
+    try:
+        return cases_visible_to(user).get(**lookup)
+    except (cases_visible_to(user).model.DoesNotExist, ValueError):
+        raise Http404("No such import case.") from None

@@ -1,0 +1,217 @@
+"""Walk a case along the happy path through real transitions, with plausible data.
+
+Used by `seed_demo` (so every demo case has a true history) and by tests that need
+a case in a given state. Each step calls the same services a person's click would.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from collections.abc import Callable
+
+from django.utils import timezone
+
+from documents.models import Document, DocumentKind
+from documents.pdf_minimal import minimal_pdf
+from documents.services import document_review, document_store
+from orders.models import ImportCase, Supplier
+from orders.services import case_transition
+from orders.states import CaseStatus
+
+S = CaseStatus
+
+HAPPY_PATH = (
+    S.DRAFT,
+    S.SUBMITTED,
+    S.FORMS_PREPARATION,
+    S.AWAITING_PERMIT,
+    S.SUPPLIER_ORDERING,
+    S.IN_TRANSIT,
+    S.CUSTOMS_CLEARANCE,
+    S.OUT_FOR_DELIVERY,
+    S.DELIVERED,
+    S.CLOSED,
+)
+
+
+def upload(case: ImportCase, kind: DocumentKind, actor, *, accept_by=None) -> Document:
+    document = document_store(
+        case=case,
+        kind=kind,
+        content=minimal_pdf(f"{DocumentKind(kind).label} for {case.reference}"),
+        content_type="application/pdf",
+        original_filename=f"{kind}.pdf",
+        actor=actor,
+    )
+    if accept_by is not None and document.review_status != "accepted":
+        document = document_review(document=document, actor=accept_by, accept=True)
+    return document
+
+
+def verification_data(case: ImportCase, **overrides) -> dict:
+    data = {
+        "prescriber_registration_checked": True,
+        "patient_identity_checked": True,
+        "product_match_checked": True,
+        "signature_checked": True,
+        "prescription_date": (timezone.localdate() - dt.timedelta(days=3)).isoformat(),
+        "co_medications_reviewed": True,
+        "co_medications": "mycophenolate mofetil\nprednisolone",
+        "measure_egfr": "72",
+        "measure_systolic_bp": "128",
+        "measure_diastolic_bp": "82",
+        "threshold_justification": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def permit_data(case: ImportCase, **overrides) -> dict:
+    today = timezone.localdate()
+    data = {
+        "permit_number": f"12B/{case.reference[-5:]}/{today.year}",
+        "permit_issued_on": today.isoformat(),
+        "permit_valid_until": (today + dt.timedelta(days=180)).isoformat(),
+        "permitted_quantity_packs": str(case.quantity_packs),
+    }
+    data.update(overrides)
+    return data
+
+
+def shipment_data(case: ImportCase, **overrides) -> dict:
+    today = timezone.localdate()
+    supplier = Supplier.objects.filter(kind=Supplier.Kind.MANUFACTURER).order_by("pk").first()
+    data = {
+        "supplier": str(supplier.pk),
+        "purchase_order_number": f"PO-{case.reference}",
+        "batch_number": f"LOT{case.pk:05d}A",
+        "manufactured_on": (today - dt.timedelta(days=60)).isoformat(),
+        "expiry_date": (today + dt.timedelta(days=700)).isoformat(),
+        "quantity_packs": str(case.quantity_packs),
+        "courier": "DHL Express",
+        "tracking_number": f"JD0146{case.pk:08d}",
+    }
+    data.update(overrides)
+    return data
+
+
+def customs_data(case: ImportCase, **overrides) -> dict:
+    data = {
+        "bill_of_entry_number": f"BE{case.pk:07d}",
+        "assessable_value": "250000.00",
+        "duty_amount": str(case.pathway.duty_estimate(Decimal("250000"))),
+        "duty_exemption": "",
+        "clearance_date": timezone.localdate().isoformat(),
+    }
+    data.update(overrides)
+    return data
+
+
+def delivery_data(case: ImportCase, **overrides) -> dict:
+    shipment = case.current_shipment
+    data = {
+        "delivered_to": case.patient.full_name,
+        "delivered_at": timezone.now().isoformat(),
+        "delivered_lot": shipment.batch_number if shipment else "",
+    }
+    data.update(overrides)
+    return data
+
+
+def _submit(case: ImportCase, coordinator) -> ImportCase:
+    physician = case.physician.user
+    upload(case, DocumentKind.PRESCRIPTION, physician)
+    return case_transition(case=case, actor=physician, transition="submit")
+
+
+def _verify(case: ImportCase, coordinator) -> ImportCase:
+    prescription = case.documents.current().get(kind=DocumentKind.PRESCRIPTION)
+    document_review(document=prescription, actor=coordinator, accept=True)
+    return case_transition(
+        case=case, actor=coordinator, transition="verify", data=verification_data(case)
+    )
+
+
+def _file_application(case: ImportCase, coordinator) -> ImportCase:
+    document_store(
+        case=case,
+        kind=DocumentKind.REGULATORY_APPLICATION,
+        content=minimal_pdf(f"Form 12A application for {case.reference}"),
+        content_type="application/pdf",
+        original_filename="application-pack.pdf",
+        actor=coordinator,
+        generated=True,
+    )
+    upload(case, DocumentKind.PHYSICIAN_UNDERTAKING, case.physician.user, accept_by=coordinator)
+    patient_actor = case.patient.user or coordinator
+    upload(case, DocumentKind.PATIENT_CONSENT, patient_actor, accept_by=coordinator)
+    upload(case, DocumentKind.PATIENT_IDENTITY, patient_actor, accept_by=coordinator)
+    return case_transition(
+        case=case,
+        actor=coordinator,
+        transition="file_application",
+        data={"regulator_reference": f"SUGAM/12A/{case.pk:06d}"},
+    )
+
+
+def _record_permit(case: ImportCase, coordinator) -> ImportCase:
+    upload(case, DocumentKind.IMPORT_PERMIT, coordinator)
+    return case_transition(
+        case=case, actor=coordinator, transition="record_permit", data=permit_data(case)
+    )
+
+
+def _dispatch(case: ImportCase, coordinator) -> ImportCase:
+    return case_transition(
+        case=case, actor=coordinator, transition="dispatch", data=shipment_data(case)
+    )
+
+
+def _arrive(case: ImportCase, coordinator) -> ImportCase:
+    return case_transition(case=case, actor=coordinator, transition="arrive")
+
+
+def _clear_customs(case: ImportCase, coordinator) -> ImportCase:
+    return case_transition(
+        case=case, actor=coordinator, transition="clear_customs", data=customs_data(case)
+    )
+
+
+def _confirm_delivery(case: ImportCase, coordinator) -> ImportCase:
+    if case.patient.user is not None:
+        return case_transition(case=case, actor=case.patient.user, transition="confirm_delivery")
+    upload(case, DocumentKind.PROOF_OF_DELIVERY, coordinator)
+    return case_transition(
+        case=case, actor=coordinator, transition="confirm_delivery", data=delivery_data(case)
+    )
+
+
+def _close(case: ImportCase, coordinator) -> ImportCase:
+    return case_transition(
+        case=case, actor=coordinator, transition="close", note="Treatment started; case complete."
+    )
+
+
+STEPS: dict[str, Callable[[ImportCase, object], ImportCase]] = {
+    S.DRAFT: _submit,
+    S.SUBMITTED: _verify,
+    S.FORMS_PREPARATION: _file_application,
+    S.AWAITING_PERMIT: _record_permit,
+    S.SUPPLIER_ORDERING: _dispatch,
+    S.IN_TRANSIT: _arrive,
+    S.CUSTOMS_CLEARANCE: _clear_customs,
+    S.OUT_FOR_DELIVERY: _confirm_delivery,
+    S.DELIVERED: _close,
+}
+
+
+def walk_to(case: ImportCase, target: str, *, coordinator) -> ImportCase:
+    """Advance `case` along the happy path until it reaches `target`."""
+    if target not in HAPPY_PATH:
+        raise ValueError(f"{target} is not on the happy path; walk to a state before it.")
+    while case.status != target:
+        if HAPPY_PATH.index(case.status) > HAPPY_PATH.index(target):
+            raise ValueError(f"{case.reference} is already past {target}.")
+        case = STEPS[case.status](case, coordinator)
+    return case

@@ -1,0 +1,296 @@
+"""Guards of the import-case state machine.
+
+Each guard is a django-fsm condition (true when the move may happen) that can also
+say, in words a coordinator understands, what is missing. The FSM calls them on
+every transition from every entry point; the service layer asks them for their
+problems first so the refusal names what to fix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+from django.utils import timezone
+
+from documents.models import DocumentKind, ReviewStatus
+from orders import safety
+from orders.states import BEFORE_DISPATCH, CaseStatus
+
+if TYPE_CHECKING:
+    from orders.models import ImportCase
+
+Check = Callable[["ImportCase"], Iterable[str]]
+
+
+class Guard:
+    """A condition for `@transition(conditions=[...])` that explains itself."""
+
+    def __init__(self, check: Check) -> None:
+        self.check = check
+        self.__name__ = check.__name__
+        self.__doc__ = check.__doc__
+
+    def __call__(self, case: ImportCase) -> bool:
+        return not self.problems(case)
+
+    def problems(self, case: ImportCase) -> list[str]:
+        return list(self.check(case))
+
+    def __repr__(self) -> str:
+        return f"<Guard {self.__name__}>"
+
+
+def guard(check: Check) -> Guard:
+    return Guard(check)
+
+
+def problems_of(conditions: Iterable[Callable[[ImportCase], bool]], case: ImportCase) -> list[str]:
+    found: list[str] = []
+    for condition in conditions:
+        if isinstance(condition, Guard):
+            found.extend(condition.problems(case))
+        elif not condition(case):
+            found.append(f"condition {getattr(condition, '__name__', condition)} is not met")
+    return found
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+# --- Documents, as the pathway lists them per transition ---------------------
+
+
+def documents_required(transition: str) -> Guard:
+    """The documents the case's pathway asks for before `transition`.
+
+    Pathway.required_documents maps a transition to {kind: "uploaded" | "accepted"}.
+    """
+
+    def check(case: ImportCase) -> Iterable[str]:
+        wanted = case.pathway.required_documents.get(transition, {})
+        if not wanted:
+            return
+        current = {
+            (doc.kind, doc.review_status) for doc in case.documents.current().only("kind", "review_status")
+        }
+        for kind, level in wanted.items():
+            label = DocumentKind(kind).label.lower()
+            if level == "accepted":
+                if (kind, ReviewStatus.ACCEPTED) not in current:
+                    yield f"an accepted {label}"
+            elif not any(k == kind and status != ReviewStatus.REJECTED for k, status in current):
+                yield f"a {label} document"
+
+    check.__name__ = f"documents_for_{transition}"
+    return Guard(check)
+
+
+# --- Request -----------------------------------------------------------------
+
+
+@guard
+def request_complete(case: ImportCase) -> Iterable[str]:
+    """Everything a physician must give before a coordinator can verify."""
+    if case.patient_id is None:
+        yield "the patient"
+    if case.physician_id is None:
+        yield "the physician"
+    if case.product_id is None:
+        yield "the product"
+    if not case.prescribed_dose.strip():
+        yield "the prescribed dose"
+    if not case.daily_units:
+        yield "the number of units taken per day"
+    if not case.quantity_packs:
+        yield "the quantity (packs)"
+    if not case.treatment_days:
+        yield "the treatment duration"
+    if not case.justification.strip():
+        yield "the clinical justification"
+
+
+@guard
+def quantity_within_cap(case: ImportCase) -> Iterable[str]:
+    """Personal imports are limited to a reasonable supply (pathway cap, in days)."""
+    days = case.days_of_supply
+    cap = case.pathway.quantity_cap_days
+    if days is not None and cap and days > cap:
+        yield (
+            f"a quantity within the {cap}-day cap of the {case.pathway.name} pathway "
+            f"({case.quantity_packs} packs last {days} days)"
+        )
+
+
+# --- Verification ------------------------------------------------------------
+
+
+@guard
+def verification_complete(case: ImportCase) -> Iterable[str]:
+    """The verification checklist and the product's safety screen."""
+    verification = getattr(case, "verification", None)
+    if verification is None:
+        yield "the verification checklist"
+        return
+    for field, label in verification.CHECKLIST:
+        if not getattr(verification, field):
+            yield f"the check: {label}"
+    if verification.prescription_date is None:
+        yield "the prescription date"
+    else:
+        validity = case.pathway.prescription_validity_days
+        if verification.prescription_date > today():
+            yield "a prescription date that is not in the future"
+        elif (today() - verification.prescription_date).days > validity:
+            yield f"a prescription dated within the last {validity} days"
+    if not verification.co_medications_reviewed:
+        yield "the review of co-medications"
+    screen = safety.screen(
+        case.product,
+        co_medications=verification.co_medications,
+        measurements=verification.measurements,
+    )
+    for drug in screen.contraindicated:
+        yield (
+            f"a co-medication list without {drug}, which is contraindicated with "
+            f"{case.product.brand_name}"
+        )
+    for label in screen.missing:
+        yield f"the {label} measurement"
+    if screen.unmet and not verification.threshold_justification.strip():
+        yield "a justification for " + ", ".join(screen.unmet)
+
+
+# --- Application and permit --------------------------------------------------
+
+
+@guard
+def regulator_reference_recorded(case: ImportCase) -> Iterable[str]:
+    if not case.regulator_reference.strip():
+        yield "the regulator's reference number"
+
+
+@guard
+def permit_recorded(case: ImportCase) -> Iterable[str]:
+    if not case.permit_number.strip():
+        yield "the permit number"
+    if case.permit_issued_on is None:
+        yield "the permit issue date"
+    if case.permit_valid_until is None:
+        yield "the permit valid-until date"
+    elif case.permit_issued_on and case.permit_valid_until < case.permit_issued_on:
+        yield "a valid-until date after the issue date"
+    if not case.permitted_quantity_packs:
+        yield "the permitted quantity"
+
+
+# --- Supply ------------------------------------------------------------------
+
+
+@guard
+def shipment_ready(case: ImportCase) -> Iterable[str]:
+    """Authentic stock, enough shelf life, no more than the permit allows, tracked."""
+    shipment = case.current_shipment
+    if shipment is None:
+        yield "the shipment details"
+        return
+    if shipment.supplier_id is None:
+        yield "the supplier"
+    elif not shipment.supplier.is_authorised:
+        yield f"an authorised supplier ({shipment.supplier.name} is not authorised)"
+    if not shipment.purchase_order_number.strip():
+        yield "the purchase order number"
+    if not shipment.batch_number.strip():
+        yield "the batch/lot number"
+    if shipment.expiry_date is None:
+        yield "the expiry date"
+    else:
+        yield from _shelf_life_problems(case, shipment)
+    if not shipment.quantity_packs:
+        yield "the shipped quantity"
+    elif case.permitted_quantity_packs and shipment.quantity_packs > case.permitted_quantity_packs:
+        yield (
+            f"a quantity no more than the permitted {case.permitted_quantity_packs} packs "
+            f"(shipment has {shipment.quantity_packs})"
+        )
+    if not shipment.courier.strip():
+        yield "the courier"
+    if not shipment.tracking_number.strip():
+        yield "the tracking number"
+
+
+def _shelf_life_problems(case: ImportCase, shipment) -> Iterable[str]:
+    pathway = case.pathway
+    needed_until = today() + dt.timedelta(days=case.treatment_days or 0)
+    if pathway.min_remaining_shelf_life_days:
+        needed_until = max(
+            needed_until, today() + dt.timedelta(days=pathway.min_remaining_shelf_life_days)
+        )
+    if shipment.expiry_date < needed_until:
+        yield (
+            f"an expiry date on or after {needed_until:%d %b %Y} "
+            f"(lot expires {shipment.expiry_date:%d %b %Y})"
+        )
+    fraction = pathway.min_shelf_life_fraction
+    if fraction and shipment.manufactured_on:
+        total = (shipment.expiry_date - shipment.manufactured_on).days
+        remaining = (shipment.expiry_date - today()).days
+        if total > 0 and remaining / total < float(fraction):
+            yield f"at least {float(fraction):.0%} of the shelf life remaining"
+
+
+# --- Customs -----------------------------------------------------------------
+
+
+@guard
+def customs_cleared(case: ImportCase) -> Iterable[str]:
+    if not case.bill_of_entry_number.strip():
+        yield "the Bill of Entry number"
+    if case.duty_exemption:
+        has_certificate = (
+            case.documents.current().accepted().filter(kind=DocumentKind.DUTY_EXEMPTION).exists()
+        )
+        if not has_certificate:
+            yield "an accepted duty exemption certificate"
+    elif case.duty_amount is None:
+        yield "the duty paid (or an exemption)"
+    if case.clearance_date is None:
+        yield "the clearance date"
+    elif case.permit_valid_until and case.clearance_date > case.permit_valid_until:
+        yield (
+            f"a permit valid on the clearance date (permit expired "
+            f"{case.permit_valid_until:%d %b %Y})"
+        )
+
+
+# --- Delivery ----------------------------------------------------------------
+
+
+@guard
+def delivery_recorded(case: ImportCase) -> Iterable[str]:
+    """Who received which lot, when; the lot must be the one that was shipped."""
+    if not case.delivered_to.strip():
+        yield "the name of the person who received the medicine"
+    if case.delivered_at is None:
+        yield "the time of delivery"
+    if not case.delivered_lot.strip():
+        yield "the lot delivered"
+    else:
+        shipment = case.current_shipment
+        if shipment and shipment.batch_number and case.delivered_lot != shipment.batch_number:
+            yield (
+                f"the lot that was shipped ({shipment.batch_number}); "
+                f"{case.delivered_lot} was recorded"
+            )
+
+
+# --- Hold and cancel ---------------------------------------------------------
+
+
+@guard
+def held_before_dispatch(case: ImportCase) -> Iterable[str]:
+    """A paused case can be cancelled only if it was paused before dispatch."""
+    if case.status == CaseStatus.ON_HOLD and case.held_from not in BEFORE_DISPATCH:
+        yield "a case that has not been dispatched (goods are already on their way)"

@@ -1,0 +1,688 @@
+"""The import-case domain: catalogue, parties, pathway, the case and its history.
+
+The case's state machine lives on `ImportCase`: transitions only set fields; the
+service layer (orders.services) performs them, saves, and appends the `CaseEvent`.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Now
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
+
+from orders import guards
+from orders import permissions as perm
+from orders.states import ACTIVE_STATES, BEFORE_DISPATCH, CaseStatus
+
+S = CaseStatus
+
+
+class DomainError(Exception):
+    """A business rule refused the request; the message is for the person acting."""
+
+
+class GuardFailed(DomainError):
+    def __init__(self, action: str, problems: list[str]) -> None:
+        self.action = action
+        self.problems = problems
+        super().__init__(f"Cannot {action} yet. Missing: " + "; ".join(problems) + ".")
+
+
+def _require_text(value: str, what: str, action: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise GuardFailed(action, [what])
+    return value
+
+
+# --- Catalogue and configuration ----------------------------------------------
+
+
+class Pathway(models.Model):
+    """What differs by country: forms, required documents, clocks, caps, duty."""
+
+    code = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=100)
+    country = models.CharField(max_length=2, help_text="ISO 3166 code of the importing country.")
+    regulator = models.CharField(max_length=100)
+    application_form = models.CharField(max_length=100)
+    permit_form = models.CharField(max_length=100)
+    is_default = models.BooleanField(default=False)
+    quantity_cap_days = models.PositiveIntegerField(
+        default=90, help_text="Most days of supply one import may cover."
+    )
+    prescription_validity_days = models.PositiveIntegerField(default=90)
+    application_fee = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    permit_validity_days = models.PositiveIntegerField(null=True, blank=True)
+    permit_covers_several_consignments = models.BooleanField(null=True, blank=True)
+    min_remaining_shelf_life_days = models.PositiveIntegerField(default=0)
+    min_shelf_life_fraction = models.DecimalField(
+        max_digits=3, decimal_places=2, null=True, blank=True,
+        help_text="Share of total shelf life left on arrival (0.60 for registered imports).",
+    )
+    auto_close_after_days = models.PositiveIntegerField(default=14)
+    forms = models.JSONField(default=list, blank=True, help_text="Documents the pack holds.")
+    required_documents = models.JSONField(
+        default=dict, blank=True,
+        help_text='{transition: {document kind: "uploaded" | "accepted"}}',
+    )
+    expected_days = models.JSONField(
+        default=dict, blank=True, help_text="{state: days a case may stay there}"
+    )
+    duty = models.JSONField(
+        default=dict, blank=True, help_text="Rates in percent and exemptions: data, not code."
+    )
+    adverse_event_days = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def default(cls) -> Pathway:
+        return cls.objects.get(is_default=True)
+
+    def duty_estimate(self, assessable_value: Decimal) -> Decimal:
+        """Basic duty, a surcharge on the basic duty, then IGST on the lot."""
+        rates = self.duty
+        basic = assessable_value * Decimal(str(rates.get("basic_percent", 0))) / 100
+        surcharge = basic * Decimal(str(rates.get("surcharge_percent_of_basic", 0))) / 100
+        igst_base = assessable_value + basic + surcharge
+        igst = igst_base * Decimal(str(rates.get("igst_percent", 0))) / 100
+        return (basic + surcharge + igst).quantize(Decimal("0.01"))
+
+
+class Product(models.Model):
+    brand_name = models.CharField(max_length=100)
+    generic_name = models.CharField(max_length=100)
+    manufacturer = models.CharField(max_length=200)
+    strength = models.CharField(max_length=50, help_text='e.g. "7.9 mg"')
+    dosage_form = models.CharField(max_length=50, help_text='e.g. "capsule"')
+    units_per_pack = models.PositiveIntegerField()
+    standard_daily_units = models.PositiveIntegerField(
+        help_text="Units a day at the labelled dose (used for days of supply)."
+    )
+    dosing = models.TextField()
+    administration = models.TextField(blank=True)
+    missed_dose = models.TextField(blank=True)
+    avoid = models.TextField(blank=True)
+    dose_adjustment = models.TextField(blank=True)
+    storage_min_c = models.DecimalField(max_digits=4, decimal_places=1)
+    storage_max_c = models.DecimalField(max_digits=4, decimal_places=1)
+    excursion_min_c = models.DecimalField(max_digits=4, decimal_places=1)
+    excursion_max_c = models.DecimalField(max_digits=4, decimal_places=1)
+    storage_notes = models.TextField(blank=True)
+    contraindicated_comedications = models.JSONField(default=list, blank=True)
+    monitoring_schedule = models.JSONField(
+        default=list, blank=True,
+        help_text='[{"test", "every_days", "from_day", "until_day"}] counted from the start.',
+    )
+    safety_thresholds = models.JSONField(default=list, blank=True)
+    approved_in = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["brand_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["brand_name", "strength", "dosage_form"], name="product_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brand_name} ({self.generic_name}) {self.strength} {self.dosage_form}"
+
+
+class Supplier(models.Model):
+    class Kind(models.TextChoices):
+        MANUFACTURER = "manufacturer", "Manufacturer"
+        AUTHORISED_DISTRIBUTOR = "authorised_distributor", "Authorised distributor"
+        OTHER = "other", "Other (not authorised)"
+
+    name = models.CharField(max_length=200, unique=True)
+    country = models.CharField(max_length=2)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    contact_email = models.EmailField(blank=True)
+    safety_contact_email = models.EmailField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_authorised(self) -> bool:
+        return self.kind in (self.Kind.MANUFACTURER, self.Kind.AUTHORISED_DISTRIBUTOR)
+
+
+# --- Parties -------------------------------------------------------------------
+
+
+class Physician(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="physician"
+    )
+    full_name = models.CharField(max_length=200)
+    registration_number = models.CharField(max_length=50)
+    registration_council = models.CharField(max_length=100, help_text="NMC or state council")
+    specialty = models.CharField(max_length=100, blank=True)
+    hospital = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    email = models.EmailField(blank=True)
+
+    class Meta:
+        ordering = ["full_name"]
+
+    def __str__(self) -> str:
+        return f"Dr {self.full_name} ({self.registration_council} {self.registration_number})"
+
+
+def mask_identity_number(number: str) -> str:
+    """Keep the last four characters only (masked Aadhaar, as UIDAI requires)."""
+    digits = "".join(ch for ch in number if ch.isalnum())
+    if len(digits) <= 4:
+        return "X" * len(digits)
+    return "X" * (len(digits) - 4) + digits[-4:]
+
+
+class Patient(models.Model):
+    class Sex(models.TextChoices):
+        FEMALE = "F", "Female"
+        MALE = "M", "Male"
+        OTHER = "X", "Other"
+
+    class IdentityDocument(models.TextChoices):
+        AADHAAR = "aadhaar", "Aadhaar"
+        PASSPORT = "passport", "Passport"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="patient",
+        help_text="Empty for a patient followed through the physician.",
+    )
+    full_name = models.CharField(max_length=200)
+    date_of_birth = models.DateField()
+    sex = models.CharField(max_length=1, choices=Sex.choices)
+    occupation = models.CharField(max_length=100, blank=True)
+    address = models.TextField(help_text="Delivery address")
+    city = models.CharField(max_length=100)
+    state = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20)
+    country = models.CharField(max_length=2, default="IN")
+    phone = models.CharField(max_length=30, blank=True)
+    email = models.EmailField(blank=True)
+    id_document_type = models.CharField(max_length=20, choices=IdentityDocument.choices)
+    # Only the masked form is ever stored; the document itself is an uploaded file.
+    id_document_number_masked = models.CharField(max_length=40)
+
+    class Meta:
+        ordering = ["full_name"]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def set_identity_number(self, number: str) -> None:
+        self.id_document_number_masked = mask_identity_number(number)
+
+
+# --- The import case -------------------------------------------------------------
+
+
+class CaseSequence(models.Model):
+    """The last case number issued per year, so references are sequential."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+
+class Priority(models.TextChoices):
+    NORMAL = "normal", "Normal"
+    URGENT = "urgent", "Urgent"
+
+
+class DutyExemption(models.TextChoices):
+    NONE = "", "None (duty paid)"
+    RARE_DISEASE = "rare_disease", "Rare disease on the national list"
+    FREE_OF_COST = "free_of_cost", "Life-saving drug supplied free of cost"
+
+
+class ImportCaseQuerySet(models.QuerySet["ImportCase"]):
+    def visible_to(self, user) -> ImportCaseQuerySet:
+        from orders.access import cases_visible_to
+
+        return cases_visible_to(user, self)
+
+
+class ImportCase(ConcurrentTransitionMixin, models.Model):
+    reference = models.CharField(max_length=20, unique=True, editable=False)
+    pathway = models.ForeignKey(Pathway, on_delete=models.PROTECT, related_name="cases")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="cases")
+    physician = models.ForeignKey(Physician, on_delete=models.PROTECT, related_name="cases")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="cases")
+    prescribed_dose = models.CharField(max_length=200, blank=True)
+    daily_units = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Units (e.g. capsules) taken per day."
+    )
+    quantity_packs = models.PositiveIntegerField(null=True, blank=True)
+    treatment_days = models.PositiveIntegerField(null=True, blank=True)
+    justification = models.TextField(blank=True)
+    assigned_coordinator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_cases",
+        limit_choices_to={"role": "coordinator"},
+    )
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    resupply_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="resupplies"
+    )
+
+    status = FSMField(default=S.DRAFT, choices=S.choices, protected=True, db_index=True)
+    held_from = models.CharField(max_length=30, choices=S.choices, blank=True)
+    state_changed_at = models.DateTimeField(db_default=Now())
+
+    # Application and permit
+    port_of_entry = models.CharField(max_length=100, blank=True)
+    source_country = models.CharField(max_length=2, blank=True)
+    regulator_reference = models.CharField(max_length=100, blank=True)
+    permit_number = models.CharField(max_length=100, blank=True)
+    permit_issued_on = models.DateField(null=True, blank=True)
+    permit_valid_until = models.DateField(null=True, blank=True)
+    permitted_quantity_packs = models.PositiveIntegerField(null=True, blank=True)
+
+    # Customs
+    bill_of_entry_number = models.CharField(max_length=100, blank=True)
+    assessable_value = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    duty_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    duty_exemption = models.CharField(
+        max_length=30, choices=DutyExemption.choices, blank=True, default=DutyExemption.NONE
+    )
+    clearance_date = models.DateField(null=True, blank=True)
+
+    # Delivery
+    delivered_to = models.CharField(max_length=200, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    delivered_lot = models.CharField(max_length=100, blank=True)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ImportCaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "state_changed_at"])]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    # --- Derived facts ---------------------------------------------------------
+
+    @property
+    def days_of_supply(self) -> int | None:
+        if not (self.quantity_packs and self.daily_units and self.product_id):
+            return None
+        units = self.quantity_packs * self.product.units_per_pack
+        return math.floor(units / self.daily_units)
+
+    @property
+    def current_shipment(self) -> Shipment | None:
+        return self.shipments.filter(rejected_at__isnull=True).order_by("-pk").first()
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == S.CLOSED
+
+    # --- The state machine -------------------------------------------------------
+    # Transitions set fields only. Guards (conditions) refuse a move whose data is
+    # incomplete; permissions say who may make it. Reasons and questions arrive as
+    # `note` and are required where the design requires them.
+
+    @transition(
+        field=status,
+        source=S.DRAFT,
+        target=S.SUBMITTED,
+        conditions=[
+            guards.request_complete,
+            guards.quantity_within_cap,
+            guards.documents_required("submit"),
+        ],
+        permission=perm.physician_or_coordinator,
+        custom={"label": "Submit for verification"},
+    )
+    def submit(self, *, by, note: str = "") -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=[S.SUBMITTED, S.FORMS_PREPARATION, S.AWAITING_PERMIT],
+        target=S.INFORMATION_REQUESTED,
+        permission=perm.is_coordinator,
+        custom={"label": "Request information", "note": "question"},
+    )
+    def request_information(self, *, by, note: str = "") -> None:
+        _require_text(note, "the question for the physician", "request information")
+
+    @transition(
+        field=status,
+        source=S.INFORMATION_REQUESTED,
+        target=S.SUBMITTED,
+        conditions=[guards.request_complete, guards.quantity_within_cap],
+        permission=perm.is_case_physician,
+        custom={"label": "Answer and resubmit", "note": "answer"},
+    )
+    def resubmit(self, *, by, note: str = "") -> None:
+        _require_text(note, "the answer to the coordinator's question", "resubmit")
+
+    @transition(
+        field=status,
+        source=S.SUBMITTED,
+        target=S.FORMS_PREPARATION,
+        conditions=[
+            guards.request_complete,
+            guards.quantity_within_cap,
+            guards.documents_required("verify"),
+            guards.verification_complete,
+        ],
+        permission=perm.is_coordinator,
+        custom={"label": "Verify prescription"},
+    )
+    def verify(self, *, by, note: str = "") -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=[S.SUBMITTED, S.AWAITING_PERMIT],
+        target=S.REJECTED,
+        permission=perm.is_coordinator,
+        custom={"label": "Reject", "note": "reason"},
+    )
+    def reject(self, *, by, note: str = "") -> None:
+        _require_text(note, "the reason for rejection", "reject")
+
+    @transition(
+        field=status,
+        source=S.FORMS_PREPARATION,
+        target=S.AWAITING_PERMIT,
+        conditions=[
+            guards.documents_required("file_application"),
+            guards.regulator_reference_recorded,
+        ],
+        permission=perm.is_coordinator,
+        custom={"label": "File application with the regulator"},
+    )
+    def file_application(self, *, by, note: str = "") -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=S.AWAITING_PERMIT,
+        target=S.SUPPLIER_ORDERING,
+        conditions=[guards.permit_recorded, guards.documents_required("record_permit")],
+        permission=perm.is_coordinator,
+        custom={"label": "Record permit"},
+    )
+    def record_permit(self, *, by, note: str = "") -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=S.SUPPLIER_ORDERING,
+        target=S.IN_TRANSIT,
+        conditions=[guards.shipment_ready],
+        permission=perm.is_coordinator,
+        custom={"label": "Dispatch"},
+    )
+    def dispatch(self, *, by, note: str = "") -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=S.IN_TRANSIT,
+        target=S.CUSTOMS_CLEARANCE,
+        permission=perm.is_coordinator,
+        custom={"label": "Arrived at customs"},
+    )
+    def arrive(self, *, by, note: str = "") -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=S.CUSTOMS_CLEARANCE,
+        target=S.OUT_FOR_DELIVERY,
+        conditions=[guards.customs_cleared],
+        permission=perm.is_coordinator,
+        custom={"label": "Clear customs"},
+    )
+    def clear_customs(self, *, by, note: str = "") -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=[S.IN_TRANSIT, S.CUSTOMS_CLEARANCE, S.OUT_FOR_DELIVERY],
+        target=S.QUARANTINED,
+        permission=perm.coordinator_or_system,
+        custom={"label": "Quarantine", "note": "reason"},
+    )
+    def quarantine(self, *, by, note: str = "") -> None:
+        _require_text(note, "the reason for quarantine", "quarantine")
+
+    @transition(
+        field=status,
+        source=S.QUARANTINED,
+        target=S.OUT_FOR_DELIVERY,
+        permission=perm.is_coordinator,
+        custom={"label": "Release after quality review", "note": "quality decision"},
+    )
+    def release(self, *, by, note: str = "") -> None:
+        _require_text(note, "the quality decision and its reason", "release")
+
+    @transition(
+        field=status,
+        source=S.QUARANTINED,
+        target=S.SUPPLIER_ORDERING,
+        permission=perm.is_coordinator,
+        custom={"label": "Reject lot and reorder", "note": "reason"},
+    )
+    def reorder(self, *, by, note: str = "") -> None:
+        _require_text(note, "the reason the lot is rejected", "reorder")
+        shipment = self.current_shipment
+        if shipment is None or not shipment.batch_number:
+            raise GuardFailed("reorder", ["the rejected lot (no shipment recorded)"])
+
+    @transition(
+        field=status,
+        source=S.OUT_FOR_DELIVERY,
+        target=S.DELIVERED,
+        conditions=[guards.delivery_recorded],
+        permission=perm.may_confirm_delivery,
+        custom={"label": "Confirm delivery"},
+    )
+    def confirm_delivery(self, *, by, note: str = "") -> None:
+        # The patient's own word is the proof; a coordinator confirming for them
+        # must hold the signed proof of delivery.
+        if perm.is_coordinator(self, by):
+            from documents.models import DocumentKind
+
+            has_proof = (
+                self.documents.current().accepted().filter(kind=DocumentKind.PROOF_OF_DELIVERY)
+            ).exists()
+            if not has_proof:
+                raise GuardFailed("confirm delivery", ["an accepted proof of delivery"])
+
+    @transition(
+        field=status,
+        source=S.DELIVERED,
+        target=S.CLOSED,
+        permission=perm.coordinator_or_system,
+        custom={"label": "Close"},
+    )
+    def close(self, *, by, note: str = "") -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=list(ACTIVE_STATES),
+        target=S.ON_HOLD,
+        permission=perm.is_coordinator,
+        custom={"label": "Put on hold", "note": "reason"},
+    )
+    def hold(self, *, by, note: str = "") -> None:
+        _require_text(note, "the reason for the hold", "put on hold")
+        self.held_from = self.status
+
+    @transition(
+        field=status,
+        source=S.ON_HOLD,
+        target=RETURN_VALUE(*ACTIVE_STATES),
+        permission=perm.is_coordinator,
+        custom={"label": "Resume", "note": "reason"},
+    )
+    def resume(self, *, by, note: str = "") -> str:
+        _require_text(note, "the reason for resuming", "resume")
+        if self.held_from not in ACTIVE_STATES:
+            raise GuardFailed("resume", ["the state the case was held from"])
+        previous, self.held_from = self.held_from, ""
+        return previous
+
+    @transition(
+        field=status,
+        source=[*BEFORE_DISPATCH, S.ON_HOLD],
+        target=S.CANCELLED,
+        conditions=[guards.held_before_dispatch],
+        permission=perm.may_cancel,
+        custom={"label": "Cancel", "note": "reason"},
+    )
+    def cancel(self, *, by, note: str = "") -> None:
+        _require_text(note, "the reason for cancelling", "cancel")
+        self.held_from = ""
+
+
+class Shipment(models.Model):
+    """One consignment for a case; a quarantined lot rejected on reorder stays here."""
+
+    case = models.ForeignKey(ImportCase, on_delete=models.PROTECT, related_name="shipments")
+    supplier = models.ForeignKey(
+        Supplier, null=True, blank=True, on_delete=models.PROTECT, related_name="shipments"
+    )
+    purchase_order_number = models.CharField(max_length=100, blank=True)
+    batch_number = models.CharField(max_length=100, blank=True)
+    manufactured_on = models.DateField(null=True, blank=True)
+    expiry_date = models.DateField(null=True, blank=True)
+    quantity_packs = models.PositiveIntegerField(null=True, blank=True)
+    courier = models.CharField(max_length=100, blank=True)
+    tracking_number = models.CharField(max_length=100, blank=True)
+    rejected_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case} lot {self.batch_number or '?'}"
+
+
+class Verification(models.Model):
+    """The coordinator's prescription checklist and the product's safety screen."""
+
+    CHECKLIST = (
+        ("prescriber_registration_checked", "prescriber's registration confirmed"),
+        ("patient_identity_checked", "patient identity matches"),
+        ("product_match_checked", "drug, strength, dose and quantity match the prescription"),
+        ("signature_checked", "prescription signed"),
+    )
+
+    case = models.OneToOneField(ImportCase, on_delete=models.PROTECT, related_name="verification")
+    prescriber_registration_checked = models.BooleanField(default=False)
+    patient_identity_checked = models.BooleanField(default=False)
+    product_match_checked = models.BooleanField(default=False)
+    signature_checked = models.BooleanField(default=False)
+    prescription_date = models.DateField(null=True, blank=True)
+    co_medications_reviewed = models.BooleanField(default=False)
+    co_medications = models.JSONField(default=list, blank=True)
+    measurements = models.JSONField(default=dict, blank=True)
+    threshold_justification = models.TextField(blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Verification of {self.case}"
+
+
+# --- The audit trail ---------------------------------------------------------------
+
+
+class AppendOnlyError(DomainError):
+    pass
+
+
+class CaseEventQuerySet(models.QuerySet["CaseEvent"]):
+    def update(self, **kwargs):
+        raise AppendOnlyError("Case events are append-only: they cannot be updated.")
+
+    def delete(self):
+        raise AppendOnlyError("Case events are append-only: they cannot be deleted.")
+
+
+class CaseEvent(models.Model):
+    """One thing that happened to a case. Append-only: the history an inspector reads,
+    and the outbox from which notifications leave. PostgreSQL refuses UPDATE and
+    DELETE on this table with a trigger (migration 0002)."""
+
+    CREATED = "create"
+
+    case = models.ForeignKey(ImportCase, on_delete=models.PROTECT, related_name="events")
+    transition = models.CharField(max_length=40)
+    from_state = models.CharField(max_length=30, choices=S.choices, blank=True)
+    to_state = models.CharField(max_length=30, choices=S.choices, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The person whose action caused a system event.",
+    )
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    objects = CaseEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["case", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.transition} {self.from_state}->{self.to_state}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("Case events are append-only: they cannot be updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Case events are append-only: they cannot be deleted.")
+
+    def clean(self) -> None:
+        if self.transition != self.CREATED and not self.to_state:
+            raise ValidationError("An event records the state it led to.")

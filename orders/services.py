@@ -1,0 +1,322 @@
+"""Writes on import cases: the one place a case is created, edited or moved.
+
+Every entry point (pages, admin, API, tasks) calls these. Each owns its transaction,
+locks the case row, checks permission and guards, applies the transition, appends
+the `CaseEvent` in the same transaction, and leaves side effects to on_commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models.functions import Now
+from django.utils import timezone
+from django_fsm import ConcurrentTransition
+
+from npp.accounts.models import User
+from orders import guards
+from orders import permissions as perm
+from orders.inputs import INPUTS
+from orders.models import (
+    CaseEvent,
+    CaseSequence,
+    DomainError,
+    GuardFailed,
+    ImportCase,
+    Pathway,
+    Patient,
+    Physician,
+    Product,
+)
+from orders.states import CaseStatus
+
+S = CaseStatus
+
+
+class CaseConflict(DomainError):
+    """Someone else changed the case between loading it and acting on it."""
+
+
+class InvalidInput(DomainError):
+    def __init__(self, errors: Mapping[str, list[str]]) -> None:
+        self.errors = errors
+        flat = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in errors.items())
+        super().__init__(f"Please correct the form: {flat}")
+
+
+class TransitionNotAvailable(DomainError):
+    pass
+
+
+TRANSITIONS: dict[str, Any] = {
+    t.name: t for t in ImportCase._meta.get_field("status").get_all_transitions(ImportCase)
+}
+TRANSITION_NAMES = tuple(dict.fromkeys(TRANSITIONS))
+
+# Fields of the request itself, which the physician writes while drafting.
+REQUEST_FIELDS = (
+    "product",
+    "prescribed_dose",
+    "daily_units",
+    "quantity_packs",
+    "treatment_days",
+    "justification",
+    "port_of_entry",
+    "source_country",
+    "priority",
+)
+EDITABLE_STATES = (S.DRAFT, S.INFORMATION_REQUESTED)
+
+
+def transition_label(name: str) -> str:
+    method = getattr(ImportCase, name)
+    transitions = method._django_fsm.transitions
+    first = next(iter(transitions.values()))
+    return first.custom.get("label", name.replace("_", " "))
+
+
+def next_case_reference(year: int) -> str:
+    """NPP-<year>-<5 digits>, sequential per year. The counter row is locked, so two
+    cases created at once get consecutive numbers, never the same one."""
+    CaseSequence.objects.bulk_create([CaseSequence(year=year)], ignore_conflicts=True)
+    sequence = CaseSequence.objects.select_for_update().get(year=year)
+    sequence.last_number += 1
+    sequence.save(update_fields=["last_number"])
+    return f"NPP-{year}-{sequence.last_number:05d}"
+
+
+def _append_event(
+    *,
+    case: ImportCase,
+    actor: User,
+    transition: str,
+    from_state: str,
+    to_state: str,
+    note: str = "",
+    data: Mapping[str, Any] | None = None,
+    on_behalf_of: User | None = None,
+) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case,
+        transition=transition,
+        from_state=from_state,
+        to_state=to_state,
+        actor=actor,
+        on_behalf_of=on_behalf_of,
+        note=note,
+        data=dict(data or {}),
+    )
+
+
+@transaction.atomic(durable=True)
+def case_create(
+    *,
+    actor: User,
+    patient: Patient,
+    physician: Physician,
+    product: Product,
+    pathway: Pathway | None = None,
+    resupply_of: ImportCase | None = None,
+    **request: Any,
+) -> ImportCase:
+    """Open a draft request. A physician opens cases for themself; a coordinator for anyone."""
+    if not (actor.is_coordinator or (actor.is_physician and physician.user_id == actor.pk)):
+        raise PermissionDenied("You may only open requests as the prescribing physician.")
+    unknown = set(request) - set(REQUEST_FIELDS)
+    if unknown:
+        raise DomainError(f"Unknown request fields: {', '.join(sorted(unknown))}.")
+    case = ImportCase(
+        reference=next_case_reference(timezone.now().year),
+        pathway=pathway or Pathway.default(),
+        patient=patient,
+        physician=physician,
+        product=product,
+        resupply_of=resupply_of,
+        created_by=actor,
+        **request,
+    )
+    case.full_clean(exclude=["reference", "created_by", "status", "state_changed_at"])
+    case.save()
+    _append_event(
+        case=case,
+        actor=actor,
+        transition=CaseEvent.CREATED,
+        from_state="",
+        to_state=S.DRAFT,
+        data={"resupply_of": resupply_of.reference if resupply_of else None},
+    )
+    return case
+
+
+@transaction.atomic(durable=True)
+def case_update_request(*, case: ImportCase, actor: User, **changes: Any) -> ImportCase:
+    """Edit the request while it is with the physician (draft, or answering a question)."""
+    locked = ImportCase.objects.select_for_update().get(pk=case.pk)
+    if not perm.physician_or_coordinator(locked, actor):
+        raise PermissionDenied("Only the prescribing physician or a coordinator may edit.")
+    if locked.status not in EDITABLE_STATES:
+        raise DomainError(
+            f"The request can no longer be edited: the case is {locked.get_status_display()}."
+        )
+    unknown = set(changes) - set(REQUEST_FIELDS)
+    if unknown:
+        raise DomainError(f"These fields cannot be edited: {', '.join(sorted(unknown))}.")
+    before = {name: getattr(locked, name) for name in changes}
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    locked.full_clean(exclude=["reference", "created_by", "status", "state_changed_at"])
+    locked.save()
+    changed = {
+        name: {"from": str(before[name]), "to": str(value)}
+        for name, value in changes.items()
+        if before[name] != value
+    }
+    _append_event(
+        case=locked,
+        actor=actor,
+        transition="update_request",
+        from_state=locked.status,
+        to_state=locked.status,
+        data={"changed": changed},
+    )
+    return locked
+
+
+def case_transition(
+    *,
+    case: ImportCase,
+    actor: User,
+    transition: str,
+    note: str = "",
+    data: Mapping[str, Any] | None = None,
+    on_behalf_of: User | None = None,
+) -> ImportCase:
+    """Move `case` by `transition` for `actor`, or raise a DomainError and change nothing.
+
+    `case` is the copy the actor was looking at: if the stored case has moved on
+    since, the request is refused as a conflict rather than applied to a state the
+    actor never saw. Returns the updated case.
+    """
+    if transition not in TRANSITIONS:
+        raise TransitionNotAvailable(f"There is no action called {transition!r}.")
+    try:
+        return _case_transition(
+            case=case,
+            actor=actor,
+            transition=transition,
+            note=(note or "").strip(),
+            data=data or {},
+            on_behalf_of=on_behalf_of,
+        )
+    except ConcurrentTransition:
+        raise CaseConflict(
+            f"{case.reference} was changed by someone else at the same moment. "
+            "Reload it and try again."
+        ) from None
+
+
+@transaction.atomic(durable=True)
+def _case_transition(
+    *,
+    case: ImportCase,
+    actor: User,
+    transition: str,
+    note: str,
+    data: Mapping[str, Any],
+    on_behalf_of: User | None,
+) -> ImportCase:
+    locked = (
+        ImportCase.objects.select_for_update(of=("self",))
+        .select_related("pathway", "product", "patient", "physician")
+        .get(pk=case.pk)
+    )
+    label = transition_label(transition)
+    if locked.status != case.status:
+        raise CaseConflict(
+            f"{locked.reference} is now {locked.get_status_display()}, not "
+            f"{case.get_status_display()}: someone else acted on it. Reload it and try again."
+        )
+    method = getattr(locked, transition)
+    meta = method._django_fsm.get_transition(locked.status)
+    if meta is None:
+        raise TransitionNotAvailable(
+            f"{label} is not possible while the case is {locked.get_status_display()}."
+        )
+    if not meta.has_perm(locked, actor):
+        raise PermissionDenied(f"You may not {label.lower()} on this case.")
+
+    record: dict[str, Any] = {}
+    if transition in INPUTS:
+        form = INPUTS[transition](data, case=locked, actor=actor)
+        if not form.is_valid():
+            raise InvalidInput(form.errors)
+        form.apply()
+        record = form.record()
+
+    problems = guards.problems_of(meta.conditions, locked)
+    if problems:
+        raise GuardFailed(label.lower(), problems)
+
+    from_state = locked.status
+    method(by=actor, note=note)
+    if transition == "reorder":
+        _reject_current_lot(locked, reason=note)
+    locked.state_changed_at = Now()
+    locked.save()
+    locked.refresh_from_db(fields=["state_changed_at"])
+    _append_event(
+        case=locked,
+        actor=actor,
+        transition=transition,
+        from_state=from_state,
+        to_state=locked.status,
+        note=note,
+        data=record,
+        on_behalf_of=on_behalf_of,
+    )
+    return locked
+
+
+def _reject_current_lot(case: ImportCase, *, reason: str) -> None:
+    shipment = case.current_shipment
+    shipment.rejected_at = timezone.now()
+    shipment.rejection_reason = reason
+    shipment.save(update_fields=["rejected_at", "rejection_reason"])
+
+
+def available_transitions(*, case: ImportCase, actor: User) -> list[str]:
+    """The transitions `actor` may attempt from the case's current state (guards not
+    evaluated: a page shows the action and the guard explains what is missing)."""
+    names = []
+    for name in TRANSITION_NAMES:
+        meta = getattr(case, name)._django_fsm.get_transition(case.status)
+        if meta is not None and meta.has_perm(case, actor):
+            names.append(name)
+    return names
+
+
+def system_user() -> User:
+    """The account background tasks act as (never signs in: no usable password)."""
+    from django.conf import settings
+
+    from npp.accounts.models import Role
+
+    email = settings.NPP_SYSTEM_USER_EMAIL
+    return User.objects.filter(email=email).first() or User.objects.create_user(
+        email, None, full_name="NPP system", role=Role.SYSTEM
+    )
+
+
+def cases_due_for_auto_close(*, now=None) -> list[ImportCase]:
+    """Delivered cases that have waited their pathway's auto-close delay."""
+    now = now or timezone.now()
+    delivered = ImportCase.objects.filter(status=S.DELIVERED).select_related("pathway")
+    return [
+        case
+        for case in delivered
+        if now - case.state_changed_at >= timedelta(days=case.pathway.auto_close_after_days)
+    ]

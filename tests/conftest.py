@@ -1,0 +1,162 @@
+"""Shared personas and factories for every test.
+
+Personas: coordinator (Cora), physician (Dr Anil Rao) and another physician
+(Dr Bela Shah), patient (Priya Menon) and another patient (Omar Khan), each with
+their own login; the other patient is Dr Shah's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pytest
+
+from npp.accounts.models import Role, User
+from orders import demo
+from orders.models import ImportCase, Pathway, Patient, Physician, Product
+from orders.services import case_create
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+def services_required() -> bool:
+    return os.environ.get("NPP_REQUIRE_SERVICES") == "1"
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip when a real service is not configured; fail instead under NPP_REQUIRE_SERVICES=1."""
+    if condition:
+        return
+    if services_required():
+        pytest.fail(f"NPP_REQUIRE_SERVICES=1 but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_private(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "private"), "file_permissions_mode": 0o600},
+        },
+    }
+
+
+def make_user(email: str, full_name: str, role: Role) -> User:
+    return User.objects.create_user(email, PASSWORD, full_name=full_name, role=role)
+
+
+@pytest.fixture
+def coordinator(db) -> User:
+    return make_user("cora@npp.example", "Cora Coordinator", Role.COORDINATOR)
+
+
+@pytest.fixture
+def other_coordinator(db) -> User:
+    return make_user("colin@npp.example", "Colin Coordinator", Role.COORDINATOR)
+
+
+def make_physician(email: str, name: str, registration: str) -> Physician:
+    user = make_user(email, f"Dr {name}", Role.PHYSICIAN)
+    return Physician.objects.create(
+        user=user,
+        full_name=name,
+        registration_number=registration,
+        registration_council="NMC",
+        specialty="Nephrology",
+        hospital="City Hospital",
+        email=email,
+    )
+
+
+@pytest.fixture
+def physician(db) -> Physician:
+    return make_physician("anil.rao@hospital.example", "Anil Rao", "NMC-123456")
+
+
+@pytest.fixture
+def other_physician(db) -> Physician:
+    return make_physician("bela.shah@hospital.example", "Bela Shah", "MMC-654321")
+
+
+def make_patient(email: str | None, name: str) -> Patient:
+    user = make_user(email, name, Role.PATIENT) if email else None
+    patient = Patient(
+        user=user,
+        full_name=name,
+        date_of_birth=dt.date(1990, 5, 17),
+        sex=Patient.Sex.FEMALE,
+        occupation="Teacher",
+        address="12 MG Road",
+        city="Bengaluru",
+        state="Karnataka",
+        postal_code="560001",
+        phone="+91 98450 00000",
+        email=email or "",
+        id_document_type=Patient.IdentityDocument.AADHAAR,
+    )
+    patient.set_identity_number("1234 5678 9012")
+    patient.save()
+    return patient
+
+
+@pytest.fixture
+def patient(db) -> Patient:
+    return make_patient("priya.menon@example.com", "Priya Menon")
+
+
+@pytest.fixture
+def other_patient(db) -> Patient:
+    return make_patient("omar.khan@example.com", "Omar Khan")
+
+
+@pytest.fixture
+def lupkynis(db) -> Product:
+    return Product.objects.get(brand_name="Lupkynis")
+
+
+@pytest.fixture
+def india(db) -> Pathway:
+    return Pathway.objects.get(code="IN-12A")
+
+
+def new_case(*, physician: Physician, patient: Patient, product: Product, **overrides) -> ImportCase:
+    request = {
+        "prescribed_dose": "23.7 mg (3 capsules) twice daily",
+        "daily_units": 6,
+        "quantity_packs": 3,
+        "treatment_days": 90,
+        "justification": (
+            "Active lupus nephritis class IV despite mycophenolate and steroids; "
+            "voclosporin is not approved in India."
+        ),
+        "port_of_entry": "Bengaluru (BLR) air cargo",
+        "source_country": "US",
+    }
+    request.update(overrides)
+    return case_create(
+        actor=physician.user, patient=patient, physician=physician, product=product, **request
+    )
+
+
+@pytest.fixture
+def draft_case(physician, patient, lupkynis) -> ImportCase:
+    return new_case(physician=physician, patient=patient, product=lupkynis)
+
+
+@pytest.fixture
+def case_in(draft_case, coordinator):
+    """case_in("awaiting_permit") walks the draft case there through real transitions."""
+
+    def walk(state: str) -> ImportCase:
+        return demo.walk_to(draft_case, state, coordinator=coordinator)
+
+    return walk
+
+
+@pytest.fixture
+def other_case(other_physician, other_patient, lupkynis) -> ImportCase:
+    return new_case(physician=other_physician, patient=other_patient, product=lupkynis)
