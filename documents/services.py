@@ -32,7 +32,7 @@ def document_store(
     if not content:
         raise DomainError("The file is empty.")
     previous = (
-        Document.objects.select_for_update()
+        Document.objects.select_for_update(of=("self",))
         .filter(case=case, kind=kind, superseded_by__isnull=True)
         .order_by("-version")
         .first()

@@ -9,8 +9,9 @@ from django.db import migrations
 CREATE = """
 CREATE OR REPLACE FUNCTION npp_caseevent_append_only() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION 'orders_caseevent is append-only: % refused', TG_OP
-        USING ERRCODE = 'restrict_violation';
+    RAISE EXCEPTION USING
+        MESSAGE = 'orders_caseevent is append-only: ' || TG_OP || ' refused',
+        ERRCODE = 'restrict_violation';
 END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER caseevent_append_only
