@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.files.storage import storages
 from django.db import models
+from django.db.models.functions import Now
 
 
 def private_storage():
@@ -28,6 +29,8 @@ class DocumentKind(models.TextChoices):
     DUTY_EXEMPTION = "duty_exemption", "Duty exemption certificate"
     TEMPERATURE_LOG = "temperature_log", "Temperature log"
     PROOF_OF_DELIVERY = "proof_of_delivery", "Proof of delivery"
+    PATIENT_INFORMATION = "patient_information", "Patient information sheet and delivery note"
+    CASE_RECORD = "case_record", "Case record"
     OTHER = "other", "Other"
 
 
@@ -97,3 +100,59 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} v{self.version} ({self.case})"
+
+
+class DocumentDownload(models.Model):
+    """Who fetched which document, when: appended by the download view."""
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="downloads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    downloaded_at = models.DateTimeField(db_default=Now(), editable=False)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-downloaded_at", "-pk"]
+
+
+class RenderStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Rendering"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class RenderJob(models.Model):
+    """One generated document to produce: case, kind and the version of the data it
+    is rendered from. The unique key makes a second request, or a task delivered
+    twice, harmless: it finds the job and does nothing."""
+
+    case = models.ForeignKey(
+        "orders.ImportCase", on_delete=models.PROTECT, related_name="render_jobs"
+    )
+    kind = models.CharField(max_length=40, choices=DocumentKind.choices)
+    data_version = models.CharField(max_length=64)
+    status = models.CharField(
+        max_length=20, choices=RenderStatus.choices, default=RenderStatus.PENDING
+    )
+    lease_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    document = models.OneToOneField(
+        Document, null=True, blank=True, on_delete=models.PROTECT, related_name="render_job"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["case", "kind", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "kind", "data_version"], name="render_job_unique_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.case} ({self.get_status_display()})"

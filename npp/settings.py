@@ -222,6 +222,16 @@ STORAGES = {
     },
 }
 
+# --- Uploads ------------------------------------------------------------------
+
+NPP_UPLOAD_MAX_BYTES = env_int("NPP_UPLOAD_MAX_MB", 10) * 1024 * 1024
+NPP_UPLOAD_MAX_PIXELS = env_int("NPP_UPLOAD_MAX_MEGAPIXELS", 40) * 1_000_000
+# Uploads stay in memory and are cut off at the limit while they stream, so a
+# refused file never reaches the disk, not even as a temporary file.
+FILE_UPLOAD_HANDLERS = ["documents.uploads.LimitedMemoryUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = NPP_UPLOAD_MAX_BYTES
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
 # --- Email ------------------------------------------------------------------
 
 EMAIL_BACKEND = env_str(
