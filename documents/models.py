@@ -113,6 +113,9 @@ class DocumentDownload(models.Model):
     class Meta:
         ordering = ["-downloaded_at", "-pk"]
 
+    def __str__(self) -> str:
+        return f"{self.user} downloaded {self.document}"
+
 
 class RenderStatus(models.TextChoices):
     PENDING = "pending", "Pending"
@@ -156,3 +159,33 @@ class RenderJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.case} ({self.get_status_display()})"
+
+
+class SignatureMeaning(models.TextChoices):
+    AUTHORSHIP = "authorship", "Author"
+    APPROVAL = "approval", "Approved"
+    CONSENT = "consent", "Consent given"
+    RELEASE = "release", "Quality release"
+
+
+class Signature(models.Model):
+    """An electronic signature: who signed which exact bytes, meaning what, when.
+
+    `seal` is an HMAC over every one of those facts and the record's identity, so
+    a signature whose document changed, or that is re-pointed at another record,
+    no longer verifies (documents.signatures.signature_verifies)."""
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="signatures")
+    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    printed_name = models.CharField(max_length=200)
+    meaning = models.CharField(max_length=20, choices=SignatureMeaning.choices)
+    signed_at = models.DateTimeField()
+    content_sha256 = models.CharField(max_length=64)
+    seal = models.CharField(max_length=64)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["signed_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.printed_name} ({self.get_meaning_display()}) on {self.document}"

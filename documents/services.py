@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from documents.access import may_upload
 from documents.models import Document, DocumentKind, ReviewStatus
+from documents.validation import validate_upload
 from orders.models import DomainError, ImportCase
 
 
@@ -23,6 +26,7 @@ def document_store(
     actor,
     original_filename: str = "",
     generated: bool = False,
+    extension: str = "pdf",
 ) -> Document:
     """Store `content` as the next version of `kind` on `case`; the previous version
     stays, marked as superseded. Generated documents and a coordinator's own uploads
@@ -53,7 +57,8 @@ def document_store(
         reviewed_by=actor if self_reviewed else None,
         reviewed_at=timezone.now() if self_reviewed else None,
     )
-    document.file.save(f"{kind}.bin", ContentFile(content), save=False)
+    # A server-generated name: nothing of the uploader's filename reaches the disk.
+    document.file.save(f"{uuid.uuid4().hex}.{extension}", ContentFile(content), save=False)
     document.save()
     return document
 
@@ -72,3 +77,26 @@ def document_review(*, document: Document, actor, accept: bool, reason: str = ""
     document.reviewed_at = timezone.now()
     document.save(update_fields=["review_status", "review_reason", "reviewed_by", "reviewed_at"])
     return document
+
+
+def document_upload(
+    *, case: ImportCase, kind: str, content: bytes, filename: str, actor
+) -> Document:
+    """A person's upload: permission, then validation by content, then storage of
+    the cleaned copy. A refusal raises and stores nothing."""
+    if kind not in DocumentKind.values:
+        raise DomainError("Choose what kind of document this is.")
+    if not may_upload(actor, case, kind):
+        raise PermissionDenied(
+            f"You may not add a {DocumentKind(kind).label.lower()} to this case."
+        )
+    clean = validate_upload(content, filename=filename, kind=kind)
+    return document_store(
+        case=case,
+        kind=kind,
+        content=clean.content,
+        content_type=clean.content_type,
+        original_filename=clean.original_filename,
+        actor=actor,
+        extension=clean.extension,
+    )

@@ -11,7 +11,9 @@ import datetime as dt
 import os
 
 import pytest
+from django.core.files.storage import FileSystemStorage
 
+from documents.models import Document
 from npp.accounts.models import Role, User
 from orders import demo
 from orders.models import ImportCase, Pathway, Patient, Physician, Product
@@ -34,15 +36,20 @@ def need(condition: bool, reason: str) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fast_and_private(settings, tmp_path):
+def _fast_and_private(settings, tmp_path, monkeypatch):
+    """A fast hasher, and documents stored in this test's own private folder."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    location = tmp_path / "private"
     settings.STORAGES = {
         **settings.STORAGES,
         "private": {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "private"), "file_permissions_mode": 0o600},
+            "OPTIONS": {"location": str(location), "file_permissions_mode": 0o600},
         },
     }
+    # The FileField resolved its storage when the model loaded: point it here too.
+    storage = FileSystemStorage(location=location, file_permissions_mode=0o600)
+    monkeypatch.setattr(Document._meta.get_field("file"), "storage", storage)
 
 
 def make_user(email: str, full_name: str, role: Role) -> User:

@@ -7,39 +7,122 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('orders', '0001_initial'),
+        ("orders", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Document',
+            name="Document",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('prescription', 'Prescription'), ('patient_identity', 'Patient identity document'), ('patient_consent', 'Patient consent'), ('medical_report', 'Medical report'), ('physician_undertaking', 'Physician undertaking'), ('regulatory_application', 'Regulatory application pack'), ('import_permit', 'Import permit'), ('proforma_invoice', 'Proforma invoice'), ('purchase_order', 'Purchase order'), ('certificate_of_analysis', 'Certificate of analysis'), ('airway_bill', 'Airway bill'), ('bill_of_entry', 'Bill of Entry'), ('duty_receipt', 'Duty receipt'), ('duty_exemption', 'Duty exemption certificate'), ('temperature_log', 'Temperature log'), ('proof_of_delivery', 'Proof of delivery'), ('other', 'Other')], max_length=40)),
-                ('file', models.FileField(storage=documents.models.private_storage, upload_to='documents/%Y/%m/')),
-                ('original_filename', models.CharField(blank=True, max_length=255)),
-                ('content_type', models.CharField(max_length=100)),
-                ('size', models.PositiveBigIntegerField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('generated', models.BooleanField(default=False, help_text='Rendered by the system.')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('review_status', models.CharField(choices=[('pending', 'Pending review'), ('accepted', 'Accepted'), ('rejected', 'Rejected')], default='pending', max_length=20)),
-                ('review_reason', models.TextField(blank=True)),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='documents', to='orders.importcase')),
-                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('supersedes', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='superseded_by', to='documents.document')),
-                ('uploaded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("prescription", "Prescription"),
+                            ("patient_identity", "Patient identity document"),
+                            ("patient_consent", "Patient consent"),
+                            ("medical_report", "Medical report"),
+                            ("physician_undertaking", "Physician undertaking"),
+                            ("regulatory_application", "Regulatory application pack"),
+                            ("import_permit", "Import permit"),
+                            ("proforma_invoice", "Proforma invoice"),
+                            ("purchase_order", "Purchase order"),
+                            ("certificate_of_analysis", "Certificate of analysis"),
+                            ("airway_bill", "Airway bill"),
+                            ("bill_of_entry", "Bill of Entry"),
+                            ("duty_receipt", "Duty receipt"),
+                            ("duty_exemption", "Duty exemption certificate"),
+                            ("temperature_log", "Temperature log"),
+                            ("proof_of_delivery", "Proof of delivery"),
+                            ("other", "Other"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "file",
+                    models.FileField(
+                        storage=documents.models.private_storage, upload_to="documents/%Y/%m/"
+                    ),
+                ),
+                ("original_filename", models.CharField(blank=True, max_length=255)),
+                ("content_type", models.CharField(max_length=100)),
+                ("size", models.PositiveBigIntegerField()),
+                ("sha256", models.CharField(max_length=64)),
+                (
+                    "generated",
+                    models.BooleanField(default=False, help_text="Rendered by the system."),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "review_status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending review"),
+                            ("accepted", "Accepted"),
+                            ("rejected", "Rejected"),
+                        ],
+                        default="pending",
+                        max_length=20,
+                    ),
+                ),
+                ("review_reason", models.TextField(blank=True)),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="documents",
+                        to="orders.importcase",
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "supersedes",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="superseded_by",
+                        to="documents.document",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['case', 'kind', '-version'],
-                'constraints': [models.UniqueConstraint(fields=('case', 'kind', 'version'), name='document_unique_version')],
+                "ordering": ["case", "kind", "-version"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("case", "kind", "version"), name="document_unique_version"
+                    )
+                ],
             },
         ),
     ]

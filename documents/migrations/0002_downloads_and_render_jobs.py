@@ -7,51 +7,167 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('documents', '0001_initial'),
-        ('orders', '0003_india_pathway_and_lupkynis'),
+        ("documents", "0001_initial"),
+        ("orders", "0003_india_pathway_and_lupkynis"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='document',
-            name='kind',
-            field=models.CharField(choices=[('prescription', 'Prescription'), ('patient_identity', 'Patient identity document'), ('patient_consent', 'Patient consent'), ('medical_report', 'Medical report'), ('physician_undertaking', 'Physician undertaking'), ('regulatory_application', 'Regulatory application pack'), ('import_permit', 'Import permit'), ('proforma_invoice', 'Proforma invoice'), ('purchase_order', 'Purchase order'), ('certificate_of_analysis', 'Certificate of analysis'), ('airway_bill', 'Airway bill'), ('bill_of_entry', 'Bill of Entry'), ('duty_receipt', 'Duty receipt'), ('duty_exemption', 'Duty exemption certificate'), ('temperature_log', 'Temperature log'), ('proof_of_delivery', 'Proof of delivery'), ('patient_information', 'Patient information sheet and delivery note'), ('case_record', 'Case record'), ('other', 'Other')], max_length=40),
+            model_name="document",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("prescription", "Prescription"),
+                    ("patient_identity", "Patient identity document"),
+                    ("patient_consent", "Patient consent"),
+                    ("medical_report", "Medical report"),
+                    ("physician_undertaking", "Physician undertaking"),
+                    ("regulatory_application", "Regulatory application pack"),
+                    ("import_permit", "Import permit"),
+                    ("proforma_invoice", "Proforma invoice"),
+                    ("purchase_order", "Purchase order"),
+                    ("certificate_of_analysis", "Certificate of analysis"),
+                    ("airway_bill", "Airway bill"),
+                    ("bill_of_entry", "Bill of Entry"),
+                    ("duty_receipt", "Duty receipt"),
+                    ("duty_exemption", "Duty exemption certificate"),
+                    ("temperature_log", "Temperature log"),
+                    ("proof_of_delivery", "Proof of delivery"),
+                    ("patient_information", "Patient information sheet and delivery note"),
+                    ("case_record", "Case record"),
+                    ("other", "Other"),
+                ],
+                max_length=40,
+            ),
         ),
         migrations.CreateModel(
-            name='DocumentDownload',
+            name="DocumentDownload",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('downloaded_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True)),
-                ('document', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='downloads', to='documents.document')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "downloaded_at",
+                    models.DateTimeField(
+                        db_default=django.db.models.functions.datetime.Now(), editable=False
+                    ),
+                ),
+                ("ip_address", models.GenericIPAddressField(blank=True, null=True)),
+                (
+                    "document",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="downloads",
+                        to="documents.document",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-downloaded_at', '-pk'],
+                "ordering": ["-downloaded_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='RenderJob',
+            name="RenderJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('prescription', 'Prescription'), ('patient_identity', 'Patient identity document'), ('patient_consent', 'Patient consent'), ('medical_report', 'Medical report'), ('physician_undertaking', 'Physician undertaking'), ('regulatory_application', 'Regulatory application pack'), ('import_permit', 'Import permit'), ('proforma_invoice', 'Proforma invoice'), ('purchase_order', 'Purchase order'), ('certificate_of_analysis', 'Certificate of analysis'), ('airway_bill', 'Airway bill'), ('bill_of_entry', 'Bill of Entry'), ('duty_receipt', 'Duty receipt'), ('duty_exemption', 'Duty exemption certificate'), ('temperature_log', 'Temperature log'), ('proof_of_delivery', 'Proof of delivery'), ('patient_information', 'Patient information sheet and delivery note'), ('case_record', 'Case record'), ('other', 'Other')], max_length=40)),
-                ('data_version', models.CharField(max_length=64)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('running', 'Rendering'), ('ready', 'Ready'), ('failed', 'Failed')], default='pending', max_length=20)),
-                ('lease_until', models.DateTimeField(blank=True, null=True)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('last_error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='render_jobs', to='orders.importcase')),
-                ('document', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='render_job', to='documents.document')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("prescription", "Prescription"),
+                            ("patient_identity", "Patient identity document"),
+                            ("patient_consent", "Patient consent"),
+                            ("medical_report", "Medical report"),
+                            ("physician_undertaking", "Physician undertaking"),
+                            ("regulatory_application", "Regulatory application pack"),
+                            ("import_permit", "Import permit"),
+                            ("proforma_invoice", "Proforma invoice"),
+                            ("purchase_order", "Purchase order"),
+                            ("certificate_of_analysis", "Certificate of analysis"),
+                            ("airway_bill", "Airway bill"),
+                            ("bill_of_entry", "Bill of Entry"),
+                            ("duty_receipt", "Duty receipt"),
+                            ("duty_exemption", "Duty exemption certificate"),
+                            ("temperature_log", "Temperature log"),
+                            ("proof_of_delivery", "Proof of delivery"),
+                            ("patient_information", "Patient information sheet and delivery note"),
+                            ("case_record", "Case record"),
+                            ("other", "Other"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("data_version", models.CharField(max_length=64)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("running", "Rendering"),
+                            ("ready", "Ready"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=20,
+                    ),
+                ),
+                ("lease_until", models.DateTimeField(blank=True, null=True)),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("last_error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="render_jobs",
+                        to="orders.importcase",
+                    ),
+                ),
+                (
+                    "document",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="render_job",
+                        to="documents.document",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['case', 'kind', '-created_at'],
-                'constraints': [models.UniqueConstraint(fields=('case', 'kind', 'data_version'), name='render_job_unique_version')],
+                "ordering": ["case", "kind", "-created_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("case", "kind", "data_version"), name="render_job_unique_version"
+                    )
+                ],
             },
         ),
     ]
