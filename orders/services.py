@@ -18,7 +18,7 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
 from npp.accounts.models import User
-from orders import guards
+from orders import effects, guards
 from orders import permissions as perm
 from orders.inputs import INPUTS
 from orders.models import (
@@ -100,7 +100,7 @@ def _append_event(
     data: Mapping[str, Any] | None = None,
     on_behalf_of: User | None = None,
 ) -> CaseEvent:
-    return CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         case=case,
         transition=transition,
         from_state=from_state,
@@ -110,6 +110,8 @@ def _append_event(
         note=note,
         data=dict(data or {}),
     )
+    effects.after_event(event)
+    return event
 
 
 @transaction.atomic(durable=True)
