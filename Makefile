@@ -1,0 +1,62 @@
+# NPP developer commands. `make run` starts everything on embedded defaults;
+# `make test` runs the test suite. See README.md.
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+# Touched after a successful install: pip runs again only when pyproject.toml is newer.
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help venv run test lint format bench migrate seed diagram
+
+help:
+	@echo "make run      start web, Celery worker and beat on http://127.0.0.1:8000 (Ctrl-C stops all)"
+	@echo "make test     run the tests (PYTEST_ARGS='-k health -x' to pass options)"
+	@echo "make lint     ruff format --check and ruff check"
+	@echo "make format   ruff format and ruff check --fix"
+	@echo "make bench    run every bench/*.py"
+	@echo "make migrate  apply database migrations"
+	@echo "make seed     load the demo data and logins"
+	@echo "make diagram  rewrite the state diagram in README.md"
+	@echo "make venv     create .venv and install the project with its dev tools"
+
+venv: $(STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --disable-pip-version-check --quiet --upgrade pip
+	$(BIN)/python -m pip install --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+run: venv
+	$(BIN)/python scripts/run.py
+
+test: venv
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+format: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: venv
+	@set -e; \
+	files="$$(ls bench/*.py 2>/dev/null || true)"; \
+	if [ -z "$$files" ]; then echo "No benchmarks yet (bench/*.py): nothing to run."; exit 0; fi; \
+	for f in $$files; do echo "== $$f"; $(BIN)/python "$$f"; done
+
+migrate: venv
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+diagram: venv
+	$(BIN)/python manage.py state_diagram --write README.md
