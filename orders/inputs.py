@@ -54,6 +54,17 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+class LinesField(forms.CharField):
+    """Text with one item per line or comma. A list (JSON from the API, or cleaned
+    data handed on by the admin) stays a list: CharField would turn it into its
+    repr, "['a', 'b']", and the items would be split out of that string."""
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return [str(item) for item in value]
+        return super().to_python(value)
+
+
 class VerifyInput(TransitionInput):
     prescriber_registration_checked = forms.BooleanField(
         label="Prescriber's registration confirmed"
@@ -65,9 +76,7 @@ class VerifyInput(TransitionInput):
     signature_checked = forms.BooleanField(label="Prescription is signed")
     prescription_date = forms.DateField()
     co_medications_reviewed = forms.BooleanField(label="Co-medications reviewed")
-    co_medications = forms.CharField(
-        widget=forms.Textarea, help_text="One per line or comma-separated."
-    )
+    co_medications = LinesField(widget=forms.Textarea, help_text="One per line or comma-separated.")
     threshold_justification = forms.CharField(widget=forms.Textarea)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -1,0 +1,127 @@
+"""Documents in the back office: to look at and review, never to edit.
+
+A document's bytes, hash and version are fixed when `documents.services` stores it;
+files leave only through the authorised download view. Every list here goes through
+`documents_visible_to`, the rule the download view uses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+
+from documents.access import documents_visible_to
+from documents.models import Document, DocumentDownload, RenderJob, ReviewStatus, Signature
+from documents.services import document_review
+from documents.signatures import signature_verifies
+from npp.accounts.models import Role
+from orders.access import cases_visible_to
+from orders.models import DomainError
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def _visible_documents(request: HttpRequest) -> QuerySet[Document]:
+    return documents_visible_to(request.user).values("pk")
+
+
+@admin.register(Document)
+class DocumentAdmin(ReadOnlyAdmin):
+    list_display = [
+        "case",
+        "kind",
+        "version",
+        "review_status",
+        "original_filename",
+        "uploaded_by",
+        "generated",
+        "created_at",
+        "download",
+    ]
+    list_filter = ["review_status", "kind", "generated"]
+    search_fields = ["case__reference", "original_filename", "sha256"]
+    list_select_related = ["case", "uploaded_by"]
+    actions = ["accept"]
+    exclude = ["file"]
+    readonly_fields = ["download"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Document]:
+        return super().get_queryset(request).filter(pk__in=_visible_documents(request))
+
+    @admin.display(description="File")
+    def download(self, document: Document) -> str:
+        try:
+            url = reverse("documents:download", args=[document.pk])
+        except NoReverseMatch:
+            return "-"
+        return format_html('<a href="{}">Download</a>', url)
+
+    def has_review_permission(self, request: HttpRequest) -> bool:
+        return request.user.role == Role.COORDINATOR
+
+    @admin.action(description="Accept selected documents", permissions=["review"])
+    def accept(self, request: HttpRequest, queryset: QuerySet[Document]) -> None:
+        accepted = 0
+        for document in queryset.select_related("case").filter(review_status=ReviewStatus.PENDING):
+            try:
+                document_review(document=document, actor=request.user, accept=True)
+            except (DomainError, PermissionDenied) as error:
+                self.message_user(request, f"{document}: {error}", messages.ERROR)
+            else:
+                accepted += 1
+        self.message_user(request, f"{accepted} document(s) accepted.", messages.SUCCESS)
+
+
+@admin.register(DocumentDownload)
+class DocumentDownloadAdmin(ReadOnlyAdmin):
+    list_display = ["downloaded_at", "document", "user", "ip_address"]
+    search_fields = ["document__case__reference", "user__email"]
+    list_select_related = ["document__case", "user"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[DocumentDownload]:
+        downloads = super().get_queryset(request)
+        return downloads.filter(document__in=_visible_documents(request))
+
+
+@admin.register(RenderJob)
+class RenderJobAdmin(ReadOnlyAdmin):
+    list_display = ["case", "kind", "status", "attempts", "data_version", "updated_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["case__reference", "last_error"]
+    list_select_related = ["case"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[RenderJob]:
+        jobs = super().get_queryset(request)
+        return jobs.filter(case__in=cases_visible_to(request.user))
+
+
+@admin.register(Signature)
+class SignatureAdmin(ReadOnlyAdmin):
+    list_display = ["signed_at", "printed_name", "meaning", "document"]
+    list_filter = ["meaning"]
+    search_fields = ["printed_name", "document__case__reference"]
+    list_select_related = ["document__case", "signer"]
+    readonly_fields = ["seal_verifies"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Signature]:
+        signatures = super().get_queryset(request)
+        return signatures.filter(document__in=_visible_documents(request))
+
+    @admin.display(description="Seal verifies", boolean=True)
+    def seal_verifies(self, signature: Signature) -> bool:
+        return signature_verifies(signature)
