@@ -81,7 +81,7 @@ def test_each_download_is_recorded(client, prescription, coordinator):
         ("other_patient", "consent", 404),
     ],
 )
-def test_who_may_download_what(client, request, who, document, status):
+def test_who_may_download_what(db, client, request, who, document, status):
     persona = request.getfixturevalue(who)
     target = request.getfixturevalue(document)
     client.force_login(getattr(persona, "user", persona))
