@@ -172,6 +172,11 @@ class ConfirmDeliveryInput(TransitionInput):
             if not self.case.delivered_lot and self.case.current_shipment:
                 self.case.delivered_lot = self.case.current_shipment.batch_number
 
+    def record(self) -> dict[str, Any]:
+        # The event is the proof of delivery an inspector reads: record who received
+        # which lot and when as stored, not the (empty) form a patient confirmed with.
+        return {name: _jsonable(getattr(self.case, name)) for name in self.fields}
+
 
 INPUTS: dict[str, type[TransitionInput]] = {
     "verify": VerifyInput,

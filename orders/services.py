@@ -132,7 +132,7 @@ def case_create(
     if unknown:
         raise DomainError(f"Unknown request fields: {', '.join(sorted(unknown))}.")
     case = ImportCase(
-        reference=next_case_reference(timezone.now().year),
+        reference=next_case_reference(timezone.localdate().year),
         pathway=pathway or Pathway.default(),
         patient=patient,
         physician=physician,
