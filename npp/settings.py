@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "npp.accounts",
     "orders",
     "documents",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -111,6 +112,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notifications.context_processors.unread_count",
             ],
         },
     },
@@ -289,11 +291,33 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.tasks.close_delivered_cases",
         "schedule": env_int("NPP_AUTO_CLOSE_SWEEP_SECONDS", 3600),
     },
+    "notifications-sweep": {
+        "task": "notifications.tasks.sweep",
+        "schedule": env_int("NPP_NOTIFICATION_SWEEP_SECONDS", 300),
+    },
 }
 
 # --- Domain -----------------------------------------------------------------
 
 NPP_SYSTEM_USER_EMAIL = "system@npp.invalid"
+
+# Notifications (notifications/): delivery, the sweep, and the reminders' clocks.
+NPP_NOTIFICATION_QUEUE = env_str("NPP_NOTIFICATION_QUEUE", "")  # empty: the default queue
+NPP_NOTIFICATION_LEASE_SECONDS = env_int("NPP_NOTIFICATION_LEASE_SECONDS", 300)
+NPP_NOTIFICATION_MAX_ATTEMPTS = env_int("NPP_NOTIFICATION_MAX_ATTEMPTS", 8)
+NPP_NOTIFICATION_SWEEP_GRACE_SECONDS = env_int("NPP_NOTIFICATION_SWEEP_GRACE_SECONDS", 60)
+NPP_NOTIFICATION_SWEEP_WINDOW_HOURS = env_int("NPP_NOTIFICATION_SWEEP_WINDOW_HOURS", 24)
+NPP_TEXT_MESSAGE_BACKEND = env_str(
+    "NPP_TEXT_MESSAGE_BACKEND", "notifications.channels.LoggingTextMessageBackend"
+)
+NPP_URGENT_EXPECTED_PERCENT = env_int("NPP_URGENT_EXPECTED_PERCENT", 50)
+NPP_ESCALATION_PERCENT = env_int("NPP_ESCALATION_PERCENT", 200)
+NPP_INFORMATION_REMINDER_DAYS = env_int("NPP_INFORMATION_REMINDER_DAYS", 3)
+NPP_PERMIT_EXPIRY_REMINDER_DAYS = [
+    int(days) for days in env_list("NPP_PERMIT_EXPIRY_REMINDER_DAYS", ["30", "7"])
+]
+NPP_RESUPPLY_MARGIN_DAYS = env_int("NPP_RESUPPLY_MARGIN_DAYS", 14)
+NPP_MONITORING_LEAD_DAYS = env_int("NPP_MONITORING_LEAD_DAYS", 2)
 
 # --- Internationalisation and logging ----------------------------------------
 

@@ -7,4 +7,5 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("documents/", include("documents.urls")),
+    path("inbox/", include("notifications.urls")),
 ]

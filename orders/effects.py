@@ -13,3 +13,6 @@ from orders.models import CaseEvent
 def after_event(event: CaseEvent) -> None:
     """Called by the service layer inside the transaction that appended `event`."""
     # Each consumer schedules its own on_commit work; see their modules.
+    from notifications.tasks import deliver_event_on_commit
+
+    deliver_event_on_commit(event)

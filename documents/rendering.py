@@ -1,0 +1,123 @@
+"""HTML to PDF: Django templates with print CSS, laid out by WeasyPrint.
+
+Rendering is the one place where text typed by patients and physicians meets a
+program that can fetch URLs. Templates autoescape every value, and as a second
+wall the fetcher below serves only the project's own static files: an `<img>`,
+`url()` or `@import` pointing anywhere else (http, file, data, another host)
+fetches nothing, so a PDF cannot be made to read local files or call the network.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import mimetypes
+import posixpath
+import signal
+import threading
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+# The origin templates are rendered against. It never reaches a network: the fetcher
+# answers for it from the static files and refuses every other URL.
+STATIC_ORIGIN = "https://static.npp.invalid"
+BASE_URL = f"{STATIC_ORIGIN}/static/"
+
+# Longest a single rendering may take, in seconds. The Celery task's soft time limit
+# is the outer bound; this one fires first and names the document that was too slow.
+DEFAULT_TIMEOUT_SECONDS = 45
+
+
+class RefusedURL(ValueError):
+    """The document asked for something that is not one of our static files."""
+
+
+class RenderTimeout(Exception):
+    """Rendering took longer than allowed."""
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """Serves `https://static.npp.invalid/static/<path>` from the staticfiles finders;
+    refuses everything else. WeasyPrint turns a refusal into a warning and leaves the
+    resource out, so a hostile URL costs a missing image, never a fetch."""
+
+    def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> URLFetcherResponse:
+        path = static_path(url)
+        found = finders.find(path)
+        if not found:
+            raise RefusedURL(f"No static file {path!r}.")
+        file = Path(found)
+        content_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(
+            url, body=file.read_bytes(), headers={"Content-Type": content_type}
+        )
+
+
+def static_path(url: str) -> str:
+    """The static file a URL names, or RefusedURL. Only our origin, only GET-able
+    paths under /static/, no query, no climbing out with `..`."""
+    parts = urlsplit(url)
+    origin = f"{parts.scheme}://{parts.netloc}".lower()
+    if origin != STATIC_ORIGIN or parts.query or not parts.path.startswith("/static/"):
+        raise RefusedURL(f"Only the project's static files may be fetched, not {url[:80]!r}.")
+    relative = unquote(parts.path.removeprefix("/static/"))
+    normal = posixpath.normpath(relative)
+    if (
+        not relative
+        or normal != relative
+        or normal.startswith(("/", "."))
+        or "\\" in relative
+        or "\x00" in relative
+    ):
+        raise RefusedURL(f"Not a plain static path: {url[:80]!r}.")
+    return normal
+
+
+safe_fetcher = StaticOnlyFetcher()
+
+
+def render_html(template_name: str, context: Mapping[str, Any]) -> str:
+    return render_to_string(template_name, dict(context))
+
+
+def render_pdf(
+    template_name: str, context: Mapping[str, Any], *, timeout: float | None = None
+) -> bytes:
+    """The PDF of `template_name` rendered with `context`."""
+    html = render_html(template_name, context)
+    seconds = timeout or getattr(settings, "NPP_RENDER_TIMEOUT", DEFAULT_TIMEOUT_SECONDS)
+    with deadline(seconds, what=template_name):
+        document = HTML(string=html, base_url=BASE_URL, url_fetcher=safe_fetcher)
+        return document.write_pdf()
+
+
+@contextlib.contextmanager
+def deadline(seconds: float, *, what: str) -> Iterator[None]:
+    """Interrupt the block after `seconds` with RenderTimeout.
+
+    A timer signal only reaches the main thread, which is where a Celery worker
+    (prefork child or solo pool) and the test runner execute: there this bounds a
+    layout that runs away (a huge table, pathological CSS). Elsewhere, e.g. under a
+    threaded pool, it does nothing and the task's soft_time_limit is the bound.
+    """
+    if threading.current_thread() is not threading.main_thread() or seconds <= 0:
+        yield
+        return
+
+    def expire(signum, frame):
+        raise RenderTimeout(f"Rendering {what} took longer than {seconds:g} s.")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

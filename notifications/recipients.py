@@ -1,0 +1,142 @@
+"""Who hears what: the one table from a case event to its audiences and channels.
+
+Keys are the event's `transition` (the state machine's transitions, and the other
+events services append, such as an adverse event report). Each audience gets the
+message template `<event>-<role>` (falling back to the generic `step-<role>`), by
+email and in the in-app inbox; a text message only to those who asked for one.
+
+Patients hear every step in plain language (`orders.states.PATIENT_LABELS`) and
+never the event's note or data: their message context is built without them
+(services.message_context).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from notifications.models import Category, Channel
+from npp.accounts.models import Role, User
+
+if TYPE_CHECKING:
+    from orders.models import CaseEvent, ImportCase
+
+
+class Audience(StrEnum):
+    PATIENT = "patient"
+    PHYSICIAN = "physician"
+    # The case's assigned coordinator; every coordinator while none is assigned.
+    COORDINATOR = "coordinator"
+    # Every coordinator: safety and escalation.
+    ALL_COORDINATORS = "all_coordinators"
+
+    @property
+    def role(self) -> str:
+        """The template suffix: what the reader is, not how many of them."""
+        return "coordinator" if self is Audience.ALL_COORDINATORS else self.value
+
+
+@dataclass(frozen=True)
+class Rule:
+    audience: Audience
+    category: Category = Category.CASE_UPDATES
+
+
+PATIENT = Rule(Audience.PATIENT)
+PHYSICIAN = Rule(Audience.PHYSICIAN)
+COORDINATOR = Rule(Audience.COORDINATOR)
+SAFETY_TEAM = Rule(Audience.ALL_COORDINATORS, Category.SAFETY)
+PHYSICIAN_SAFETY = Rule(Audience.PHYSICIAN, Category.SAFETY)
+ALL_COORDINATORS_RULE = Rule(Audience.ALL_COORDINATORS)
+
+ADVERSE_EVENT_REPORTED = "report_adverse_event"
+
+# event -> who hears it. The patient is on every step of the state machine.
+WHO_HEARS_WHAT: dict[str, tuple[Rule, ...]] = {
+    "submit": (COORDINATOR, PATIENT),
+    "request_information": (PHYSICIAN, PATIENT),
+    "resubmit": (COORDINATOR, PATIENT),
+    "verify": (PHYSICIAN, PATIENT),
+    "reject": (PHYSICIAN, PATIENT),
+    "file_application": (PHYSICIAN, PATIENT),
+    "record_permit": (PATIENT,),
+    "dispatch": (PATIENT,),
+    "arrive": (PATIENT,),
+    "clear_customs": (PATIENT,),
+    "quarantine": (SAFETY_TEAM, PHYSICIAN, PATIENT),
+    "release": (PHYSICIAN, PATIENT),
+    "reorder": (PHYSICIAN, PATIENT),
+    "confirm_delivery": (PHYSICIAN, COORDINATOR, PATIENT),
+    "close": (PATIENT,),
+    "hold": (PHYSICIAN, PATIENT),
+    "resume": (PHYSICIAN, PATIENT),
+    "cancel": (PHYSICIAN, COORDINATOR, PATIENT),
+    ADVERSE_EVENT_REPORTED: (SAFETY_TEAM, PHYSICIAN_SAFETY),
+}
+
+# Channels every audience gets; text messages are opt-in (NotificationPreference.sms).
+DEFAULT_CHANNELS = (Channel.EMAIL, Channel.INBOX)
+OPT_IN_CHANNELS = (Channel.SMS,)
+
+
+def notified_events() -> tuple[str, ...]:
+    return tuple(WHO_HEARS_WHAT)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    user: User
+    audience: Audience
+    category: Category
+    phone: str = ""
+
+
+def coordinators() -> list[User]:
+    return list(User.objects.filter(role=Role.COORDINATOR, is_active=True).order_by("pk"))
+
+
+def _people(case: ImportCase, audience: Audience, staff: list[User] | None) -> list[tuple]:
+    """(user, phone) pairs for one audience of a case."""
+    if audience is Audience.PATIENT:
+        user = case.patient.user
+        return [(user, case.patient.phone)] if user is not None else []
+    if audience is Audience.PHYSICIAN:
+        return [(case.physician.user, case.physician.phone)]
+    assigned = case.assigned_coordinator
+    if audience is Audience.COORDINATOR and assigned is not None and assigned.is_active:
+        return [(assigned, "")]
+    return [(user, "") for user in (staff if staff is not None else coordinators())]
+
+
+def recipients_of(
+    case: ImportCase,
+    rules: Iterable[Rule],
+    *,
+    exclude: Iterable[int] = (),
+    staff: list[User] | None = None,
+) -> list[Recipient]:
+    """The people the rules name for `case`, once each (the first rule naming a
+    person decides their message), active accounts only, without `exclude`."""
+    seen = set(exclude)
+    found = []
+    for rule in rules:
+        for user, phone in _people(case, rule.audience, staff):
+            if user is None or not user.is_active or user.pk in seen:
+                continue
+            seen.add(user.pk)
+            found.append(Recipient(user, rule.audience, rule.category, phone or ""))
+    return found
+
+
+def recipients_of_event(event: CaseEvent, *, staff: list[User] | None = None) -> list[Recipient]:
+    """Who hears `event`. The person who acted is not told what they just did."""
+    rules = WHO_HEARS_WHAT.get(event.transition, ())
+    if not rules:
+        return []
+    if staff is None and any(
+        rule.audience in (Audience.COORDINATOR, Audience.ALL_COORDINATORS) for rule in rules
+    ):
+        staff = coordinators()
+    return recipients_of(event.case, rules, exclude=[event.actor_id], staff=staff)

@@ -1,0 +1,464 @@
+"""Notification writes: fan an event out to its rows, claim and send them, find what
+was never sent, issue reminders, and read the inbox.
+
+The pattern is healthchecks' Flip/sendalerts: the `CaseEvent` row is the outbox;
+`event_fan_out` turns it into one `Notification` per (event, recipient, channel),
+unique by key, so doing it twice is harmless; a sender takes a row with a
+conditional UPDATE (`notification_claim`), sends outside any transaction, and
+records the result right after. A sender that dies leaves a lease that runs out,
+and then the row is taken again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, QuerySet
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template, render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from notifications.channels import EmailChannel, TextMessageChannel
+from notifications.models import (
+    UNSENT,
+    Category,
+    Channel,
+    EventDispatch,
+    Notification,
+    NotificationPreference,
+    Reminder,
+    ReminderKind,
+    Status,
+)
+from notifications.recipients import (
+    Audience,
+    Recipient,
+    Rule,
+    notified_events,
+    recipients_of,
+    recipients_of_event,
+)
+from orders.models import CaseEvent, ImportCase
+from orders.states import PATIENT_LABELS, CaseStatus
+
+log = logging.getLogger(__name__)
+
+
+# --- Messages -------------------------------------------------------------------
+
+
+@lru_cache(maxsize=512)
+def _template_base(name: str, role: str) -> str:
+    """The event's own template set when there is one, else the generic step."""
+    try:
+        get_template(f"notifications/{name}-{role}-subject.txt")
+        return f"{name}-{role}"
+    except TemplateDoesNotExist:
+        return f"step-{role}"
+
+
+@lru_cache(maxsize=512)
+def _has_html(base: str) -> bool:
+    try:
+        get_template(f"notifications/{base}-body.html")
+        return True
+    except TemplateDoesNotExist:
+        return False
+
+
+@dataclass(frozen=True)
+class Message:
+    template: str
+    subject: str
+    body: str
+    body_html: str
+
+
+def render_message(name: str, role: str, context: Mapping[str, Any]) -> Message:
+    base = _template_base(name, role)
+    subject = " ".join(render_to_string(f"notifications/{base}-subject.txt", context).split())
+    body = render_to_string(f"notifications/{base}-body.txt", context).strip() + "\n"
+    html_name = f"notifications/{base}-body.html" if _has_html(base) else "notifications/body.html"
+    html = render_to_string(html_name, {**context, "subject": subject, "text_body": body})
+    return Message(template=base, subject=subject[:255], body=body, body_html=html)
+
+
+def _urls() -> dict[str, str]:
+    site = settings.SITE_URL.rstrip("/")
+    return {"site_url": site, "inbox_url": site + reverse("notifications:inbox")}
+
+
+def _state_label(state: str) -> str:
+    return CaseStatus(state).label if state in CaseStatus.values else state
+
+
+def message_context(event: CaseEvent, recipient: Recipient) -> dict[str, Any]:
+    """What a message may say. A patient's context is built from the case and the
+    plain-language status only: the event's note and data are internal and never
+    reach a patient, whichever template is used."""
+    case = event.case
+    common = {
+        "recipient_name": recipient.user.full_name,
+        "reference": case.reference,
+        "product": case.product.brand_name,
+        **_urls(),
+    }
+    if recipient.audience is Audience.PATIENT:
+        return {**common, "status_label": PATIENT_LABELS.get(event.to_state, "")}
+    context = {
+        **common,
+        "event": event.transition,
+        "event_label": _event_label(event.transition),
+        "from_state": _state_label(event.from_state),
+        "to_state": _state_label(event.to_state),
+        "note": event.note,
+        "data": event.data,
+        "actor": event.actor.full_name,
+        "patient_name": case.patient.full_name,
+        "physician_name": case.physician.full_name,
+        "priority": case.get_priority_display(),
+        "case": case,
+    }
+    adverse_event_id = (event.data or {}).get("adverse_event_id")
+    if adverse_event_id:
+        from orders.models import AdverseEvent
+
+        context["adverse_event"] = AdverseEvent.objects.filter(pk=adverse_event_id).first()
+    return context
+
+
+def _event_label(transition: str) -> str:
+    from orders.services import TRANSITIONS, transition_label
+
+    if transition in TRANSITIONS:
+        return transition_label(transition)
+    return transition.replace("_", " ").capitalize()
+
+
+# --- Fan-out ----------------------------------------------------------------------
+
+
+def _preferences(user_ids: Iterable[int]) -> dict[tuple[int, str], NotificationPreference]:
+    rows = NotificationPreference.objects.filter(user_id__in=list(user_ids))
+    return {(p.user_id, p.category): p for p in rows}
+
+
+def _channel_rows(
+    recipient: Recipient, prefs: Mapping[tuple[int, str], NotificationPreference]
+) -> list[tuple[str, str, str, str]]:
+    """(channel, address, status, reason) for one recipient: the inbox always, email
+    unless switched off (safety messages always), text messages when asked for."""
+    pref = prefs.get((recipient.user.pk, recipient.category))
+    wants_email = pref is None or pref.email or recipient.category == Category.SAFETY
+    rows = [(Channel.INBOX, "", Status.SENT, "")]
+    if wants_email:
+        rows.append((Channel.EMAIL, recipient.user.email, Status.PENDING, ""))
+    else:
+        rows.append((Channel.EMAIL, "", Status.SKIPPED, "Email switched off in preferences."))
+    if pref is not None and pref.sms:
+        if recipient.phone:
+            rows.append((Channel.SMS, recipient.phone, Status.PENDING, ""))
+        else:
+            rows.append((Channel.SMS, "", Status.SKIPPED, "No phone number on record."))
+    return rows
+
+
+def _build_rows(
+    recipient: Recipient,
+    message: Message,
+    prefs: Mapping[tuple[int, str], NotificationPreference],
+    *,
+    key,
+    now: dt.datetime,
+    **links: Any,
+) -> list[Notification]:
+    rows = []
+    for channel, address, status, reason in _channel_rows(recipient, prefs):
+        body = message.body
+        if channel == Channel.SMS:
+            body = f"{message.subject} {_urls()['inbox_url']}"
+        rows.append(
+            Notification(
+                key=key(channel),
+                recipient=recipient.user,
+                channel=channel,
+                category=recipient.category,
+                template=message.template,
+                address=address,
+                subject=message.subject,
+                body=body,
+                body_html=message.body_html if channel == Channel.EMAIL else "",
+                status=status,
+                last_error=reason,
+                sent_at=now if status == Status.SENT else None,
+                **links,
+            )
+        )
+    return rows
+
+
+def event_fan_out(*, event: CaseEvent) -> int:
+    """Create the rows of every notification `event` causes. Their unique keys make
+    a second call insert nothing. Returns how many rows the event calls for."""
+    recipients = recipients_of_event(event)
+    prefs = _preferences(r.user.pk for r in recipients)
+    now = timezone.now()
+    rows: list[Notification] = []
+    for recipient in recipients:
+        message = render_message(
+            event.transition, recipient.audience.role, message_context(event, recipient)
+        )
+        rows += _build_rows(
+            recipient,
+            message,
+            prefs,
+            key=lambda channel, user=recipient.user: Notification.event_key(
+                event.pk, user.pk, channel
+            ),
+            now=now,
+            event=event,
+            case=event.case,
+        )
+    with transaction.atomic():
+        Notification.objects.bulk_create(rows, ignore_conflicts=True)
+        EventDispatch.objects.bulk_create([EventDispatch(event=event)], ignore_conflicts=True)
+    return len(rows)
+
+
+# --- Claim, send, record ------------------------------------------------------------
+
+
+def _lease() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.NPP_NOTIFICATION_LEASE_SECONDS)
+
+
+def notification_claim(*, notification: Notification, now: dt.datetime | None = None) -> bool:
+    """Take `notification` for this sender: a conditional UPDATE, so of two senders
+    only one gets it; a row whose sender died is taken again once its lease ran out."""
+    now = now or timezone.now()
+    claimed = (
+        Notification.objects.filter(pk=notification.pk)
+        .claimable(now)
+        .filter(attempts__lt=settings.NPP_NOTIFICATION_MAX_ATTEMPTS)
+        .update(status=Status.SENDING, lease_until=now + _lease(), attempts=F("attempts") + 1)
+    )
+    if claimed:
+        notification.status = Status.SENDING
+        notification.attempts += 1
+    return bool(claimed)
+
+
+def _record_sent(notification: Notification) -> None:
+    Notification.objects.filter(pk=notification.pk, status=Status.SENDING).update(
+        status=Status.SENT, sent_at=timezone.now(), lease_until=None, last_error=""
+    )
+
+
+def retry_delay(attempts: int) -> dt.timedelta:
+    """Exponential backoff after the n-th failed attempt, capped like the tasks'."""
+    seconds = min(settings.NPP_TASK_RETRY_BACKOFF_MAX, 15 * 2 ** max(attempts - 1, 0))
+    return dt.timedelta(seconds=seconds)
+
+
+def _record_failure(notification: Notification, error: BaseException) -> dt.datetime | None:
+    """Back to pending after a delay, or failed for good after the last attempt.
+    Returns when it may be tried again (None when given up)."""
+    message = f"{type(error).__name__}: {error}"[:2000]
+    if notification.attempts >= settings.NPP_NOTIFICATION_MAX_ATTEMPTS:
+        Notification.objects.filter(pk=notification.pk).update(
+            status=Status.FAILED, lease_until=None, last_error=message
+        )
+        log.error("Notification %s given up: %s", notification.key, message)
+        return None
+    retry_at = timezone.now() + retry_delay(notification.attempts)
+    Notification.objects.filter(pk=notification.pk).update(
+        status=Status.PENDING, lease_until=retry_at, last_error=message
+    )
+    log.warning(
+        "Notification %s failed (attempt %s): %s", notification.key, notification.attempts, message
+    )
+    return retry_at
+
+
+@dataclass
+class Delivery:
+    sent: int = 0
+    failed: int = 0
+    # The earliest time a row of this batch that is not sent yet may be taken again
+    # (its retry delay, or the lease of another sender holding it).
+    retry_at: dt.datetime | None = None
+
+    def wait_for(self, when: dt.datetime | None) -> None:
+        if when is not None and (self.retry_at is None or when < self.retry_at):
+            self.retry_at = when
+
+
+def notifications_send(rows: QuerySet[Notification]) -> Delivery:
+    """Send every unsent row of `rows` this sender can claim. No transaction is held
+    while a message leaves; each result is recorded right after its send."""
+    delivery = Delivery()
+    pending = list(rows.filter(status__in=UNSENT).exclude(channel=Channel.INBOX).order_by("pk"))
+    senders = {Channel.EMAIL: EmailChannel(), Channel.SMS: TextMessageChannel()}
+    try:
+        for notification in pending:
+            if not notification_claim(notification=notification):
+                held = (
+                    Notification.objects.filter(pk=notification.pk, status__in=UNSENT)
+                    .values_list("lease_until", flat=True)
+                    .first()
+                )
+                delivery.wait_for(held or timezone.now())
+                continue
+            sender = senders[notification.channel]
+            try:
+                sender.send(notification)
+            except Exception as error:  # any provider error: recorded, retried later
+                sender.close()  # never reuse a connection that just failed
+                delivery.failed += 1
+                delivery.wait_for(_record_failure(notification, error))
+                continue
+            _record_sent(notification)
+            delivery.sent += 1
+    finally:
+        for sender in senders.values():
+            sender.close()
+    return delivery
+
+
+def event_deliver(*, event_id: int) -> Delivery:
+    """Everything one event causes: create its rows (first time only), then send
+    them. Safe to run any number of times, also at once on two workers."""
+    if not EventDispatch.objects.filter(event_id=event_id).exists():
+        event = CaseEvent.objects.select_related(
+            "actor",
+            "case__patient__user",
+            "case__physician__user",
+            "case__product",
+            "case__assigned_coordinator",
+        ).get(pk=event_id)
+        event_fan_out(event=event)
+    return notifications_send(Notification.objects.filter(event_id=event_id))
+
+
+# --- The sweep ------------------------------------------------------------------------
+
+
+@dataclass
+class Sweep:
+    event_ids: list[int] = field(default_factory=list)
+    notification_ids: list[int] = field(default_factory=list)
+    given_up: int = 0
+
+
+def notification_sweep(*, now: dt.datetime | None = None) -> Sweep:
+    """What must be enqueued again: recent events that concern someone but were never
+    fanned out, and rows nobody is sending (never taken, retry due, lease expired).
+    Both wait out a grace period first, so the normal on-commit path goes first."""
+    now = now or timezone.now()
+    settled = now - dt.timedelta(seconds=settings.NPP_NOTIFICATION_SWEEP_GRACE_SECONDS)
+    since = now - dt.timedelta(hours=settings.NPP_NOTIFICATION_SWEEP_WINDOW_HOURS)
+    sweep = Sweep()
+    stuck = (
+        Notification.objects.claimable(now)
+        .exclude(channel=Channel.INBOX)
+        .filter(created_at__lte=settled)
+    )
+    sweep.given_up = stuck.filter(attempts__gte=settings.NPP_NOTIFICATION_MAX_ATTEMPTS).update(
+        status=Status.FAILED, lease_until=None
+    )
+    never_dispatched = CaseEvent.objects.filter(
+        transition__in=notified_events(),
+        created_at__gte=since,
+        created_at__lte=settled,
+        notification_dispatch__isnull=True,
+    ).values_list("pk", flat=True)
+    stuck_events = stuck.filter(event__isnull=False).values_list("event_id", flat=True)
+    sweep.event_ids = sorted(set(never_dispatched) | set(stuck_events))
+    sweep.notification_ids = list(
+        stuck.filter(event__isnull=True).order_by("pk").values_list("pk", flat=True)
+    )
+    return sweep
+
+
+# --- Reminders ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    """One reminder the rules say is due: for whom (rules), about what, and when."""
+
+    kind: ReminderKind
+    case: ImportCase
+    due_on: dt.date
+    rules: tuple[Rule, ...]
+    subject: str = ""
+    context: Mapping[str, Any] = field(default_factory=dict)
+    category: Category = Category.REMINDERS
+
+
+def reminder_issue(*, due: DueReminder, staff=None) -> list[int]:
+    """Record the reminder for each recipient and create its notifications, once:
+    a reminder already issued (this run or an earlier one) creates nothing.
+    Returns the ids of the rows to send."""
+    rules = tuple(Rule(rule.audience, due.category) for rule in due.rules)
+    recipients = recipients_of(due.case, rules, staff=staff)
+    prefs = _preferences(r.user.pk for r in recipients)
+    now = timezone.now()
+    created_rows: list[Notification] = []
+    with transaction.atomic():
+        for recipient in recipients:
+            reminder, created = Reminder.objects.get_or_create(
+                kind=due.kind,
+                case=due.case,
+                due_on=due.due_on,
+                recipient=recipient.user,
+                subject=due.subject,
+            )
+            if not created:
+                continue
+            context = {
+                "recipient_name": recipient.user.full_name,
+                "reference": due.case.reference,
+                "product": due.case.product.brand_name,
+                "case": due.case,
+                "patient_name": due.case.patient.full_name,
+                "due_on": due.due_on,
+                **_urls(),
+                **due.context,
+            }
+            message = render_message(f"reminder_{due.kind}", recipient.audience.role, context)
+            rows = _build_rows(
+                recipient,
+                message,
+                prefs,
+                key=lambda channel, pk=reminder.pk: Notification.reminder_key(pk, channel),
+                now=now,
+                reminder=reminder,
+                case=due.case,
+            )
+            created_rows += Notification.objects.bulk_create(rows)
+    return [row.pk for row in created_rows if row.status == Status.PENDING]
+
+
+# --- The inbox ----------------------------------------------------------------------
+
+
+def inbox_unread_count(*, user) -> int:
+    return Notification.objects.inbox_of(user).unread().count()
+
+
+def inbox_mark_read(*, user, notification_id: int | None = None) -> int:
+    """Mark one of `user`'s inbox messages read, or all of them. Returns how many
+    changed; another person's message is never touched."""
+    messages = Notification.objects.inbox_of(user).unread()
+    if notification_id is not None:
+        messages = messages.filter(pk=notification_id)
+    return messages.update(read_at=timezone.now())
