@@ -31,7 +31,9 @@ def document_store(
     """Store `content` as the next version of `kind` on `case`; the previous version
     stays, marked as superseded. Generated documents and a coordinator's own uploads
     need no review, everything else waits for a coordinator."""
-    if case.is_locked:
+    # The case record is the one document written after closing: the system renders
+    # it from the closed case's locked history, for an inspector.
+    if case.is_locked and not (generated and kind == DocumentKind.CASE_RECORD):
         raise DomainError(f"{case.reference} is closed: its documents can no longer change.")
     if not content:
         raise DomainError("The file is empty.")
