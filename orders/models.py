@@ -678,6 +678,8 @@ class CaseEvent(models.Model):
     def save(self, *args, **kwargs) -> None:
         if not self._state.adding:
             raise AppendOnlyError("Case events are append-only: they cannot be updated.")
+        # The database's clock, always: an event cannot be back- or forward-dated.
+        self.created_at = Now()
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
@@ -686,3 +688,50 @@ class CaseEvent(models.Model):
     def clean(self) -> None:
         if self.transition != self.CREATED and not self.to_state:
             raise ValidationError("An event records the state it led to.")
+
+
+# --- Safety --------------------------------------------------------------------------
+
+
+class AdverseEvent(models.Model):
+    """A suspected side effect reported on a case by its physician or patient (or a
+    coordinator for them). It must be forwarded to the manufacturer's safety contact
+    by `due_on`: the pathway's clock (serious 7 days, non-serious 15 by default)."""
+
+    class Seriousness(models.TextChoices):
+        SERIOUS = "serious", "Serious"
+        NON_SERIOUS = "non_serious", "Not serious"
+
+    class Outcome(models.TextChoices):
+        RECOVERED = "recovered", "Recovered"
+        RECOVERING = "recovering", "Recovering"
+        NOT_RECOVERED = "not_recovered", "Not recovered"
+        RECOVERED_WITH_SEQUELAE = "sequelae", "Recovered with lasting effects"
+        FATAL = "fatal", "Fatal"
+        UNKNOWN = "unknown", "Unknown"
+
+    case = models.ForeignKey(ImportCase, on_delete=models.PROTECT, related_name="adverse_events")
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    # The clock starts when the service learns of it: an application time, so that
+    # it follows the same clock as the due date computed from it.
+    reported_at = models.DateTimeField()
+    onset_date = models.DateField()
+    description = models.TextField()
+    seriousness = models.CharField(max_length=20, choices=Seriousness.choices)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.UNKNOWN)
+    lot_number = models.CharField(max_length=100, blank=True, help_text="The lot received.")
+    due_on = models.DateField(help_text="Forward to the manufacturer's safety contact by.")
+    forwarded_at = models.DateTimeField(null=True, blank=True)
+    forwarded_to = models.EmailField(blank=True)
+    forwarded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-reported_at", "-pk"]
+        indexes = [models.Index(fields=["forwarded_at", "due_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_seriousness_display()} adverse event on {self.case}"

@@ -130,7 +130,9 @@ def india(db) -> Pathway:
     return Pathway.objects.get(code="IN-12A")
 
 
-def new_case(*, physician: Physician, patient: Patient, product: Product, **overrides) -> ImportCase:
+def new_case(
+    *, physician: Physician, patient: Patient, product: Product, **overrides
+) -> ImportCase:
     request = {
         "prescribed_dose": "23.7 mg (3 capsules) twice daily",
         "daily_units": 6,

@@ -72,6 +72,21 @@ def test_the_time_of_an_event_comes_from_the_database_clock_not_the_application(
     assert draft_case.state_changed_at > wrong_clock + dt.timedelta(days=365)
 
 
+def test_an_event_cannot_be_backdated_even_through_the_orm(draft_case, physician):
+    backdated = dt.datetime(2001, 1, 1, 9, tzinfo=dt.UTC)
+
+    event = CaseEvent.objects.create(
+        case=draft_case,
+        transition="update_request",
+        from_state=S.DRAFT,
+        to_state=S.DRAFT,
+        actor=physician.user,
+        created_at=backdated,
+    )
+
+    assert CaseEvent.objects.get(pk=event.pk).created_at > backdated + dt.timedelta(days=365)
+
+
 # --- append-only -------------------------------------------------------------------
 
 

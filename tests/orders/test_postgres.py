@@ -102,11 +102,12 @@ def test_the_database_refuses_to_update_a_case_event(postgres, case_in):
     case = case_in(CaseStatus.SUBMITTED)
     event = CaseEvent.objects.filter(case=case).last()
 
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE orders_caseevent SET note = 'rewritten' WHERE id = %s", [event.pk]
-            )
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE orders_caseevent SET note = 'rewritten' WHERE id = %s", [event.pk])
 
     assert CaseEvent.objects.get(pk=event.pk).note == event.note
 
@@ -115,8 +116,11 @@ def test_the_database_refuses_to_delete_a_case_event(postgres, case_in):
     case = case_in(CaseStatus.SUBMITTED)
     count = CaseEvent.objects.filter(case=case).count()
 
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM orders_caseevent WHERE case_id = %s", [case.pk])
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM orders_caseevent WHERE case_id = %s", [case.pk])
 
     assert CaseEvent.objects.filter(case=case).count() == count
