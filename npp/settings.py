@@ -198,6 +198,7 @@ CONTENT_SECURITY_POLICY = {
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns at every start when it is missing
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Uploaded and generated documents: never under STATIC/MEDIA URLs, served only by
 # the authorised download view.
@@ -252,7 +253,7 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "NPP <no-reply@npp.example>")
 
 # --- Celery -----------------------------------------------------------------
 
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://localhost/")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("queue", "processed"):
@@ -294,6 +295,10 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-sweep": {
         "task": "notifications.tasks.sweep",
         "schedule": env_int("NPP_NOTIFICATION_SWEEP_SECONDS", 300),
+    },
+    "notifications-reminders": {
+        "task": "notifications.tasks.send_reminders",
+        "schedule": env_int("NPP_REMINDER_SECONDS", 3600),
     },
 }
 

@@ -7,8 +7,8 @@ a case in a given state. Each step calls the same services a person's click woul
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from collections.abc import Callable
+from decimal import Decimal
 
 from django.utils import timezone
 

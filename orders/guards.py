@@ -74,7 +74,8 @@ def documents_required(transition: str) -> Guard:
         if not wanted:
             return
         current = {
-            (doc.kind, doc.review_status) for doc in case.documents.current().only("kind", "review_status")
+            (doc.kind, doc.review_status)
+            for doc in case.documents.current().only("kind", "review_status")
         }
         for kind, level in wanted.items():
             label = DocumentKind(kind).label.lower()

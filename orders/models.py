@@ -62,13 +62,17 @@ class Pathway(models.Model):
     permit_covers_several_consignments = models.BooleanField(null=True, blank=True)
     min_remaining_shelf_life_days = models.PositiveIntegerField(default=0)
     min_shelf_life_fraction = models.DecimalField(
-        max_digits=3, decimal_places=2, null=True, blank=True,
+        max_digits=3,
+        decimal_places=2,
+        null=True,
+        blank=True,
         help_text="Share of total shelf life left on arrival (0.60 for registered imports).",
     )
     auto_close_after_days = models.PositiveIntegerField(default=14)
     forms = models.JSONField(default=list, blank=True, help_text="Documents the pack holds.")
     required_documents = models.JSONField(
-        default=dict, blank=True,
+        default=dict,
+        blank=True,
         help_text='{transition: {document kind: "uploaded" | "accepted"}}',
     )
     expected_days = models.JSONField(
@@ -121,7 +125,8 @@ class Product(models.Model):
     storage_notes = models.TextField(blank=True)
     contraindicated_comedications = models.JSONField(default=list, blank=True)
     monitoring_schedule = models.JSONField(
-        default=list, blank=True,
+        default=list,
+        blank=True,
         help_text='[{"test", "every_days", "from_day", "until_day"}] counted from the start.',
     )
     safety_thresholds = models.JSONField(default=list, blank=True)
@@ -243,6 +248,9 @@ class CaseSequence(models.Model):
 
     year = models.PositiveIntegerField(primary_key=True)
     last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_number}"
 
 
 class Priority(models.TextChoices):

@@ -30,7 +30,10 @@ def close_delivered_cases() -> int:
                 case=case,
                 actor=actor,
                 transition="close",
-                note=f"Closed automatically {case.pathway.auto_close_after_days} days after delivery.",
+                note=(
+                    f"Closed automatically {case.pathway.auto_close_after_days} days "
+                    "after delivery."
+                ),
             )
             closed += 1
         except DomainError as error:

@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,230 +16,624 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='CaseSequence',
+            name="CaseSequence",
             fields=[
-                ('year', models.PositiveIntegerField(primary_key=True, serialize=False)),
-                ('last_number', models.PositiveIntegerField(default=0)),
+                ("year", models.PositiveIntegerField(primary_key=True, serialize=False)),
+                ("last_number", models.PositiveIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='Pathway',
+            name="Pathway",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=20, unique=True)),
-                ('name', models.CharField(max_length=100)),
-                ('country', models.CharField(help_text='ISO 3166 code of the importing country.', max_length=2)),
-                ('regulator', models.CharField(max_length=100)),
-                ('application_form', models.CharField(max_length=100)),
-                ('permit_form', models.CharField(max_length=100)),
-                ('is_default', models.BooleanField(default=False)),
-                ('quantity_cap_days', models.PositiveIntegerField(default=90, help_text='Most days of supply one import may cover.')),
-                ('prescription_validity_days', models.PositiveIntegerField(default=90)),
-                ('application_fee', models.DecimalField(blank=True, decimal_places=2, max_digits=10, null=True)),
-                ('permit_validity_days', models.PositiveIntegerField(blank=True, null=True)),
-                ('permit_covers_several_consignments', models.BooleanField(blank=True, null=True)),
-                ('min_remaining_shelf_life_days', models.PositiveIntegerField(default=0)),
-                ('min_shelf_life_fraction', models.DecimalField(blank=True, decimal_places=2, help_text='Share of total shelf life left on arrival (0.60 for registered imports).', max_digits=3, null=True)),
-                ('auto_close_after_days', models.PositiveIntegerField(default=14)),
-                ('forms', models.JSONField(blank=True, default=list, help_text='Documents the pack holds.')),
-                ('required_documents', models.JSONField(blank=True, default=dict, help_text='{transition: {document kind: "uploaded" | "accepted"}}')),
-                ('expected_days', models.JSONField(blank=True, default=dict, help_text='{state: days a case may stay there}')),
-                ('duty', models.JSONField(blank=True, default=dict, help_text='Rates in percent and exemptions: data, not code.')),
-                ('adverse_event_days', models.JSONField(blank=True, default=dict)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=20, unique=True)),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "country",
+                    models.CharField(
+                        help_text="ISO 3166 code of the importing country.", max_length=2
+                    ),
+                ),
+                ("regulator", models.CharField(max_length=100)),
+                ("application_form", models.CharField(max_length=100)),
+                ("permit_form", models.CharField(max_length=100)),
+                ("is_default", models.BooleanField(default=False)),
+                (
+                    "quantity_cap_days",
+                    models.PositiveIntegerField(
+                        default=90, help_text="Most days of supply one import may cover."
+                    ),
+                ),
+                ("prescription_validity_days", models.PositiveIntegerField(default=90)),
+                (
+                    "application_fee",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=10, null=True),
+                ),
+                ("permit_validity_days", models.PositiveIntegerField(blank=True, null=True)),
+                ("permit_covers_several_consignments", models.BooleanField(blank=True, null=True)),
+                ("min_remaining_shelf_life_days", models.PositiveIntegerField(default=0)),
+                (
+                    "min_shelf_life_fraction",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="Share of total shelf life left on arrival (0.60 for registered imports).",
+                        max_digits=3,
+                        null=True,
+                    ),
+                ),
+                ("auto_close_after_days", models.PositiveIntegerField(default=14)),
+                (
+                    "forms",
+                    models.JSONField(
+                        blank=True, default=list, help_text="Documents the pack holds."
+                    ),
+                ),
+                (
+                    "required_documents",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text='{transition: {document kind: "uploaded" | "accepted"}}',
+                    ),
+                ),
+                (
+                    "expected_days",
+                    models.JSONField(
+                        blank=True, default=dict, help_text="{state: days a case may stay there}"
+                    ),
+                ),
+                (
+                    "duty",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text="Rates in percent and exemptions: data, not code.",
+                    ),
+                ),
+                ("adverse_event_days", models.JSONField(blank=True, default=dict)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Supplier',
+            name="Supplier",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('country', models.CharField(max_length=2)),
-                ('kind', models.CharField(choices=[('manufacturer', 'Manufacturer'), ('authorised_distributor', 'Authorised distributor'), ('other', 'Other (not authorised)')], max_length=30)),
-                ('contact_email', models.EmailField(blank=True, max_length=254)),
-                ('safety_contact_email', models.EmailField(blank=True, max_length=254)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True)),
+                ("country", models.CharField(max_length=2)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("manufacturer", "Manufacturer"),
+                            ("authorised_distributor", "Authorised distributor"),
+                            ("other", "Other (not authorised)"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("contact_email", models.EmailField(blank=True, max_length=254)),
+                ("safety_contact_email", models.EmailField(blank=True, max_length=254)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Patient',
+            name="Patient",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('full_name', models.CharField(max_length=200)),
-                ('date_of_birth', models.DateField()),
-                ('sex', models.CharField(choices=[('F', 'Female'), ('M', 'Male'), ('X', 'Other')], max_length=1)),
-                ('occupation', models.CharField(blank=True, max_length=100)),
-                ('address', models.TextField(help_text='Delivery address')),
-                ('city', models.CharField(max_length=100)),
-                ('state', models.CharField(blank=True, max_length=100)),
-                ('postal_code', models.CharField(max_length=20)),
-                ('country', models.CharField(default='IN', max_length=2)),
-                ('phone', models.CharField(blank=True, max_length=30)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('id_document_type', models.CharField(choices=[('aadhaar', 'Aadhaar'), ('passport', 'Passport')], max_length=20)),
-                ('id_document_number_masked', models.CharField(max_length=40)),
-                ('user', models.OneToOneField(blank=True, help_text='Empty for a patient followed through the physician.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='patient', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("full_name", models.CharField(max_length=200)),
+                ("date_of_birth", models.DateField()),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[("F", "Female"), ("M", "Male"), ("X", "Other")], max_length=1
+                    ),
+                ),
+                ("occupation", models.CharField(blank=True, max_length=100)),
+                ("address", models.TextField(help_text="Delivery address")),
+                ("city", models.CharField(max_length=100)),
+                ("state", models.CharField(blank=True, max_length=100)),
+                ("postal_code", models.CharField(max_length=20)),
+                ("country", models.CharField(default="IN", max_length=2)),
+                ("phone", models.CharField(blank=True, max_length=30)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                (
+                    "id_document_type",
+                    models.CharField(
+                        choices=[("aadhaar", "Aadhaar"), ("passport", "Passport")], max_length=20
+                    ),
+                ),
+                ("id_document_number_masked", models.CharField(max_length=40)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        help_text="Empty for a patient followed through the physician.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="patient",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['full_name'],
+                "ordering": ["full_name"],
             },
         ),
         migrations.CreateModel(
-            name='Physician',
+            name="Physician",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('full_name', models.CharField(max_length=200)),
-                ('registration_number', models.CharField(max_length=50)),
-                ('registration_council', models.CharField(help_text='NMC or state council', max_length=100)),
-                ('specialty', models.CharField(blank=True, max_length=100)),
-                ('hospital', models.CharField(blank=True, max_length=200)),
-                ('phone', models.CharField(blank=True, max_length=30)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='physician', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("full_name", models.CharField(max_length=200)),
+                ("registration_number", models.CharField(max_length=50)),
+                (
+                    "registration_council",
+                    models.CharField(help_text="NMC or state council", max_length=100),
+                ),
+                ("specialty", models.CharField(blank=True, max_length=100)),
+                ("hospital", models.CharField(blank=True, max_length=200)),
+                ("phone", models.CharField(blank=True, max_length=30)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="physician",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['full_name'],
+                "ordering": ["full_name"],
             },
         ),
         migrations.CreateModel(
-            name='Product',
+            name="Product",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('brand_name', models.CharField(max_length=100)),
-                ('generic_name', models.CharField(max_length=100)),
-                ('manufacturer', models.CharField(max_length=200)),
-                ('strength', models.CharField(help_text='e.g. "7.9 mg"', max_length=50)),
-                ('dosage_form', models.CharField(help_text='e.g. "capsule"', max_length=50)),
-                ('units_per_pack', models.PositiveIntegerField()),
-                ('standard_daily_units', models.PositiveIntegerField(help_text='Units a day at the labelled dose (used for days of supply).')),
-                ('dosing', models.TextField()),
-                ('administration', models.TextField(blank=True)),
-                ('missed_dose', models.TextField(blank=True)),
-                ('avoid', models.TextField(blank=True)),
-                ('dose_adjustment', models.TextField(blank=True)),
-                ('storage_min_c', models.DecimalField(decimal_places=1, max_digits=4)),
-                ('storage_max_c', models.DecimalField(decimal_places=1, max_digits=4)),
-                ('excursion_min_c', models.DecimalField(decimal_places=1, max_digits=4)),
-                ('excursion_max_c', models.DecimalField(decimal_places=1, max_digits=4)),
-                ('storage_notes', models.TextField(blank=True)),
-                ('contraindicated_comedications', models.JSONField(blank=True, default=list)),
-                ('monitoring_schedule', models.JSONField(blank=True, default=list, help_text='[{"test", "every_days", "from_day", "until_day"}] counted from the start.')),
-                ('safety_thresholds', models.JSONField(blank=True, default=list)),
-                ('approved_in', models.JSONField(blank=True, default=list)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("brand_name", models.CharField(max_length=100)),
+                ("generic_name", models.CharField(max_length=100)),
+                ("manufacturer", models.CharField(max_length=200)),
+                ("strength", models.CharField(help_text='e.g. "7.9 mg"', max_length=50)),
+                ("dosage_form", models.CharField(help_text='e.g. "capsule"', max_length=50)),
+                ("units_per_pack", models.PositiveIntegerField()),
+                (
+                    "standard_daily_units",
+                    models.PositiveIntegerField(
+                        help_text="Units a day at the labelled dose (used for days of supply)."
+                    ),
+                ),
+                ("dosing", models.TextField()),
+                ("administration", models.TextField(blank=True)),
+                ("missed_dose", models.TextField(blank=True)),
+                ("avoid", models.TextField(blank=True)),
+                ("dose_adjustment", models.TextField(blank=True)),
+                ("storage_min_c", models.DecimalField(decimal_places=1, max_digits=4)),
+                ("storage_max_c", models.DecimalField(decimal_places=1, max_digits=4)),
+                ("excursion_min_c", models.DecimalField(decimal_places=1, max_digits=4)),
+                ("excursion_max_c", models.DecimalField(decimal_places=1, max_digits=4)),
+                ("storage_notes", models.TextField(blank=True)),
+                ("contraindicated_comedications", models.JSONField(blank=True, default=list)),
+                (
+                    "monitoring_schedule",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text='[{"test", "every_days", "from_day", "until_day"}] counted from the start.',
+                    ),
+                ),
+                ("safety_thresholds", models.JSONField(blank=True, default=list)),
+                ("approved_in", models.JSONField(blank=True, default=list)),
             ],
             options={
-                'ordering': ['brand_name'],
-                'constraints': [models.UniqueConstraint(fields=('brand_name', 'strength', 'dosage_form'), name='product_unique')],
+                "ordering": ["brand_name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("brand_name", "strength", "dosage_form"), name="product_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ImportCase',
+            name="ImportCase",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(editable=False, max_length=20, unique=True)),
-                ('prescribed_dose', models.CharField(blank=True, max_length=200)),
-                ('daily_units', models.PositiveIntegerField(blank=True, help_text='Units (e.g. capsules) taken per day.', null=True)),
-                ('quantity_packs', models.PositiveIntegerField(blank=True, null=True)),
-                ('treatment_days', models.PositiveIntegerField(blank=True, null=True)),
-                ('justification', models.TextField(blank=True)),
-                ('priority', models.CharField(choices=[('normal', 'Normal'), ('urgent', 'Urgent')], default='normal', max_length=10)),
-                ('status', django_fsm.FSMField(choices=[('draft', 'Draft'), ('submitted', 'Submitted, awaiting verification'), ('information_requested', 'Information requested'), ('forms_preparation', 'Forms preparation'), ('awaiting_permit', 'Awaiting permit'), ('supplier_ordering', 'Supplier ordering'), ('in_transit', 'In transit'), ('customs_clearance', 'Customs clearance'), ('quarantined', 'Quarantined'), ('out_for_delivery', 'Out for delivery'), ('delivered', 'Delivered'), ('closed', 'Closed'), ('on_hold', 'On hold'), ('rejected', 'Rejected'), ('cancelled', 'Cancelled')], db_index=True, default='draft', max_length=50, protected=True)),
-                ('held_from', models.CharField(blank=True, choices=[('draft', 'Draft'), ('submitted', 'Submitted, awaiting verification'), ('information_requested', 'Information requested'), ('forms_preparation', 'Forms preparation'), ('awaiting_permit', 'Awaiting permit'), ('supplier_ordering', 'Supplier ordering'), ('in_transit', 'In transit'), ('customs_clearance', 'Customs clearance'), ('quarantined', 'Quarantined'), ('out_for_delivery', 'Out for delivery'), ('delivered', 'Delivered'), ('closed', 'Closed'), ('on_hold', 'On hold'), ('rejected', 'Rejected'), ('cancelled', 'Cancelled')], max_length=30)),
-                ('state_changed_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now())),
-                ('port_of_entry', models.CharField(blank=True, max_length=100)),
-                ('source_country', models.CharField(blank=True, max_length=2)),
-                ('regulator_reference', models.CharField(blank=True, max_length=100)),
-                ('permit_number', models.CharField(blank=True, max_length=100)),
-                ('permit_issued_on', models.DateField(blank=True, null=True)),
-                ('permit_valid_until', models.DateField(blank=True, null=True)),
-                ('permitted_quantity_packs', models.PositiveIntegerField(blank=True, null=True)),
-                ('bill_of_entry_number', models.CharField(blank=True, max_length=100)),
-                ('assessable_value', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True)),
-                ('duty_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True)),
-                ('duty_exemption', models.CharField(blank=True, choices=[('', 'None (duty paid)'), ('rare_disease', 'Rare disease on the national list'), ('free_of_cost', 'Life-saving drug supplied free of cost')], default='', max_length=30)),
-                ('clearance_date', models.DateField(blank=True, null=True)),
-                ('delivered_to', models.CharField(blank=True, max_length=200)),
-                ('delivered_at', models.DateTimeField(blank=True, null=True)),
-                ('delivered_lot', models.CharField(blank=True, max_length=100)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('assigned_coordinator', models.ForeignKey(blank=True, limit_choices_to={'role': 'coordinator'}, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='assigned_cases', to=settings.AUTH_USER_MODEL)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('resupply_of', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='resupplies', to='orders.importcase')),
-                ('pathway', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='orders.pathway')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='orders.patient')),
-                ('physician', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='orders.physician')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='orders.product')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference", models.CharField(editable=False, max_length=20, unique=True)),
+                ("prescribed_dose", models.CharField(blank=True, max_length=200)),
+                (
+                    "daily_units",
+                    models.PositiveIntegerField(
+                        blank=True, help_text="Units (e.g. capsules) taken per day.", null=True
+                    ),
+                ),
+                ("quantity_packs", models.PositiveIntegerField(blank=True, null=True)),
+                ("treatment_days", models.PositiveIntegerField(blank=True, null=True)),
+                ("justification", models.TextField(blank=True)),
+                (
+                    "priority",
+                    models.CharField(
+                        choices=[("normal", "Normal"), ("urgent", "Urgent")],
+                        default="normal",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "status",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted, awaiting verification"),
+                            ("information_requested", "Information requested"),
+                            ("forms_preparation", "Forms preparation"),
+                            ("awaiting_permit", "Awaiting permit"),
+                            ("supplier_ordering", "Supplier ordering"),
+                            ("in_transit", "In transit"),
+                            ("customs_clearance", "Customs clearance"),
+                            ("quarantined", "Quarantined"),
+                            ("out_for_delivery", "Out for delivery"),
+                            ("delivered", "Delivered"),
+                            ("closed", "Closed"),
+                            ("on_hold", "On hold"),
+                            ("rejected", "Rejected"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        db_index=True,
+                        default="draft",
+                        max_length=50,
+                        protected=True,
+                    ),
+                ),
+                (
+                    "held_from",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted, awaiting verification"),
+                            ("information_requested", "Information requested"),
+                            ("forms_preparation", "Forms preparation"),
+                            ("awaiting_permit", "Awaiting permit"),
+                            ("supplier_ordering", "Supplier ordering"),
+                            ("in_transit", "In transit"),
+                            ("customs_clearance", "Customs clearance"),
+                            ("quarantined", "Quarantined"),
+                            ("out_for_delivery", "Out for delivery"),
+                            ("delivered", "Delivered"),
+                            ("closed", "Closed"),
+                            ("on_hold", "On hold"),
+                            ("rejected", "Rejected"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "state_changed_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now()),
+                ),
+                ("port_of_entry", models.CharField(blank=True, max_length=100)),
+                ("source_country", models.CharField(blank=True, max_length=2)),
+                ("regulator_reference", models.CharField(blank=True, max_length=100)),
+                ("permit_number", models.CharField(blank=True, max_length=100)),
+                ("permit_issued_on", models.DateField(blank=True, null=True)),
+                ("permit_valid_until", models.DateField(blank=True, null=True)),
+                ("permitted_quantity_packs", models.PositiveIntegerField(blank=True, null=True)),
+                ("bill_of_entry_number", models.CharField(blank=True, max_length=100)),
+                (
+                    "assessable_value",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True),
+                ),
+                (
+                    "duty_amount",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True),
+                ),
+                (
+                    "duty_exemption",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "None (duty paid)"),
+                            ("rare_disease", "Rare disease on the national list"),
+                            ("free_of_cost", "Life-saving drug supplied free of cost"),
+                        ],
+                        default="",
+                        max_length=30,
+                    ),
+                ),
+                ("clearance_date", models.DateField(blank=True, null=True)),
+                ("delivered_to", models.CharField(blank=True, max_length=200)),
+                ("delivered_at", models.DateTimeField(blank=True, null=True)),
+                ("delivered_lot", models.CharField(blank=True, max_length=100)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "assigned_coordinator",
+                    models.ForeignKey(
+                        blank=True,
+                        limit_choices_to={"role": "coordinator"},
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assigned_cases",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "resupply_of",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="resupplies",
+                        to="orders.importcase",
+                    ),
+                ),
+                (
+                    "pathway",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to="orders.pathway",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to="orders.patient",
+                    ),
+                ),
+                (
+                    "physician",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to="orders.physician",
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to="orders.product",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
             bases=(django_fsm.ConcurrentTransitionMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='Shipment',
+            name="Shipment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('purchase_order_number', models.CharField(blank=True, max_length=100)),
-                ('batch_number', models.CharField(blank=True, max_length=100)),
-                ('manufactured_on', models.DateField(blank=True, null=True)),
-                ('expiry_date', models.DateField(blank=True, null=True)),
-                ('quantity_packs', models.PositiveIntegerField(blank=True, null=True)),
-                ('courier', models.CharField(blank=True, max_length=100)),
-                ('tracking_number', models.CharField(blank=True, max_length=100)),
-                ('rejected_at', models.DateTimeField(blank=True, null=True)),
-                ('rejection_reason', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='shipments', to='orders.importcase')),
-                ('supplier', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='shipments', to='orders.supplier')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("purchase_order_number", models.CharField(blank=True, max_length=100)),
+                ("batch_number", models.CharField(blank=True, max_length=100)),
+                ("manufactured_on", models.DateField(blank=True, null=True)),
+                ("expiry_date", models.DateField(blank=True, null=True)),
+                ("quantity_packs", models.PositiveIntegerField(blank=True, null=True)),
+                ("courier", models.CharField(blank=True, max_length=100)),
+                ("tracking_number", models.CharField(blank=True, max_length=100)),
+                ("rejected_at", models.DateTimeField(blank=True, null=True)),
+                ("rejection_reason", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="shipments",
+                        to="orders.importcase",
+                    ),
+                ),
+                (
+                    "supplier",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="shipments",
+                        to="orders.supplier",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['case', 'pk'],
+                "ordering": ["case", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Verification',
+            name="Verification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('prescriber_registration_checked', models.BooleanField(default=False)),
-                ('patient_identity_checked', models.BooleanField(default=False)),
-                ('product_match_checked', models.BooleanField(default=False)),
-                ('signature_checked', models.BooleanField(default=False)),
-                ('prescription_date', models.DateField(blank=True, null=True)),
-                ('co_medications_reviewed', models.BooleanField(default=False)),
-                ('co_medications', models.JSONField(blank=True, default=list)),
-                ('measurements', models.JSONField(blank=True, default=dict)),
-                ('threshold_justification', models.TextField(blank=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('case', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='verification', to='orders.importcase')),
-                ('updated_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("prescriber_registration_checked", models.BooleanField(default=False)),
+                ("patient_identity_checked", models.BooleanField(default=False)),
+                ("product_match_checked", models.BooleanField(default=False)),
+                ("signature_checked", models.BooleanField(default=False)),
+                ("prescription_date", models.DateField(blank=True, null=True)),
+                ("co_medications_reviewed", models.BooleanField(default=False)),
+                ("co_medications", models.JSONField(blank=True, default=list)),
+                ("measurements", models.JSONField(blank=True, default=dict)),
+                ("threshold_justification", models.TextField(blank=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "case",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="verification",
+                        to="orders.importcase",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='CaseEvent',
+            name="CaseEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('transition', models.CharField(max_length=40)),
-                ('from_state', models.CharField(blank=True, choices=[('draft', 'Draft'), ('submitted', 'Submitted, awaiting verification'), ('information_requested', 'Information requested'), ('forms_preparation', 'Forms preparation'), ('awaiting_permit', 'Awaiting permit'), ('supplier_ordering', 'Supplier ordering'), ('in_transit', 'In transit'), ('customs_clearance', 'Customs clearance'), ('quarantined', 'Quarantined'), ('out_for_delivery', 'Out for delivery'), ('delivered', 'Delivered'), ('closed', 'Closed'), ('on_hold', 'On hold'), ('rejected', 'Rejected'), ('cancelled', 'Cancelled')], max_length=30)),
-                ('to_state', models.CharField(blank=True, choices=[('draft', 'Draft'), ('submitted', 'Submitted, awaiting verification'), ('information_requested', 'Information requested'), ('forms_preparation', 'Forms preparation'), ('awaiting_permit', 'Awaiting permit'), ('supplier_ordering', 'Supplier ordering'), ('in_transit', 'In transit'), ('customs_clearance', 'Customs clearance'), ('quarantined', 'Quarantined'), ('out_for_delivery', 'Out for delivery'), ('delivered', 'Delivered'), ('closed', 'Closed'), ('on_hold', 'On hold'), ('rejected', 'Rejected'), ('cancelled', 'Cancelled')], max_length=30)),
-                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
-                ('note', models.TextField(blank=True)),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('actor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('on_behalf_of', models.ForeignKey(blank=True, help_text='The person whose action caused a system event.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='orders.importcase')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("transition", models.CharField(max_length=40)),
+                (
+                    "from_state",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted, awaiting verification"),
+                            ("information_requested", "Information requested"),
+                            ("forms_preparation", "Forms preparation"),
+                            ("awaiting_permit", "Awaiting permit"),
+                            ("supplier_ordering", "Supplier ordering"),
+                            ("in_transit", "In transit"),
+                            ("customs_clearance", "Customs clearance"),
+                            ("quarantined", "Quarantined"),
+                            ("out_for_delivery", "Out for delivery"),
+                            ("delivered", "Delivered"),
+                            ("closed", "Closed"),
+                            ("on_hold", "On hold"),
+                            ("rejected", "Rejected"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "to_state",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted, awaiting verification"),
+                            ("information_requested", "Information requested"),
+                            ("forms_preparation", "Forms preparation"),
+                            ("awaiting_permit", "Awaiting permit"),
+                            ("supplier_ordering", "Supplier ordering"),
+                            ("in_transit", "In transit"),
+                            ("customs_clearance", "Customs clearance"),
+                            ("quarantined", "Quarantined"),
+                            ("out_for_delivery", "Out for delivery"),
+                            ("delivered", "Delivered"),
+                            ("closed", "Closed"),
+                            ("on_hold", "On hold"),
+                            ("rejected", "Rejected"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_default=django.db.models.functions.datetime.Now(), editable=False
+                    ),
+                ),
+                ("note", models.TextField(blank=True)),
+                ("data", models.JSONField(blank=True, default=dict)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "on_behalf_of",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The person whose action caused a system event.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="orders.importcase",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'pk'],
-                'indexes': [models.Index(fields=['case', 'created_at'], name='orders_case_case_id_3574ac_idx')],
+                "ordering": ["created_at", "pk"],
+                "indexes": [
+                    models.Index(
+                        fields=["case", "created_at"], name="orders_case_case_id_3574ac_idx"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='importcase',
-            index=models.Index(fields=['status', 'state_changed_at'], name='orders_impo_status_0cfd94_idx'),
+            model_name="importcase",
+            index=models.Index(
+                fields=["status", "state_changed_at"], name="orders_impo_status_0cfd94_idx"
+            ),
         ),
     ]

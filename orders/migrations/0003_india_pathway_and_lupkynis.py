@@ -130,9 +130,7 @@ SUPPLIER = {
 
 
 def load(apps, schema_editor):
-    apps.get_model("orders", "Pathway").objects.update_or_create(
-        code=INDIA["code"], defaults=INDIA
-    )
+    apps.get_model("orders", "Pathway").objects.update_or_create(code=INDIA["code"], defaults=INDIA)
     apps.get_model("orders", "Product").objects.update_or_create(
         brand_name="Lupkynis", strength="7.9 mg", dosage_form="capsule", defaults=LUPKYNIS
     )

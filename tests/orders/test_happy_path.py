@@ -9,8 +9,16 @@ def test_a_case_walks_from_draft_to_closed_leaving_one_event_per_step(case_in):
     assert case.status == CaseStatus.CLOSED
     events = list(CaseEvent.objects.filter(case=case))
     assert [e.transition for e in events] == [
-        "create", "submit", "verify", "file_application", "record_permit",
-        "dispatch", "arrive", "clear_customs", "confirm_delivery", "close",
+        "create",
+        "submit",
+        "verify",
+        "file_application",
+        "record_permit",
+        "dispatch",
+        "arrive",
+        "clear_customs",
+        "confirm_delivery",
+        "close",
     ]
     assert all(e.actor_id for e in events)
     assert [(e.from_state, e.to_state) for e in events][1] == ("draft", "submitted")
