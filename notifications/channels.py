@@ -26,8 +26,8 @@ log = logging.getLogger(__name__)
 def message_id(key: str) -> str:
     """Stable per notification row and per deployment (the sender's domain)."""
     domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "npp.invalid"
-    digest = hashlib.sha256(key.encode()).hexdigest()[:40]
-    return f"<{digest}.notification@{domain}>"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    return f"<{digest}@{domain}>"
 
 
 def email_message(notification: Notification, connection=None) -> EmailMultiAlternatives:

@@ -38,3 +38,49 @@ def system(db):
 def _fresh_template_cache():
     services._template_base.cache_clear()
     services._has_html.cache_clear()
+
+
+# --- Real workers (test_worker.py) -------------------------------------------------------
+
+
+@pytest.fixture
+def real_services(transactional_db):
+    """PostgreSQL and Redis, or skip (fail under NPP_REQUIRE_SERVICES=1)."""
+    from django.conf import settings as django_settings
+    from django.db import connection
+
+    from tests.conftest import need
+    from tests.notifications.realworker import redis_reachable
+
+    need(connection.vendor == "postgresql", "DATABASE_URL does not point at PostgreSQL")
+    need(
+        redis_reachable(django_settings.CELERY_BROKER_URL),
+        "CELERY_BROKER_URL does not point at a reachable Redis",
+    )
+
+
+@pytest.fixture
+def notification_queue(real_services, settings):
+    """A queue of this test's own: no other worker on the broker takes its tasks."""
+    from django.conf import settings as django_settings
+
+    from tests.notifications.realworker import unique_queue
+
+    name = unique_queue()
+    settings.NPP_NOTIFICATION_QUEUE = name
+    yield name
+    import redis
+
+    client = redis.Redis.from_url(django_settings.CELERY_BROKER_URL)
+    client.delete(name, f"_kombu.binding.{name}", f"_kombu.binding_permanent.{name}")
+
+
+@pytest.fixture
+def workers(notification_queue, tmp_path):
+    """Start real workers with `workers.start(...)`; all are killed at the end, also
+    when the test fails, before pytest-django empties or drops the database."""
+    from tests.notifications.realworker import Workers
+
+    pool = Workers(queue=notification_queue, directory=tmp_path)
+    yield pool
+    pool.close()
