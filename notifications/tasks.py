@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
-from notifications import services
+from notifications import reminders, services
 from notifications.recipients import notified_events
 from orders.models import CaseEvent
 
@@ -141,3 +141,12 @@ def sweep() -> dict:
         "notifications": len(found.notification_ids),
         "given_up": found.given_up,
     }
+
+
+@shared_task(acks_late=True)
+def send_reminders() -> dict[str, int]:
+    """Issue every reminder due now (Celery beat runs this) and enqueue their sending.
+    Each reminder is issued once, however often this runs."""
+    issued = reminders.reminders_issue_due()
+    enqueue_notifications([pk for pks in issued.values() for pk in pks])
+    return {kind: len(pks) for kind, pks in issued.items()}
