@@ -1,0 +1,222 @@
+"""Suspected side effects: who may report them, the reporting clock per pathway and
+supplier, coordinators told at once, and escalation when a report is overdue."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+
+from notifications import reminders, tasks
+from notifications.models import Category, Notification, NotificationPreference, Reminder
+from notifications.models import ReminderKind as K
+from notifications.recipients import ADVERSE_EVENT_REPORTED
+from orders.adverse_events import (
+    REPORTED,
+    adverse_event_forward,
+    adverse_event_report,
+    reporting_days,
+)
+from orders.models import AdverseEvent, CaseEvent, DomainError, Supplier
+from orders.states import CaseStatus
+
+S = CaseStatus
+SERIOUS = AdverseEvent.Seriousness.SERIOUS
+NON_SERIOUS = AdverseEvent.Seriousness.NON_SERIOUS
+
+
+@pytest.fixture
+def delivered(case_in):
+    return case_in(S.DELIVERED)
+
+
+@pytest.fixture
+def deliver_at_once(monkeypatch):
+    """Run each event's delivery task in this process when it is enqueued."""
+    monkeypatch.setattr(
+        tasks.deliver_event, "apply_async", lambda args, **kw: tasks.deliver_event.apply(args)
+    )
+
+
+def report(case, reporter, **overrides):
+    values = {
+        "onset_date": timezone.localdate() - dt.timedelta(days=2),
+        "description": "Tremor of both hands and headache since the dose was increased.",
+        "seriousness": NON_SERIOUS,
+        "outcome": AdverseEvent.Outcome.RECOVERING,
+    }
+    values.update(overrides)
+    return adverse_event_report(case=case, reporter=reporter, **values)
+
+
+def test_the_physician_reports_a_side_effect_of_their_own_patients_case(delivered, physician):
+    reported = report(delivered, physician.user, seriousness=SERIOUS)
+
+    assert reported.reported_by == physician.user
+    assert reported.lot_number == delivered.delivered_lot != ""
+    assert reported.due_on == timezone.localdate() + dt.timedelta(days=7)
+    event = CaseEvent.objects.filter(case=delivered).last()
+    assert event.transition == REPORTED == ADVERSE_EVENT_REPORTED
+    assert (event.from_state, event.to_state) == (S.DELIVERED, S.DELIVERED)
+    assert event.data == {
+        "adverse_event_id": reported.pk,
+        "seriousness": "serious",
+        "due_on": reported.due_on.isoformat(),
+    }
+
+
+def test_coordinators_hear_of_it_as_soon_as_it_commits(
+    delivered,
+    patient,
+    physician,
+    coordinator,
+    other_coordinator,
+    deliver_at_once,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        report(delivered, patient.user, seriousness=SERIOUS, lot_number="LOT-ON-PACK")
+
+    to = sorted(message.to[0] for message in mailoutbox)
+    assert to == sorted([coordinator.email, other_coordinator.email, physician.user.email])
+    coordinator_mail = next(m for m in mailoutbox if m.to == [coordinator.email])
+    assert coordinator_mail.subject.startswith("SAFETY: serious adverse event")
+    assert "Tremor of both hands" in coordinator_mail.body
+    assert "LOT-ON-PACK" in coordinator_mail.body
+    rows = Notification.objects.filter(event__transition=REPORTED)
+    assert {row.category for row in rows} == {Category.SAFETY}
+    assert not rows.filter(recipient=patient.user).exists()  # they reported it
+
+
+def test_safety_reports_reach_coordinators_who_switched_email_off(
+    delivered,
+    physician,
+    coordinator,
+    deliver_at_once,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+):
+    NotificationPreference.objects.create(user=coordinator, category=Category.SAFETY, email=False)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        report(delivered, physician.user)
+
+    assert [m.to for m in mailoutbox] == [[coordinator.email]]
+
+
+@pytest.mark.parametrize("who", ["other_physician", "other_patient"])
+def test_no_one_reports_on_a_case_that_is_not_theirs(delivered, request, who):
+    outsider = request.getfixturevalue(who).user
+
+    with pytest.raises(PermissionDenied):
+        report(delivered, outsider)
+
+    assert not AdverseEvent.objects.exists()
+    assert not CaseEvent.objects.filter(transition=REPORTED).exists()
+
+
+def test_a_coordinator_may_report_for_them(delivered, coordinator):
+    assert report(delivered, coordinator).reported_by == coordinator
+
+
+@pytest.mark.parametrize(
+    "overrides,missing",
+    [
+        ({"description": "  "}, "a description"),
+        ({"seriousness": "mild"}, "whether it is serious"),
+        ({"outcome": "fine"}, "the outcome"),
+        ({"onset_date": dt.date(2099, 1, 1)}, "not in the future"),
+    ],
+)
+def test_an_incomplete_report_is_refused_naming_what_is_missing(
+    delivered, physician, overrides, missing
+):
+    with pytest.raises(DomainError, match=missing):
+        report(delivered, physician.user, **overrides)
+
+    assert not AdverseEvent.objects.exists()
+
+
+# --- The clock --------------------------------------------------------------------------
+
+
+def test_serious_reports_are_due_in_7_days_and_others_in_15(delivered):
+    assert reporting_days(delivered, SERIOUS) == 7
+    assert reporting_days(delivered, NON_SERIOUS) == 15
+
+
+def test_the_clock_is_configurable_per_pathway_and_per_supplier(delivered):
+    pathway = delivered.pathway
+    pathway.adverse_event_days = {"serious": 4, "non_serious": 10}
+    pathway.save()
+    assert reporting_days(delivered, SERIOUS) == 4
+
+    supplier = delivered.current_shipment.supplier
+    pathway.adverse_event_days["suppliers"] = {supplier.name: {"serious": 2}}
+    pathway.save()
+    assert reporting_days(delivered, SERIOUS) == 2
+    assert reporting_days(delivered, NON_SERIOUS) == 10
+    other = Supplier.objects.create(name="Another distributor", country="DE", kind="manufacturer")
+    delivered.shipments.update(supplier=other)
+    assert reporting_days(delivered, SERIOUS) == 4
+
+
+def test_a_report_not_forwarded_in_time_escalates_to_every_coordinator(
+    delivered, physician, coordinator, other_coordinator
+):
+    reported = report(delivered, physician.user, seriousness=SERIOUS)
+    due = reported.due_on
+    noon = dt.time(12, tzinfo=timezone.get_current_timezone())
+
+    with time_machine.travel(dt.datetime.combine(due, noon), tick=False):
+        reminders.reminders_issue_due()
+    assert not Reminder.objects.filter(kind=K.ADVERSE_EVENT_OVERDUE).exists()
+
+    with time_machine.travel(dt.datetime.combine(due + dt.timedelta(days=1), noon), tick=False):
+        reminders.reminders_issue_due()
+        reminders.reminders_issue_due()
+
+    overdue = Reminder.objects.filter(kind=K.ADVERSE_EVENT_OVERDUE)
+    assert {r.recipient for r in overdue} == {coordinator, other_coordinator}
+    assert {r.due_on for r in overdue} == {due}
+    email = Notification.objects.filter(reminder__in=overdue, channel="email").first()
+    assert email.subject.startswith("OVERDUE")
+    assert email.category == Category.SAFETY
+
+
+def test_a_forwarded_report_does_not_escalate(delivered, physician, coordinator):
+    reported = report(delivered, physician.user, seriousness=SERIOUS)
+    adverse_event_forward(
+        adverse_event=reported, actor=coordinator, forwarded_to="safety@aurinia.example"
+    )
+    later = dt.datetime.combine(
+        reported.due_on + dt.timedelta(days=3), dt.time(12, tzinfo=timezone.get_current_timezone())
+    )
+
+    with time_machine.travel(later, tick=False):
+        reminders.reminders_issue_due()
+
+    assert not Reminder.objects.filter(kind=K.ADVERSE_EVENT_OVERDUE).exists()
+    reported.refresh_from_db()
+    assert reported.forwarded_by == coordinator
+    assert CaseEvent.objects.filter(case=delivered).last().transition == "forward_adverse_event"
+
+
+def test_only_a_coordinator_forwards_a_report_and_only_once(delivered, physician, coordinator):
+    reported = report(delivered, physician.user)
+
+    with pytest.raises(PermissionDenied):
+        adverse_event_forward(
+            adverse_event=reported, actor=physician.user, forwarded_to="safety@x.example"
+        )
+    adverse_event_forward(
+        adverse_event=reported, actor=coordinator, forwarded_to="safety@x.example"
+    )
+    with pytest.raises(DomainError, match="already forwarded"):
+        adverse_event_forward(
+            adverse_event=reported, actor=coordinator, forwarded_to="safety@x.example"
+        )
