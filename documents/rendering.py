@@ -98,6 +98,12 @@ def render_pdf(
         return document.write_pdf()
 
 
+class _Expired(BaseException):
+    """Raised by the timer signal. A BaseException, so that no `except Exception` on
+    the way (WeasyPrint turns a failing fetch into a warning) can swallow it; it is
+    turned into RenderTimeout at the edge of `deadline`."""
+
+
 @contextlib.contextmanager
 def deadline(seconds: float, *, what: str) -> Iterator[None]:
     """Interrupt the block after `seconds` with RenderTimeout.
@@ -112,12 +118,16 @@ def deadline(seconds: float, *, what: str) -> Iterator[None]:
         return
 
     def expire(signum, frame):
-        raise RenderTimeout(f"Rendering {what} took longer than {seconds:g} s.")
+        raise _Expired
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        yield
+        try:
+            signal.setitimer(signal.ITIMER_REAL, seconds)
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    except _Expired:
+        raise RenderTimeout(f"Rendering {what} took longer than {seconds:g} s.") from None
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
