@@ -63,7 +63,7 @@ def render_queue(settings, services):
     import redis
 
     client = redis.Redis.from_url(django_settings.CELERY_BROKER_URL)
-    client.delete(name, f"_kombu.binding.{name}")
+    client.delete(name, f"_kombu.binding.{name}", f"_kombu.binding_permanent.{name}")
 
 
 @pytest.fixture
