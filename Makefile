@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint format bench migrate seed diagram
+.PHONY: help venv system-deps run test lint format bench migrate seed diagram
 
 help:
 	@echo "make run      start web, Celery worker and beat on http://127.0.0.1:8000 (Ctrl-C stops all)"
@@ -21,8 +21,12 @@ help:
 	@echo "make seed     load the demo data and logins"
 	@echo "make diagram  rewrite the state diagram in README.md"
 	@echo "make venv     create .venv and install the project with its dev tools"
+	@echo "make system-deps  install (as root) or name the Debian libraries WeasyPrint needs"
 
-venv: $(STAMP)
+venv: system-deps $(STAMP)
+
+system-deps:
+	@bash scripts/system-deps.sh
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -236,9 +236,9 @@ def _common(case: ImportCase, kind: DocumentKind) -> dict[str, Any]:
         "kind": str(kind),
         "title": kind.label,
         "service": {
-            "name": getattr(settings, "NPP_SERVICE_NAME", "NPP Named-Patient Import Service"),
-            "phone": getattr(settings, "NPP_SERVICE_PHONE", ""),
-            "email": getattr(settings, "NPP_SERVICE_EMAIL", ""),
+            "name": settings.NPP_SERVICE_NAME,
+            "phone": settings.NPP_SERVICE_PHONE,
+            "email": settings.NPP_SERVICE_EMAIL,
         },
         "case": {
             "reference": case.reference,
@@ -659,7 +659,7 @@ def _enqueue_on_commit(job_id: int) -> None:
     from documents.tasks import render_document  # the task module imports this one
 
     # An optional dedicated queue (a worker for heavy rendering, or a test's own queue).
-    queue = getattr(settings, "NPP_RENDER_QUEUE", "")
+    queue = settings.NPP_RENDER_QUEUE
     options = {"queue": queue} if queue else {}
     # robust: a broker that is down must not turn the committed transition into an
     # error for the person acting; the job stays pending and the sweep enqueues it.

@@ -32,7 +32,6 @@ BASE_URL = f"{STATIC_ORIGIN}/static/"
 
 # Longest a single rendering may take, in seconds. The Celery task's soft time limit
 # is the outer bound; this one fires first and names the document that was too slow.
-DEFAULT_TIMEOUT_SECONDS = 45
 
 
 class RefusedURL(ValueError):
@@ -92,7 +91,7 @@ def render_pdf(
 ) -> bytes:
     """The PDF of `template_name` rendered with `context`."""
     html = render_html(template_name, context)
-    seconds = timeout or getattr(settings, "NPP_RENDER_TIMEOUT", DEFAULT_TIMEOUT_SECONDS)
+    seconds = timeout or settings.NPP_RENDER_TIMEOUT
     with deadline(seconds, what=template_name):
         document = HTML(string=html, base_url=BASE_URL, url_fetcher=safe_fetcher)
         return document.write_pdf()

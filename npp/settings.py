@@ -302,11 +302,23 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.send_reminders",
         "schedule": env_int("NPP_REMINDER_SECONDS", 3600),
     },
+    "documents-requeue-stale-renders": {
+        "task": "documents.tasks.requeue_stale_render_jobs",
+        "schedule": env_int("NPP_RENDER_SWEEP_SECONDS", 600),
+    },
 }
 
 # --- Domain -----------------------------------------------------------------
 
 NPP_SYSTEM_USER_EMAIL = "system@npp.invalid"
+
+# Who the service is, as printed on generated documents and patient sheets.
+NPP_SERVICE_NAME = env_str("NPP_SERVICE_NAME", "NPP Named-Patient Import Service")
+NPP_SERVICE_PHONE = env_str("NPP_SERVICE_PHONE", "+91 80 4718 2200")
+NPP_SERVICE_EMAIL = env_str("NPP_SERVICE_EMAIL", "care@npp.example")
+# Generated PDFs: the most one render may take, and an optional dedicated queue.
+NPP_RENDER_TIMEOUT = env_int("NPP_RENDER_TIMEOUT", 45)
+NPP_RENDER_QUEUE = env_str("NPP_RENDER_QUEUE", "")  # empty: the default queue
 
 # Notifications (notifications/): delivery, the sweep, and the reminders' clocks.
 NPP_NOTIFICATION_QUEUE = env_str("NPP_NOTIFICATION_QUEUE", "")  # empty: the default queue
@@ -339,4 +351,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # WeasyPrint logs every render step and pikepdf its start-up at INFO.
+    "loggers": {
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        "pikepdf": {"level": "WARNING"},
+    },
 }

@@ -12,7 +12,9 @@ from orders.models import CaseEvent
 
 def after_event(event: CaseEvent) -> None:
     """Called by the service layer inside the transaction that appended `event`."""
-    # Each consumer schedules its own on_commit work; see their modules.
+    # Local imports: both consumers import orders.models themselves.
+    from documents.generation import on_transition
     from notifications.tasks import deliver_event_on_commit
 
     deliver_event_on_commit(event)
+    on_transition(event)

@@ -95,11 +95,7 @@ class Command(BaseCommand):
                 "OPTIONS": {"location": scratch},
             },
         }
-        with override_settings(
-            STORAGES=storages,
-            NPP_SERVICE_PHONE=getattr(settings, "NPP_SERVICE_PHONE", "") or "+91 80 4718 2200",
-            NPP_SERVICE_EMAIL=getattr(settings, "NPP_SERVICE_EMAIL", "") or "care@npp.example",
-        ):
+        with override_settings(STORAGES=storages):
             case = case_create(
                 actor=physician.user,
                 patient=_patient(),
