@@ -92,7 +92,12 @@ def demo_case():
         port_of_entry="Bengaluru (BLR) air cargo complex",
         source_country="US",
     )
-    return demo.walk_to(case, CaseStatus.OUT_FOR_DELIVERY, coordinator=coordinator)
+    return demo.walk_to(
+        case,
+        CaseStatus.OUT_FOR_DELIVERY,
+        coordinator=coordinator,
+        signing_password=render_samples.SAMPLE_PASSWORD,
+    )
 
 
 def main() -> None:

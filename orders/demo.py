@@ -12,9 +12,10 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from documents.models import Document, DocumentKind
+from documents.models import Document, DocumentKind, SignatureMeaning
 from documents.pdf_minimal import minimal_pdf
 from documents.services import document_review, document_store
+from documents.signatures import document_sign
 from orders.models import ImportCase, Supplier
 from orders.services import case_transition
 from orders.states import CaseStatus
@@ -47,6 +48,22 @@ def upload(case: ImportCase, kind: DocumentKind, actor, *, accept_by=None) -> Do
     if accept_by is not None and document.review_status != "accepted":
         document = document_review(document=document, actor=accept_by, accept=True)
     return document
+
+
+def sign_undertaking(case: ImportCase, *, password: str | None) -> Document:
+    """The physician adds their undertaking and signs it electronically."""
+    if password is None:
+        raise ValueError("Walking past forms_preparation needs the physician's signing_password.")
+    physician = case.physician.user
+    undertaking = upload(case, DocumentKind.PHYSICIAN_UNDERTAKING, physician)
+    document_sign(
+        document=undertaking,
+        signer=physician,
+        password=password,
+        printed_name=case.physician.full_name,
+        meaning=SignatureMeaning.AUTHORSHIP,
+    )
+    return undertaking
 
 
 def verification_data(case: ImportCase, **overrides) -> dict:
@@ -119,13 +136,13 @@ def delivery_data(case: ImportCase, **overrides) -> dict:
     return data
 
 
-def _submit(case: ImportCase, coordinator) -> ImportCase:
+def _submit(case: ImportCase, coordinator, **options) -> ImportCase:
     physician = case.physician.user
     upload(case, DocumentKind.PRESCRIPTION, physician)
     return case_transition(case=case, actor=physician, transition="submit")
 
 
-def _verify(case: ImportCase, coordinator) -> ImportCase:
+def _verify(case: ImportCase, coordinator, **options) -> ImportCase:
     prescription = case.documents.current().get(kind=DocumentKind.PRESCRIPTION)
     document_review(document=prescription, actor=coordinator, accept=True)
     return case_transition(
@@ -133,7 +150,7 @@ def _verify(case: ImportCase, coordinator) -> ImportCase:
     )
 
 
-def _file_application(case: ImportCase, coordinator) -> ImportCase:
+def _file_application(case: ImportCase, coordinator, **options) -> ImportCase:
     document_store(
         case=case,
         kind=DocumentKind.REGULATORY_APPLICATION,
@@ -143,7 +160,7 @@ def _file_application(case: ImportCase, coordinator) -> ImportCase:
         actor=coordinator,
         generated=True,
     )
-    upload(case, DocumentKind.PHYSICIAN_UNDERTAKING, case.physician.user, accept_by=coordinator)
+    sign_undertaking(case, password=options.get("signing_password"))
     patient_actor = case.patient.user or coordinator
     upload(case, DocumentKind.PATIENT_CONSENT, patient_actor, accept_by=coordinator)
     upload(case, DocumentKind.PATIENT_IDENTITY, patient_actor, accept_by=coordinator)
@@ -155,30 +172,30 @@ def _file_application(case: ImportCase, coordinator) -> ImportCase:
     )
 
 
-def _record_permit(case: ImportCase, coordinator) -> ImportCase:
+def _record_permit(case: ImportCase, coordinator, **options) -> ImportCase:
     upload(case, DocumentKind.IMPORT_PERMIT, coordinator)
     return case_transition(
         case=case, actor=coordinator, transition="record_permit", data=permit_data(case)
     )
 
 
-def _dispatch(case: ImportCase, coordinator) -> ImportCase:
+def _dispatch(case: ImportCase, coordinator, **options) -> ImportCase:
     return case_transition(
         case=case, actor=coordinator, transition="dispatch", data=shipment_data(case)
     )
 
 
-def _arrive(case: ImportCase, coordinator) -> ImportCase:
+def _arrive(case: ImportCase, coordinator, **options) -> ImportCase:
     return case_transition(case=case, actor=coordinator, transition="arrive")
 
 
-def _clear_customs(case: ImportCase, coordinator) -> ImportCase:
+def _clear_customs(case: ImportCase, coordinator, **options) -> ImportCase:
     return case_transition(
         case=case, actor=coordinator, transition="clear_customs", data=customs_data(case)
     )
 
 
-def _confirm_delivery(case: ImportCase, coordinator) -> ImportCase:
+def _confirm_delivery(case: ImportCase, coordinator, **options) -> ImportCase:
     if case.patient.user is not None:
         return case_transition(case=case, actor=case.patient.user, transition="confirm_delivery")
     upload(case, DocumentKind.PROOF_OF_DELIVERY, coordinator)
@@ -187,13 +204,13 @@ def _confirm_delivery(case: ImportCase, coordinator) -> ImportCase:
     )
 
 
-def _close(case: ImportCase, coordinator) -> ImportCase:
+def _close(case: ImportCase, coordinator, **options) -> ImportCase:
     return case_transition(
         case=case, actor=coordinator, transition="close", note="Treatment started; case complete."
     )
 
 
-STEPS: dict[str, Callable[[ImportCase, object], ImportCase]] = {
+STEPS: dict[str, Callable[..., ImportCase]] = {
     S.DRAFT: _submit,
     S.SUBMITTED: _verify,
     S.FORMS_PREPARATION: _file_application,
@@ -206,12 +223,16 @@ STEPS: dict[str, Callable[[ImportCase, object], ImportCase]] = {
 }
 
 
-def walk_to(case: ImportCase, target: str, *, coordinator) -> ImportCase:
-    """Advance `case` along the happy path until it reaches `target`."""
+def walk_to(
+    case: ImportCase, target: str, *, coordinator, signing_password: str | None = None
+) -> ImportCase:
+    """Advance `case` along the happy path until it reaches `target`. Past
+    forms_preparation the physician signs the undertaking: `signing_password` is
+    their password, re-entered as at any signature."""
     if target not in HAPPY_PATH:
         raise ValueError(f"{target} is not on the happy path; walk to a state before it.")
     while case.status != target:
         if HAPPY_PATH.index(case.status) > HAPPY_PATH.index(target):
             raise ValueError(f"{case.reference} is already past {target}.")
-        case = STEPS[case.status](case, coordinator)
+        case = STEPS[case.status](case, coordinator, signing_password=signing_password)
     return case

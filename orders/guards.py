@@ -168,6 +168,26 @@ def verification_complete(case: ImportCase) -> Iterable[str]:
 
 
 @guard
+def undertaking_signed(case: ImportCase) -> Iterable[str]:
+    """The prescribing physician's electronic signature on the current undertaking,
+    still matching the signed bytes."""
+    from documents.models import SignatureMeaning
+    from documents.signatures import signature_verifies
+
+    undertaking = case.documents.current().filter(kind=DocumentKind.PHYSICIAN_UNDERTAKING).first()
+    if undertaking is None:
+        required = case.pathway.required_documents.get("file_application", {})
+        if DocumentKind.PHYSICIAN_UNDERTAKING not in required:
+            yield "the physician's undertaking"
+        return  # otherwise documents_required already asks for it
+    signatures = undertaking.signatures.filter(
+        signer_id=case.physician.user_id, meaning=SignatureMeaning.AUTHORSHIP
+    )
+    if not any(signature_verifies(signature) for signature in signatures):
+        yield "the physician's electronic signature on the undertaking"
+
+
+@guard
 def regulator_reference_recorded(case: ImportCase) -> Iterable[str]:
     if not case.regulator_reference.strip():
         yield "the regulator's reference number"

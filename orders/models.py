@@ -429,6 +429,7 @@ class ImportCase(ConcurrentTransitionMixin, models.Model):
         target=S.AWAITING_PERMIT,
         conditions=[
             guards.documents_required("file_application"),
+            guards.undertaking_signed,
             guards.regulator_reference_recorded,
         ],
         permission=perm.is_coordinator,

@@ -161,7 +161,7 @@ def case_in(draft_case, coordinator):
     """case_in("awaiting_permit") walks the draft case there through real transitions."""
 
     def walk(state: str) -> ImportCase:
-        return demo.walk_to(draft_case, state, coordinator=coordinator)
+        return demo.walk_to(draft_case, state, coordinator=coordinator, signing_password=PASSWORD)
 
     return walk
 

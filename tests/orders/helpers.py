@@ -18,6 +18,7 @@ from orders import demo
 from orders.models import CaseEvent, GuardFailed, ImportCase, Shipment, Verification
 from orders.services import case_transition
 from orders.states import CaseStatus
+from tests.conftest import PASSWORD
 
 S = CaseStatus
 
@@ -124,7 +125,6 @@ def provide_application_documents(
     each accepted by the coordinator (all but `leave_out`)."""
     patient_actor = case.patient.user or coordinator
     uploaders = {
-        DocumentKind.PHYSICIAN_UNDERTAKING: case.physician.user,
         DocumentKind.PATIENT_CONSENT: patient_actor,
         DocumentKind.PATIENT_IDENTITY: patient_actor,
     }
@@ -133,6 +133,8 @@ def provide_application_documents(
             continue
         if kind == DocumentKind.REGULATORY_APPLICATION:
             generate_application_pack(case, coordinator)
+        elif kind == DocumentKind.PHYSICIAN_UNDERTAKING:
+            demo.sign_undertaking(case, password=PASSWORD)
         else:
             upload(case, kind, uploaders[kind], accept_by=coordinator)
 

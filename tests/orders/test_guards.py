@@ -293,6 +293,32 @@ def test_file_application_refuses_without_each_accepted_document(case_in, coordi
     assert_refused(error, f"an accepted {DocumentKind(kind).label.lower()}")
 
 
+def test_file_application_refuses_an_undertaking_the_physician_has_not_signed(case_in, coordinator):
+    case = case_in(S.FORMS_PREPARATION)
+    provide_application_documents(case, coordinator, leave_out=DocumentKind.PHYSICIAN_UNDERTAKING)
+    upload(case, DocumentKind.PHYSICIAN_UNDERTAKING, case.physician.user, accept_by=coordinator)
+
+    error = refuse(
+        case, coordinator, "file_application", data={"regulator_reference": "SUGAM/12A/000001"}
+    )
+
+    assert_refused(error, "electronic signature on the undertaking")
+
+
+def test_file_application_refuses_an_undertaking_changed_after_it_was_signed(case_in, coordinator):
+    case = case_in(S.FORMS_PREPARATION)
+    provide_application_documents(case, coordinator)
+    undertaking = case.documents.current().get(kind=DocumentKind.PHYSICIAN_UNDERTAKING)
+    with open(undertaking.file.path, "ab") as stored_file:
+        stored_file.write(b"% a clause added after signing")
+
+    error = refuse(
+        case, coordinator, "file_application", data={"regulator_reference": "SUGAM/12A/000001"}
+    )
+
+    assert_refused(error, "electronic signature on the undertaking")
+
+
 def test_file_application_refuses_a_consent_not_yet_accepted(case_in, coordinator, patient):
     case = case_in(S.FORMS_PREPARATION)
     provide_application_documents(case, coordinator, leave_out=DocumentKind.PATIENT_CONSENT)

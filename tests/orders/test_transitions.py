@@ -15,6 +15,7 @@ from orders.inputs import INPUTS
 from orders.models import CaseEvent, ImportCase, Shipment, Supplier, Verification
 from orders.services import case_transition
 from orders.states import CaseStatus
+from tests.conftest import PASSWORD
 from tests.orders.helpers import NOTES, backdate, prepare, reach, upload
 
 S = CaseStatus
@@ -268,7 +269,12 @@ def test_a_reordered_case_is_delivered_with_the_new_lot(case_in, coordinator, pa
     case = reach(case_in, coordinator, S.QUARANTINED)
     move(case, coordinator, "reorder", note=NOTES["reorder"])
     move(case, coordinator, "dispatch", data=demo.shipment_data(case, batch_number="LOT-NEW"))
-    case = demo.walk_to(ImportCase.objects.get(pk=case.pk), S.DELIVERED, coordinator=coordinator)
+    case = demo.walk_to(
+        ImportCase.objects.get(pk=case.pk),
+        S.DELIVERED,
+        coordinator=coordinator,
+        signing_password=PASSWORD,
+    )
 
     case.refresh_from_db()
     assert case.status == S.DELIVERED

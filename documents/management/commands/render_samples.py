@@ -24,13 +24,16 @@ from orders import demo
 from orders.models import Patient, Physician, Product
 from orders.services import case_create
 
+# The sample people sign with this (the physician re-enters it for the undertaking).
+SAMPLE_PASSWORD = "npp-samples-2026"
+
 # The states a sample is rendered at, in walking order.
 SAMPLE_STATES = tuple(state for state in demo.HAPPY_PATH if state in RENDERED_ON_ENTRY)
 
 
 def _user(email: str, full_name: str, role: Role) -> User:
     return User.objects.filter(email=email).first() or User.objects.create_user(
-        email, None, full_name=full_name, role=role
+        email, SAMPLE_PASSWORD, full_name=full_name, role=role
     )
 
 
@@ -115,7 +118,9 @@ class Command(BaseCommand):
                 source_country="US",
             )
             for state in SAMPLE_STATES:
-                case = demo.walk_to(case, state, coordinator=coordinator)
+                case = demo.walk_to(
+                    case, state, coordinator=coordinator, signing_password=SAMPLE_PASSWORD
+                )
                 kind = RENDERED_ON_ENTRY[state]
                 pdf, version = render_document_pdf(case, kind)
                 path = target / f"{kind.replace('_', '-')}.pdf"

@@ -601,7 +601,9 @@ class Command(BaseCommand):
         actors = {"coordinator": coordinator, "physician": physician.user, "patient": patient.user}
         for step in spec.steps:
             if isinstance(step, Walk):
-                case = demo.walk_to(case, step.state, coordinator=coordinator)
+                case = demo.walk_to(
+                    case, step.state, coordinator=coordinator, signing_password=PASSWORD
+                )
             elif isinstance(step, Upload):
                 demo.upload(case, step.kind, actors[step.by])
             else:
