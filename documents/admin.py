@@ -17,6 +17,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
 from documents.access import documents_visible_to
+from documents.generation import retry_failed
 from documents.models import Document, DocumentDownload, RenderJob, ReviewStatus, Signature
 from documents.services import document_review
 from documents.signatures import signature_verifies
@@ -104,10 +105,27 @@ class RenderJobAdmin(ReadOnlyAdmin):
     list_filter = ["status", "kind"]
     search_fields = ["case__reference", "last_error"]
     list_select_related = ["case"]
+    actions = ["rerun"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[RenderJob]:
         jobs = super().get_queryset(request)
         return jobs.filter(case__in=cases_visible_to(request.user))
+
+    def has_rerun_permission(self, request: HttpRequest) -> bool:
+        return request.user.role == Role.COORDINATOR
+
+    @admin.action(description="Re-run selected failed renderings", permissions=["rerun"])
+    def rerun(self, request: HttpRequest, queryset: QuerySet[RenderJob]) -> None:
+        queued = 0
+        for job in queryset:
+            try:
+                retry_failed(job, request.user)
+            except (DomainError, PermissionDenied) as error:
+                self.message_user(request, f"{job}: {error}", messages.ERROR)
+            else:
+                queued += 1
+        if queued:
+            self.message_user(request, f"{queued} rendering(s) queued again.", messages.SUCCESS)
 
 
 @admin.register(Signature)

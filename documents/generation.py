@@ -748,6 +748,7 @@ def _record_failure(job_id: int, error: BaseException) -> None:
 
 
 @transaction.atomic
+@transaction.atomic
 def retry_failed(job: RenderJob, actor) -> RenderJob:
     """A coordinator runs a failed rendering again (after fixing what made it fail)."""
     if not actor.is_coordinator:

@@ -26,7 +26,7 @@ from django.utils.html import format_html
 from django_fsm.admin import FSMAdminMixin, FSMObjectTransition, FSMTransitionContext
 
 from documents.access import documents_visible_to
-from documents.models import Document
+from documents.models import Document, RenderJob
 from npp.accounts.models import Role
 from orders import permissions as perm
 from orders.access import cases_visible_to
@@ -346,6 +346,18 @@ class DocumentInline(ReadOnlyInline):
         return _download_link(document)
 
 
+class RenderJobInline(ReadOnlyInline):
+    """Generated documents of the case: pending, rendering, ready or failed (a failed
+    one is re-run from the Render jobs list)."""
+
+    model = RenderJob
+    verbose_name = "generated document"
+    verbose_name_plural = "Generated documents"
+    fields = ["kind", "status", "attempts", "last_error", "updated_at"]
+    readonly_fields = fields
+    ordering = ["kind", "-created_at"]
+
+
 CASE_FIELDSETS = [
     (
         None,
@@ -456,7 +468,7 @@ class ImportCaseAdmin(FSMAdminMixin, admin.ModelAdmin):
         "bill_of_entry_number",
     ]
     list_select_related = ["patient", "physician", "product", "assigned_coordinator"]
-    inlines = [CaseEventInline, DocumentInline]
+    inlines = [CaseEventInline, DocumentInline, RenderJobInline]
     # The Save row first at the top too: Enter in a field presses the form's first
     # submit button, which must be Save, never a transition.
     save_on_top = True

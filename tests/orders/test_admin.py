@@ -574,3 +574,65 @@ def _form_data(client, url: str, form_id: str) -> dict[str, str]:
     reader = _FormReader(form_id)
     reader.feed(client.get(url).content.decode())
     return reader.data
+
+
+# --- Generated documents ------------------------------------------------------------
+
+
+def test_the_case_page_shows_each_generated_document_and_its_state(office_client, case_in):
+    from documents.models import RenderJob, RenderStatus
+
+    case = case_in(S.FORMS_PREPARATION)
+    RenderJob.objects.create(
+        case=case,
+        kind=DocumentKind.REGULATORY_APPLICATION,
+        data_version="v1",
+        status=RenderStatus.FAILED,
+        last_error="RenderTimeout: took too long",
+        requested_by=case.created_by,
+    )
+
+    html = office_client.get(change_url(case)).content.decode()
+
+    assert "Generated documents" in html
+    assert "Failed" in html
+    assert "RenderTimeout: took too long" in html
+
+
+def test_a_coordinator_reruns_a_failed_rendering_from_the_admin(
+    office_client, case_in, django_capture_on_commit_callbacks
+):
+    from documents.models import RenderJob, RenderStatus
+
+    case = case_in(S.FORMS_PREPARATION)
+    failed = RenderJob.objects.create(
+        case=case,
+        kind=DocumentKind.REGULATORY_APPLICATION,
+        data_version="v1",
+        status=RenderStatus.FAILED,
+        last_error="boom",
+        requested_by=case.created_by,
+    )
+    ready = RenderJob.objects.create(
+        case=case,
+        kind=DocumentKind.PURCHASE_ORDER,
+        data_version="v1",
+        status=RenderStatus.READY,
+        requested_by=case.created_by,
+    )
+
+    with django_capture_on_commit_callbacks() as queued:
+        response = office_client.post(
+            reverse("admin:documents_renderjob_changelist"),
+            {"action": "rerun", "_selected_action": [failed.pk, ready.pk]},
+            follow=True,
+        )
+
+    failed.refresh_from_db()
+    ready.refresh_from_db()
+    assert failed.status == RenderStatus.PENDING
+    assert ready.status == RenderStatus.READY
+    assert len(queued) == 1
+    texts = messages_of(response)
+    assert any("1 rendering(s) queued again" in text for text in texts)
+    assert any("Only a failed rendering can be retried" in text for text in texts)
