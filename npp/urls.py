@@ -8,4 +8,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("documents/", include("documents.urls")),
     path("inbox/", include("notifications.urls")),
+    path("", include("orders.urls")),
 ]

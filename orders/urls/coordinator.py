@@ -1,0 +1,3 @@
+"""URLs of the coordinator portal (names are prefixed "coordinator-")."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of the patient portal (names are prefixed "patient-")."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of the physician portal (names are prefixed "physician-")."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Pages of the three portals, one module per audience."""
