@@ -104,9 +104,10 @@ def _people(case: ImportCase, audience: Audience, staff: list[User] | None) -> l
         return [(user, case.patient.phone)] if user is not None else []
     if audience is Audience.PHYSICIAN:
         return [(case.physician.user, case.physician.phone)]
-    assigned = case.assigned_coordinator
-    if audience is Audience.COORDINATOR and assigned is not None and assigned.is_active:
-        return [(assigned, "")]
+    if audience is Audience.COORDINATOR and case.assigned_coordinator_id is not None:
+        assigned = case.assigned_coordinator
+        if assigned.is_active:
+            return [(assigned, "")]
     return [(user, "") for user in (staff if staff is not None else coordinators())]
 
 

@@ -205,9 +205,10 @@ def _build_rows(
     return rows
 
 
-def event_fan_out(*, event: CaseEvent) -> int:
-    """Create the rows of every notification `event` causes. Their unique keys make
-    a second call insert nothing. Returns how many rows the event calls for."""
+def event_fan_out(*, event: CaseEvent) -> list[Notification]:
+    """Create the rows of every notification `event` causes, with the marker that
+    says it was done. Their unique keys make a second call insert nothing. Returns
+    the rows as built (their content is the stored one; their ids are not loaded)."""
     recipients = recipients_of_event(event)
     prefs = _preferences(r.user.pk for r in recipients)
     now = timezone.now()
@@ -230,10 +231,12 @@ def event_fan_out(*, event: CaseEvent) -> int:
     with transaction.atomic():
         Notification.objects.bulk_create(rows, ignore_conflicts=True)
         EventDispatch.objects.bulk_create([EventDispatch(event=event)], ignore_conflicts=True)
-    return len(rows)
+    return rows
 
 
 # --- Claim, send, record ------------------------------------------------------------
+# Rows are addressed by their unique key, so that a fan-out can send the rows it
+# just built without reading them back.
 
 
 def _lease() -> dt.timedelta:
@@ -245,7 +248,7 @@ def notification_claim(*, notification: Notification, now: dt.datetime | None = 
     only one gets it; a row whose sender died is taken again once its lease ran out."""
     now = now or timezone.now()
     claimed = (
-        Notification.objects.filter(pk=notification.pk)
+        Notification.objects.filter(key=notification.key)
         .claimable(now)
         .filter(attempts__lt=settings.NPP_NOTIFICATION_MAX_ATTEMPTS)
         .update(status=Status.SENDING, lease_until=now + _lease(), attempts=F("attempts") + 1)
@@ -257,7 +260,7 @@ def notification_claim(*, notification: Notification, now: dt.datetime | None = 
 
 
 def _record_sent(notification: Notification) -> None:
-    Notification.objects.filter(pk=notification.pk, status=Status.SENDING).update(
+    Notification.objects.filter(key=notification.key, status=Status.SENDING).update(
         status=Status.SENT, sent_at=timezone.now(), lease_until=None, last_error=""
     )
 
@@ -272,16 +275,13 @@ def _record_failure(notification: Notification, error: BaseException) -> dt.date
     """Back to pending after a delay, or failed for good after the last attempt.
     Returns when it may be tried again (None when given up)."""
     message = f"{type(error).__name__}: {error}"[:2000]
+    row = Notification.objects.filter(key=notification.key)
     if notification.attempts >= settings.NPP_NOTIFICATION_MAX_ATTEMPTS:
-        Notification.objects.filter(pk=notification.pk).update(
-            status=Status.FAILED, lease_until=None, last_error=message
-        )
+        row.update(status=Status.FAILED, lease_until=None, last_error=message)
         log.error("Notification %s given up: %s", notification.key, message)
         return None
     retry_at = timezone.now() + retry_delay(notification.attempts)
-    Notification.objects.filter(pk=notification.pk).update(
-        status=Status.PENDING, lease_until=retry_at, last_error=message
-    )
+    row.update(status=Status.PENDING, lease_until=retry_at, last_error=message)
     log.warning(
         "Notification %s failed (attempt %s): %s", notification.key, notification.attempts, message
     )
@@ -301,21 +301,30 @@ class Delivery:
             self.retry_at = when
 
 
-def notifications_send(rows: QuerySet[Notification]) -> Delivery:
-    """Send every unsent row of `rows` this sender can claim. No transaction is held
-    while a message leaves; each result is recorded right after its send."""
+def unsent(rows: QuerySet[Notification]) -> QuerySet[Notification]:
+    """The rows of `rows` that still have to leave (the inbox needs no sending)."""
+    return rows.filter(status__in=UNSENT).exclude(channel=Channel.INBOX).order_by("pk")
+
+
+def notifications_send(rows: Iterable[Notification]) -> Delivery:
+    """Send every row of `rows` that is still to be sent and that this sender can
+    claim. No transaction is held while a message leaves; each result is recorded
+    right after its send."""
     delivery = Delivery()
-    pending = list(rows.filter(status__in=UNSENT).exclude(channel=Channel.INBOX).order_by("pk"))
     senders = {Channel.EMAIL: EmailChannel(), Channel.SMS: TextMessageChannel()}
     try:
-        for notification in pending:
+        for notification in rows:
+            if notification.channel == Channel.INBOX or notification.status not in UNSENT:
+                continue
             if not notification_claim(notification=notification):
+                # Sent already, or held by another sender (or waiting out a retry).
                 held = (
-                    Notification.objects.filter(pk=notification.pk, status__in=UNSENT)
+                    Notification.objects.filter(key=notification.key, status__in=UNSENT)
                     .values_list("lease_until", flat=True)
                     .first()
                 )
-                delivery.wait_for(held or timezone.now())
+                if held is not None:
+                    delivery.wait_for(held)
                 continue
             sender = senders[notification.channel]
             try:
@@ -336,16 +345,15 @@ def notifications_send(rows: QuerySet[Notification]) -> Delivery:
 def event_deliver(*, event_id: int) -> Delivery:
     """Everything one event causes: create its rows (first time only), then send
     them. Safe to run any number of times, also at once on two workers."""
-    if not EventDispatch.objects.filter(event_id=event_id).exists():
-        event = CaseEvent.objects.select_related(
-            "actor",
-            "case__patient__user",
-            "case__physician__user",
-            "case__product",
-            "case__assigned_coordinator",
-        ).get(pk=event_id)
-        event_fan_out(event=event)
-    return notifications_send(Notification.objects.filter(event_id=event_id))
+    if EventDispatch.objects.filter(event_id=event_id).exists():
+        # Delivered again (redelivery, retry, sweep): send what the rows still hold.
+        return notifications_send(unsent(Notification.objects.filter(event_id=event_id)))
+    # The actor and an assigned coordinator load only when a message needs them:
+    # every join costs planning time, on each of many small tasks.
+    event = CaseEvent.objects.select_related(
+        "case__patient__user", "case__physician__user", "case__product"
+    ).get(pk=event_id)
+    return notifications_send(event_fan_out(event=event))
 
 
 # --- The sweep ------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from functools import partial
 from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError, connections, transaction
 from django.utils import timezone
 
 from notifications import reminders, services
@@ -40,7 +40,17 @@ def _retry_countdown(task, delivery: services.Delivery) -> float:
     return max(1.0, min(float(settings.NPP_TASK_RETRY_BACKOFF_MAX), max(due, backoff)))
 
 
+def _drop_broken_connections() -> None:
+    """Connections are reused across tasks (CELERY_DB_REUSE_MAX): drop one that broke
+    (the database restarted) or outlived CONN_MAX_AGE, as Django does per request.
+    Not inside a transaction (a task run in-process by a caller holding one)."""
+    for connection in connections.all(initialized_only=True):
+        if not connection.in_atomic_block:
+            connection.close_if_unusable_or_obsolete()
+
+
 def _deliver(task, run) -> int:
+    _drop_broken_connections()
     delivery = run()
     if delivery.retry_at is not None:
         # Rows left: failed sends waiting their backoff, or held by another sender.
@@ -85,7 +95,9 @@ def send_notifications(self, notification_ids: list[int]) -> int:
 
     return _deliver(
         self,
-        lambda: services.notifications_send(Notification.objects.filter(pk__in=notification_ids)),
+        lambda: services.notifications_send(
+            services.unsent(Notification.objects.filter(pk__in=notification_ids))
+        ),
     )
 
 

@@ -276,6 +276,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fixup closes the database connection before and after every task
+# unless told to reuse it; a new PostgreSQL connection costs more than most of our
+# tasks (notifications: 16 ms a task instead of 7). Reconnect every 100 tasks.
+CELERY_DB_REUSE_MAX = 100
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("NPP_TASK_SOFT_TIME_LIMIT", 120)
 CELERY_TASK_TIME_LIMIT = env_int("NPP_TASK_TIME_LIMIT", 150)
 # Longest delay between retries (seconds); tasks use retry_backoff_max with it.

@@ -150,7 +150,7 @@ def test_an_assigned_coordinator_hears_alone_but_safety_goes_to_everyone(
 def test_events_outside_the_table_notify_nobody(draft_case, system):
     event = event_on(draft_case, "update_request", system)
 
-    assert event_fan_out(event=event) == 0
+    assert event_fan_out(event=event) == []
     assert not Notification.objects.filter(event=event).exists()
 
 
