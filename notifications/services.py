@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
@@ -205,10 +205,12 @@ def _build_rows(
     return rows
 
 
-def event_fan_out(*, event: CaseEvent) -> list[Notification]:
-    """Create the rows of every notification `event` causes, with the marker that
-    says it was done. Their unique keys make a second call insert nothing. Returns
-    the rows as built (their content is the stored one; their ids are not loaded)."""
+def event_fan_out(*, event: CaseEvent, claim: bool = False) -> list[Notification] | None:
+    """Create the rows of every notification `event` causes, once, with the marker
+    that says so. Returns the rows created, or None when the event was fanned out
+    already. With `claim`, the rows to send are created already taken by the caller
+    (status sending, under a lease), which saves a claim per row on the first run;
+    every later attempt claims with the conditional UPDATE."""
     recipients = recipients_of_event(event)
     prefs = _preferences(r.user.pk for r in recipients)
     now = timezone.now()
@@ -228,9 +230,19 @@ def event_fan_out(*, event: CaseEvent) -> list[Notification]:
             event=event,
             case=event.case,
         )
-    with transaction.atomic():
-        Notification.objects.bulk_create(rows, ignore_conflicts=True)
-        EventDispatch.objects.bulk_create([EventDispatch(event=event)], ignore_conflicts=True)
+    if claim:
+        for row in rows:
+            if row.status == Status.PENDING:
+                row.status, row.lease_until, row.attempts = Status.SENDING, now + _lease(), 1
+    try:
+        with transaction.atomic():
+            # The marker first: of two fan-outs of one event at once, the second waits
+            # here for the first to commit and then fails, so rows are created (and
+            # taken) by one of them only.
+            EventDispatch.objects.create(event=event)
+            Notification.objects.bulk_create(rows)
+    except IntegrityError:
+        return None
     return rows
 
 
@@ -306,17 +318,18 @@ def unsent(rows: QuerySet[Notification]) -> QuerySet[Notification]:
     return rows.filter(status__in=UNSENT).exclude(channel=Channel.INBOX).order_by("pk")
 
 
-def notifications_send(rows: Iterable[Notification]) -> Delivery:
+def notifications_send(rows: Iterable[Notification], *, claimed: bool = False) -> Delivery:
     """Send every row of `rows` that is still to be sent and that this sender can
-    claim. No transaction is held while a message leaves; each result is recorded
-    right after its send."""
+    claim (or, with `claimed`, the rows a fan-out just created taken). No transaction
+    is held while a message leaves; each result is recorded right after its send."""
     delivery = Delivery()
     senders = {Channel.EMAIL: EmailChannel(), Channel.SMS: TextMessageChannel()}
     try:
         for notification in rows:
             if notification.channel == Channel.INBOX or notification.status not in UNSENT:
                 continue
-            if not notification_claim(notification=notification):
+            held_by_us = claimed and notification.status == Status.SENDING
+            if not held_by_us and not notification_claim(notification=notification):
                 # Sent already, or held by another sender (or waiting out a retry).
                 held = (
                     Notification.objects.filter(key=notification.key, status__in=UNSENT)
@@ -343,17 +356,18 @@ def notifications_send(rows: Iterable[Notification]) -> Delivery:
 
 
 def event_deliver(*, event_id: int) -> Delivery:
-    """Everything one event causes: create its rows (first time only), then send
+    """Everything one event causes: create its rows (the first time only), then send
     them. Safe to run any number of times, also at once on two workers."""
-    if EventDispatch.objects.filter(event_id=event_id).exists():
-        # Delivered again (redelivery, retry, sweep): send what the rows still hold.
-        return notifications_send(unsent(Notification.objects.filter(event_id=event_id)))
     # The actor and an assigned coordinator load only when a message needs them:
     # every join costs planning time, on each of many small tasks.
     event = CaseEvent.objects.select_related(
         "case__patient__user", "case__physician__user", "case__product"
     ).get(pk=event_id)
-    return notifications_send(event_fan_out(event=event))
+    created = event_fan_out(event=event, claim=True)
+    if created is None:
+        # Delivered again (redelivery, retry, sweep): send what the rows still hold.
+        return notifications_send(unsent(Notification.objects.filter(event_id=event_id)))
+    return notifications_send(created, claimed=True)
 
 
 # --- The sweep ------------------------------------------------------------------------
