@@ -334,7 +334,16 @@ class ImportCase(ConcurrentTransitionMixin, models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "state_changed_at"])]
+        indexes = [
+            models.Index(fields=["status", "state_changed_at"]),
+            # The coordinators' queue, read by keyset (urgent first, longest waiting
+            # first): one index for all states, one for a single state's list.
+            models.Index(fields=["-priority", "state_changed_at", "id"], name="case_queue_idx"),
+            models.Index(
+                fields=["status", "-priority", "state_changed_at", "id"],
+                name="case_queue_state_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.reference

@@ -32,7 +32,7 @@ from orders.models import (
     Physician,
     Product,
 )
-from orders.states import CaseStatus
+from orders.states import TERMINAL_STATES, CaseStatus
 
 S = CaseStatus
 
@@ -184,6 +184,38 @@ def case_update_request(*, case: ImportCase, actor: User, **changes: Any) -> Imp
         from_state=locked.status,
         to_state=locked.status,
         data={"changed": changed},
+    )
+    return locked
+
+
+@transaction.atomic(durable=True)
+def case_assign(*, case: ImportCase, actor: User, coordinator: User | None) -> ImportCase:
+    """Give `case` to `coordinator` (None: nobody). Not a move in the state machine:
+    the event records who took it, with from and to both the current state."""
+    if not actor.is_coordinator:
+        raise PermissionDenied("Only a coordinator assigns cases.")
+    if coordinator is not None and not (coordinator.is_coordinator and coordinator.is_active):
+        raise DomainError(f"{coordinator.full_name} is not an active coordinator.")
+    locked = ImportCase.objects.select_for_update(of=("self",)).get(pk=case.pk)
+    if locked.status in TERMINAL_STATES:
+        raise DomainError(f"{locked.reference} is {locked.get_status_display().lower()}.")
+    previous = locked.assigned_coordinator
+    if previous == coordinator:
+        return locked
+    locked.assigned_coordinator = coordinator
+    locked.save(update_fields=["assigned_coordinator", "updated_at"])
+    _append_event(
+        case=locked,
+        actor=actor,
+        transition="assign",
+        from_state=locked.status,
+        to_state=locked.status,
+        data={
+            "coordinator": {"id": coordinator.pk, "name": coordinator.full_name}
+            if coordinator
+            else None,
+            "previous": {"id": previous.pk, "name": previous.full_name} if previous else None,
+        },
     )
     return locked
 

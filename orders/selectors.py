@@ -1,0 +1,354 @@
+"""Reads for the coordinators' pages: the queue, its counts, a case's page.
+
+The queue is read by keyset (urgent first, then longest in its state, then id) on
+the `case_queue_idx` / `case_queue_state_idx` indexes, so a deep page costs what
+the first one does, and each page is one query for its rows whatever the filters.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from documents.models import Document, DocumentKind, RenderJob
+from npp.accounts.models import Role, User
+from orders.models import CaseEvent, ImportCase, Pathway, Priority
+from orders.states import ACTIVE_STATES, CaseStatus
+
+S = CaseStatus
+
+# What the queue lists unless a state is chosen: every case a coordinator works on.
+QUEUE_STATES = (*ACTIVE_STATES, S.ON_HOLD)
+# Urgent first: the order of the priority segments of the queue.
+PRIORITY_ORDER = (Priority.URGENT, Priority.NORMAL)
+PER_PAGE = 25
+COUNTS_TTL = 60  # seconds; the key changes with every new case or event anyway
+DUE_SOON_FRACTION = 0.75
+
+
+# --- Time in state --------------------------------------------------------------------
+
+
+def urgent_percent() -> int:
+    return getattr(settings, "NPP_URGENT_EXPECTED_PERCENT", 50)
+
+
+def expected_time(pathway: Pathway, state: str, priority: str) -> dt.timedelta | None:
+    """How long a case may stay in `state` on `pathway`; urgent cases a shorter time."""
+    days = (pathway.expected_days or {}).get(state)
+    if days is None:
+        return None
+    if priority == Priority.URGENT:
+        days = days * urgent_percent() / 100
+    return dt.timedelta(days=days)
+
+
+@dataclass(frozen=True)
+class Due:
+    """Where a case stands against its state's clock: "overdue", "due" (most of the
+    time used) or "" (on time, or no clock for this state)."""
+
+    status: str
+    age: dt.timedelta
+    allowed: dt.timedelta | None
+
+    @property
+    def overdue(self) -> bool:
+        return self.status == "overdue"
+
+    @property
+    def remaining(self) -> dt.timedelta | None:
+        return None if self.allowed is None else self.allowed - self.age
+
+    @property
+    def age_text(self) -> str:
+        return span_text(self.age)
+
+    @property
+    def allowed_text(self) -> str:
+        return span_text(self.allowed) if self.allowed is not None else ""
+
+
+def span_text(span: dt.timedelta) -> str:
+    """3 d 4 h, 5 h, 12 min: how long, to the precision a queue needs."""
+    minutes = max(int(span.total_seconds() // 60), 0)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h"
+    return f"{minutes} min"
+
+
+def due_of(case: ImportCase, now: dt.datetime) -> Due:
+    age = now - case.state_changed_at
+    allowed = expected_time(case.pathway, case.status, case.priority)
+    if allowed is None:
+        return Due("", age, None)
+    if age >= allowed:
+        return Due("overdue", age, allowed)
+    if age >= allowed * DUE_SOON_FRACTION:
+        return Due("due", age, allowed)
+    return Due("", age, allowed)
+
+
+def overdue_q(now: dt.datetime) -> Q:
+    """Cases past their state's clock, as one filter: the pathways' clocks are data,
+    so the filter is built from them (a handful of pathways, a dozen states)."""
+    condition = Q(pk__in=[])
+    for pathway in Pathway.objects.only("pk", "expected_days"):
+        for state in pathway.expected_days or {}:
+            for priority in PRIORITY_ORDER:
+                allowed = expected_time(pathway, state, priority)
+                condition |= Q(
+                    pathway_id=pathway.pk,
+                    status=state,
+                    priority=priority,
+                    state_changed_at__lte=now - allowed,
+                )
+    return condition
+
+
+# --- Counts per state -------------------------------------------------------------------
+
+
+def state_counts() -> dict[str, int]:
+    """Cases per state. Counting is an aggregate over the status index; it runs only
+    when a case was created or an event appended since the last count (the key is the
+    newest case and event ids, two index lookups), so a page view reads the cache."""
+    newest = (
+        ImportCase.objects.order_by("-pk")
+        .annotate(last_event=Subquery(CaseEvent.objects.order_by("-pk").values("pk")[:1]))
+        .values_list("pk", "last_event")[:1]
+    )
+    stamp = next(iter(newest), (None, None))
+    key = f"npp:state-counts:{connection.settings_dict['NAME']}:{stamp[0]}:{stamp[1]}"
+    counts = cache.get(key)
+    if counts is None:
+        rows = ImportCase.objects.order_by().values_list("status").annotate(n=Count("pk"))
+        counts = {status: n for status, n in rows}
+        cache.set(key, counts, COUNTS_TTL)
+    return counts
+
+
+@dataclass(frozen=True)
+class StateCount:
+    state: str
+    label: str
+    count: int
+
+
+def queue_state_counts(counts: dict[str, int]) -> list[StateCount]:
+    return [StateCount(state, S(state).label, counts.get(state, 0)) for state in QUEUE_STATES]
+
+
+# --- The queue --------------------------------------------------------------------------
+
+
+@dataclass
+class QueueFilters:
+    state: str = ""
+    coordinator: str = ""  # "me", "none" or a user id
+    product: int | None = None
+    physician: int | None = None
+    overdue: bool = False
+    q: str = ""
+
+
+@dataclass
+class QueueRow:
+    case: ImportCase
+    due: Due
+
+
+@dataclass
+class QueuePage:
+    rows: list[QueueRow]
+    next_cursor: str | None
+    is_first: bool
+    counts: list[StateCount] = field(default_factory=list)
+
+
+def encode_cursor(case: ImportCase) -> str:
+    raw = f"{case.priority}|{case.state_changed_at.isoformat()}|{case.pk}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(token: str) -> tuple[str, dt.datetime, int] | None:
+    """The position after which the next page starts; None for a token we did not
+    write (a tampered or stale link shows the first page)."""
+    if not token:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        priority, moment, pk = raw.split("|")
+        at = parse_datetime(moment)
+        if priority not in Priority.values or at is None:
+            return None
+        return priority, at, int(pk)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+
+
+def _after(cursor: tuple[str, dt.datetime, int]) -> Q:
+    """Rows after `cursor` in (priority segment, state_changed_at, id) order. The
+    `state_changed_at__gte` bound makes the cursor's segment an index range scan."""
+    priority, at, pk = cursor
+    same_segment = Q(priority=priority, state_changed_at__gte=at) & (
+        Q(state_changed_at__gt=at) | Q(id__gt=pk)
+    )
+    later = PRIORITY_ORDER[PRIORITY_ORDER.index(priority) + 1 :]
+    return same_segment | Q(priority__in=later) if later else same_segment
+
+
+def queue_cases(filters: QueueFilters, *, user: User, now: dt.datetime) -> QuerySet[ImportCase]:
+    cases = ImportCase.objects.visible_to(user)
+    if filters.state:
+        cases = cases.filter(status=filters.state)
+    else:
+        cases = cases.filter(status__in=QUEUE_STATES)
+    if filters.coordinator == "me":
+        cases = cases.filter(assigned_coordinator=user)
+    elif filters.coordinator == "none":
+        cases = cases.filter(assigned_coordinator__isnull=True)
+    elif filters.coordinator:
+        cases = cases.filter(assigned_coordinator_id=filters.coordinator)
+    if filters.product:
+        cases = cases.filter(product_id=filters.product)
+    if filters.physician:
+        cases = cases.filter(physician_id=filters.physician)
+    if filters.overdue:
+        cases = cases.filter(overdue_q(now))
+    if filters.q:
+        term = filters.q.strip()
+        cases = cases.filter(
+            Q(reference__icontains=term)
+            | Q(patient__full_name__icontains=term)
+            | Q(physician__full_name__icontains=term)
+        )
+    return cases
+
+
+def queue_page(
+    filters: QueueFilters,
+    *,
+    user: User,
+    after: str = "",
+    per_page: int = PER_PAGE,
+    now: dt.datetime | None = None,
+) -> QueuePage:
+    """One page of the queue: a single query for its rows, whichever page it is."""
+    now = now or timezone.now()
+    cases = queue_cases(filters, user=user, now=now)
+    cursor = decode_cursor(after)
+    if cursor is not None:
+        cases = cases.filter(_after(cursor))
+    cases = cases.select_related(
+        "pathway", "patient", "physician", "product", "assigned_coordinator"
+    ).order_by("-priority", "state_changed_at", "id")
+    found = list(cases[: per_page + 1])
+    rows = [QueueRow(case, due_of(case, now)) for case in found[:per_page]]
+    next_cursor = encode_cursor(found[per_page - 1]) if len(found) > per_page else None
+    return QueuePage(rows=rows, next_cursor=next_cursor, is_first=cursor is None)
+
+
+def coordinators() -> QuerySet[User]:
+    return User.objects.filter(role=Role.COORDINATOR, is_active=True).order_by("full_name")
+
+
+# --- The case page -----------------------------------------------------------------------
+
+
+def case_for_page(case: ImportCase) -> ImportCase:
+    return ImportCase.objects.select_related(
+        "pathway",
+        "patient",
+        "physician",
+        "product",
+        "assigned_coordinator",
+        "resupply_of",
+        "verification",
+    ).get(pk=case.pk)
+
+
+def case_timeline(case: ImportCase) -> list[CaseEvent]:
+    return list(case.events.select_related("actor", "on_behalf_of").order_by("created_at", "pk"))
+
+
+def case_documents(case: ImportCase) -> list[Document]:
+    """Current versions first by kind; superseded versions are history."""
+    return list(
+        Document.objects.filter(case=case)
+        .current()
+        .select_related("uploaded_by", "reviewed_by")
+        .order_by("kind", "-version")
+    )
+
+
+def case_render_jobs(case: ImportCase) -> list[RenderJob]:
+    """The newest rendering of each generated kind."""
+    newest = RenderJob.objects.filter(case=case, kind=OuterRef("kind")).order_by(
+        "-created_at", "-pk"
+    )
+    return list(
+        RenderJob.objects.filter(case=case, pk=Subquery(newest.values("pk")[:1]))
+        .select_related("document")
+        .order_by("kind")
+    )
+
+
+def latest_temperature_log(case: ImportCase) -> Document | None:
+    return (
+        Document.objects.filter(case=case, kind=DocumentKind.TEMPERATURE_LOG)
+        .current()
+        .order_by("-version")
+        .first()
+    )
+
+
+def resupplies_of(case: ImportCase) -> list[ImportCase]:
+    return list(case.resupplies.order_by("-created_at"))
+
+
+def pending_review(documents: Iterable[Document]) -> list[Document]:
+    return [document for document in documents if document.review_status == "pending"]
+
+
+def event_label(event: CaseEvent) -> str:
+    from orders.services import TRANSITIONS, transition_label
+
+    if event.transition == CaseEvent.CREATED:
+        return "Request started"
+    if event.transition == "assign":
+        coordinator = (event.data or {}).get("coordinator")
+        return f"Assigned to {coordinator['name']}" if coordinator else "Unassigned"
+    if event.transition == "update_request":
+        return "Request edited"
+    if event.transition in TRANSITIONS:
+        return transition_label(event.transition)
+    return event.transition.replace("_", " ").capitalize()
+
+
+def event_summary(event: CaseEvent) -> dict[str, Any]:
+    """What to show of an event's structured data on the timeline."""
+    data = event.data or {}
+    shown = {}
+    for name, value in data.items():
+        if value in (None, "", [], {}):
+            continue
+        if isinstance(value, dict) and "name" in value:
+            value = value["name"]
+        shown[name.replace("_", " ").capitalize()] = value
+    return shown

@@ -1,0 +1,139 @@
+"""The queue's cost does not grow with the table: the same number of SQL queries
+for 30 cases and for 300, on the first page and on a deep one (keyset pagination);
+and the state counts are read from the cache until a case or an event is added."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from orders.models import ImportCase
+from orders.selectors import (
+    PER_PAGE,
+    QUEUE_STATES,
+    QueueFilters,
+    encode_cursor,
+    queue_cases,
+    state_counts,
+)
+from tests.conftest import make_patient, make_physician
+from tests.portals.coordinator_helpers import bulk_cases, signed_in
+
+QUEUE = "/work/"
+ORDER = ("-priority", "state_changed_at", "id")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_counts():
+    cache.clear()
+
+
+@pytest.fixture
+def parties(db, physician, other_physician, patient, other_patient):
+    extra = [make_physician(f"doc{i}@h.example", f"Doc {i}", f"R-{i}") for i in range(3)]
+    return [physician, other_physician, *extra], [patient, other_patient] + [
+        make_patient(None, f"Patient {i}") for i in range(3)
+    ]
+
+
+def _queries(client, params: dict) -> tuple[int, int]:
+    """Queries for one queue request with the counts not cached, then cached."""
+    cache.clear()
+    with CaptureQueriesContext(connection) as cold:
+        response = client.get(QUEUE, params)
+    assert response.status_code == 200
+    assert len(response.context["page"].rows) > 0
+    with CaptureQueriesContext(connection) as warm:
+        client.get(QUEUE, params)
+    return len(cold), len(warm)
+
+
+def _deep_cursor(user, params: dict) -> str:
+    """The position of a row near the end of the filtered list: a deep page."""
+    filters = QueueFilters(
+        state=params.get("state", ""),
+        coordinator=params.get("coordinator", ""),
+        overdue=bool(params.get("overdue")),
+        q=params.get("q", ""),
+    )
+    cases = queue_cases(filters, user=user, now=timezone.now()).order_by(*ORDER)
+    total = cases.count()
+    assert total >= 2
+    return encode_cursor(cases[max(total - PER_PAGE - 3, 0)])
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"state": "in_transit"},
+        {"overdue": "on", "coordinator": "none", "q": "BULK"},
+    ],
+)
+def test_queue_queries_do_not_grow_with_rows_or_pages(coordinator, parties, lupkynis, filters):
+    physicians, patients = parties
+    client = signed_in(coordinator)
+    measured = {}
+    for size in (30, 300):
+        ImportCase.objects.filter(reference__startswith="BULK").delete()
+        bulk_cases(
+            size,
+            creator=coordinator,
+            physicians=physicians,
+            patients=patients,
+            product=lupkynis,
+        )
+        measured[(size, "first")] = _queries(client, filters)
+        deep = {**filters, "after": _deep_cursor(coordinator, filters)}
+        measured[(size, "deep")] = _queries(client, deep)
+    assert len(set(measured.values())) == 1, measured
+    cold, warm = measured[(30, "first")]
+    assert warm == cold - 1  # a cached count saves the aggregate
+
+
+def test_a_deep_page_continues_the_order_of_the_first(coordinator, parties, lupkynis):
+    physicians, patients = parties
+    bulk_cases(80, creator=coordinator, physicians=physicians, patients=patients, product=lupkynis)
+    client = signed_in(coordinator)
+    seen, params = [], {}
+    while True:
+        page = client.get(QUEUE, params).context["page"]
+        seen += [row.case.pk for row in page.rows]
+        if not page.next_cursor:
+            break
+        params = {"after": page.next_cursor}
+    expected = list(
+        ImportCase.objects.filter(status__in=QUEUE_STATES)
+        .order_by(*ORDER)
+        .values_list("pk", flat=True)
+    )
+    assert seen == expected
+    # urgent first
+    urgent = set(ImportCase.objects.filter(priority="urgent").values_list("pk", flat=True))
+    assert all(pk in urgent for pk in seen[: len(urgent)])
+
+
+def test_a_tampered_cursor_shows_the_first_page(coordinator, parties, lupkynis):
+    physicians, patients = parties
+    bulk_cases(30, creator=coordinator, physicians=physicians, patients=patients, product=lupkynis)
+    client = signed_in(coordinator)
+    first = client.get(QUEUE).context["page"]
+    tampered = client.get(QUEUE, {"after": "not-a-cursor!"}).context["page"]
+    assert [r.case.pk for r in tampered.rows] == [r.case.pk for r in first.rows]
+
+
+def test_state_counts_are_recounted_only_after_a_change(coordinator, parties, lupkynis, case_in):
+    physicians, patients = parties
+    bulk_cases(30, creator=coordinator, physicians=physicians, patients=patients, product=lupkynis)
+    first = state_counts()
+    with CaptureQueriesContext(connection) as cached:
+        assert state_counts() == first
+    assert len(cached) == 1  # the newest ids only: no aggregate
+    case_in("submitted")  # new case and events: counted again
+    with CaptureQueriesContext(connection) as recount:
+        counts = state_counts()
+    assert len(recount) == 2
+    assert counts["submitted"] == first.get("submitted", 0) + 1
