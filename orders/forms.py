@@ -7,7 +7,10 @@ import functools
 from typing import Any
 
 from django import forms
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 
 from documents.models import DocumentKind
 from orders.inputs import INPUTS, TransitionInput
@@ -36,6 +39,23 @@ class DateTimeInput(forms.DateTimeInput):
 # --- The queue --------------------------------------------------------------------------
 
 
+class QuickSelect(forms.Select):
+    """A select drawn in Python: the queue's filters list every physician, and a
+    template per option would cost more than the rest of the page together."""
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer=None):
+        final = self.build_attrs(self.attrs, attrs)
+        selected = "" if value is None else str(value)
+        options = "".join(
+            f'<option value="{escape(key)}"{" selected" if str(key) == selected else ""}>'
+            f"{escape(label)}</option>"
+            for key, label in self.choices
+        )
+        return format_html(
+            '<select name="{}"{}>{}</select>', name, flatatt(final), mark_safe(options)
+        )
+
+
 class QueueFilterForm(forms.Form):
     q = forms.CharField(
         required=False,
@@ -43,15 +63,14 @@ class QueueFilterForm(forms.Form):
         label="Search",
         widget=forms.SearchInput(attrs={"placeholder": "Reference, patient or physician"}),
     )
-    state = forms.ChoiceField(required=False, label="State")
-    coordinator = forms.ChoiceField(required=False, label="Coordinator")
-    product = forms.ModelChoiceField(
-        queryset=Product.objects.order_by("brand_name"), required=False, empty_label="Any product"
+    state = forms.ChoiceField(required=False, label="State", widget=QuickSelect)
+    coordinator = forms.ChoiceField(required=False, label="Coordinator", widget=QuickSelect)
+    # Plain choices from two columns: no model instance per physician on every view.
+    product = forms.TypedChoiceField(
+        required=False, coerce=int, empty_value=None, label="Product", widget=QuickSelect
     )
-    physician = forms.ModelChoiceField(
-        queryset=Physician.objects.order_by("full_name"),
-        required=False,
-        empty_label="Any physician",
+    physician = forms.TypedChoiceField(
+        required=False, coerce=int, empty_value=None, label="Physician", widget=QuickSelect
     )
     overdue = forms.BooleanField(required=False, label="Overdue only")
 
@@ -69,8 +88,24 @@ class QueueFilterForm(forms.Form):
             ("none", "Not assigned"),
             *[(str(u.pk), u.full_name) for u in coordinators() if u.pk != user.pk],
         ]
-        self.fields["product"].label_from_instance = lambda p: f"{p.brand_name} {p.strength}"
-        self.fields["physician"].label_from_instance = lambda p: f"Dr {p.full_name}"
+        self.fields["product"].choices = [
+            ("", "Any product"),
+            *(
+                (pk, f"{brand} {strength}")
+                for pk, brand, strength in Product.objects.order_by("brand_name").values_list(
+                    "pk", "brand_name", "strength"
+                )
+            ),
+        ]
+        self.fields["physician"].choices = [
+            ("", "Any physician"),
+            *(
+                (pk, f"Dr {name}")
+                for pk, name in Physician.objects.order_by("full_name").values_list(
+                    "pk", "full_name"
+                )
+            ),
+        ]
 
     def filters(self) -> QueueFilters:
         """The filters as typed, or none when the form does not validate (an old link
@@ -81,8 +116,8 @@ class QueueFilterForm(forms.Form):
         return QueueFilters(
             state=data["state"],
             coordinator=data["coordinator"],
-            product=data["product"].pk if data["product"] else None,
-            physician=data["physician"].pk if data["physician"] else None,
+            product=data["product"],
+            physician=data["physician"],
             overdue=data["overdue"],
             q=data["q"].strip(),
         )

@@ -46,7 +46,11 @@ def urgent_percent() -> int:
 
 def expected_time(pathway: Pathway, state: str, priority: str) -> dt.timedelta | None:
     """How long a case may stay in `state` on `pathway`; urgent cases a shorter time."""
-    days = (pathway.expected_days or {}).get(state)
+    return _expected(pathway.expected_days, state, priority)
+
+
+def _expected(expected_days: dict | None, state: str, priority: str) -> dt.timedelta | None:
+    days = (expected_days or {}).get(state)
     if days is None:
         return None
     if priority == Priority.URGENT:
@@ -93,8 +97,14 @@ def span_text(span: dt.timedelta) -> str:
 
 
 def due_of(case: ImportCase, now: dt.datetime) -> Due:
-    age = now - case.state_changed_at
-    allowed = expected_time(case.pathway, case.status, case.priority)
+    return _due(case.pathway.expected_days, case.status, case.priority, case.state_changed_at, now)
+
+
+def _due(
+    expected_days: dict | None, state: str, priority: str, since: dt.datetime, now: dt.datetime
+) -> Due:
+    age = now - since
+    allowed = _expected(expected_days, state, priority)
     if allowed is None:
         return Due("", age, None)
     if age >= allowed:
@@ -169,8 +179,47 @@ class QueueFilters:
 
 @dataclass
 class QueueRow:
-    case: ImportCase
+    """One line of the queue: plain values, not model instances (a page of cases with
+    their patient, physician, product and coordinator would be 150 objects)."""
+
+    pk: int
+    reference: str
+    priority: str
+    status: str
+    state_changed_at: dt.datetime
+    patient_name: str
+    physician_name: str
+    product_name: str
+    product_strength: str
+    coordinator_id: int | None
+    coordinator_name: str | None
     due: Due
+    url: str = ""
+    assign_url: str = ""
+
+    @property
+    def state_label(self) -> str:
+        return S(self.status).label
+
+    @property
+    def urgent(self) -> bool:
+        return self.priority == Priority.URGENT
+
+
+QUEUE_COLUMNS = (
+    "pk",
+    "reference",
+    "priority",
+    "status",
+    "state_changed_at",
+    "patient__full_name",
+    "physician__full_name",
+    "product__brand_name",
+    "product__strength",
+    "assigned_coordinator_id",
+    "assigned_coordinator__full_name",
+    "pathway__expected_days",
+)
 
 
 @dataclass
@@ -255,12 +304,18 @@ def queue_page(
     cursor = decode_cursor(after)
     if cursor is not None:
         cases = cases.filter(_after(cursor))
-    cases = cases.select_related(
-        "pathway", "patient", "physician", "product", "assigned_coordinator"
-    ).order_by("-priority", "state_changed_at", "id")
-    found = list(cases[: per_page + 1])
-    rows = [QueueRow(case, due_of(case, now)) for case in found[:per_page]]
-    next_cursor = encode_cursor(found[per_page - 1]) if len(found) > per_page else None
+    # Only the columns the queue shows, as tuples: the catalogue's and pathway's JSON
+    # documents and six model instances a row would cost more than the query.
+    found = list(
+        cases.order_by("-priority", "state_changed_at", "id").values_list(*QUEUE_COLUMNS)[
+            : per_page + 1
+        ]
+    )
+    rows = [
+        QueueRow(*values[:-1], due=_due(values[-1], values[3], values[2], values[4], now))
+        for values in found[:per_page]
+    ]
+    next_cursor = encode_cursor(rows[-1]) if len(found) > per_page else None
     return QueuePage(rows=rows, next_cursor=next_cursor, is_first=cursor is None)
 
 

@@ -80,6 +80,12 @@ def queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET or None, user=request.user)
     filters = form.filters() if form.is_bound else selectors.QueueFilters()
     page = selectors.queue_page(filters, user=request.user, after=request.GET.get("after", ""))
+    # Two reversals for the page, not two a row: the case's id goes in their place.
+    case_url = reverse("orders:coordinator-case", args=[0]).replace("/0/", "/{}/")
+    assign_url = reverse("orders:coordinator-assign", args=[0]).replace("/0/", "/{}/")
+    for row in page.rows:
+        row.url = case_url.format(row.pk)
+        row.assign_url = assign_url.format(row.pk)
     counts = selectors.state_counts()
     params = request.GET.copy()
     params.pop("after", None)

@@ -121,7 +121,7 @@ def test_the_queue_filters_by_state_coordinator_product_physician_and_overdue(
 
     def listed(**params):
         page = cora.get(QUEUE, params).context["page"]
-        return {row.case.reference for row in page.rows}
+        return {row.reference for row in page.rows}
 
     assert listed() == {mine.reference, theirs.reference}
     assert listed(state=S.ON_HOLD) == {theirs.reference}
@@ -142,7 +142,7 @@ def test_the_queue_searches_reference_patient_and_physician_names(
     case_transition(case=theirs, actor=other_physician.user, transition="submit")
 
     def found(q):
-        return {row.case.reference for row in cora.get(QUEUE, {"q": q}).context["page"].rows}
+        return {row.reference for row in cora.get(QUEUE, {"q": q}).context["page"].rows}
 
     assert found(mine.reference) == {mine.reference}
     assert found("priya") == {mine.reference}
