@@ -46,9 +46,15 @@ class QuickSelect(forms.Select):
     def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer=None):
         final = self.build_attrs(self.attrs, attrs)
         selected = "" if value is None else str(value)
+
+        def option(key: Any, label: Any) -> str:
+            mark = " selected" if str(key) == selected else ""
+            return f'<option value="{escape(key)}"{mark}>{escape(label)}</option>'
+
         options = "".join(
-            f'<option value="{escape(key)}"{" selected" if str(key) == selected else ""}>'
-            f"{escape(label)}</option>"
+            f'<optgroup label="{escape(key)}">{"".join(option(*c) for c in label)}</optgroup>'
+            if isinstance(label, list | tuple)
+            else option(key, label)
             for key, label in self.choices
         )
         return format_html(
@@ -78,9 +84,11 @@ class QueueFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["state"].choices = [
             ("", "All open cases"),
-            *[(state, S(state).label) for state in QUEUE_STATES],
-            ("", "──────────"),
-            *[(state, S(state).label) for state in (S.DRAFT, S.CLOSED, S.REJECTED, S.CANCELLED)],
+            ("Open", [(state, S(state).label) for state in QUEUE_STATES]),
+            (
+                "Not in the queue",
+                [(state, S(state).label) for state in (S.DRAFT, S.CLOSED, S.REJECTED, S.CANCELLED)],
+            ),
         ]
         self.fields["coordinator"].choices = [
             ("", "Anyone"),
@@ -130,6 +138,14 @@ class _NoInput(TransitionInput):
     """A transition that takes nothing but, perhaps, its reason."""
 
 
+# Labels the page words better than the field names do.
+PAGE_LABELS = {
+    "co_medications": "Co-medications the patient takes",
+    "threshold_justification": "Justification where a threshold is not met",
+    "prescription_date": "Prescription date",
+}
+
+
 class TransitionFormMixin:
     """The page's version of a transition's INPUTS form: the same fields, a reason
     where the transition needs one, and the state the page was showing, so that a
@@ -148,6 +164,9 @@ class TransitionFormMixin:
                 widget=forms.Textarea(attrs={"rows": 2}),
                 help_text="Kept in the case history.",
             )
+        for name, label in PAGE_LABELS.items():
+            if name in fields:
+                fields[name].label = label
         fields["seen_status"] = forms.CharField(widget=forms.HiddenInput, required=False)
         self.initial.setdefault("seen_status", case.status)  # type: ignore[attr-defined]
         for field in fields.values():
@@ -156,7 +175,7 @@ class TransitionFormMixin:
             elif isinstance(field, forms.DateField):
                 field.widget = DateInput()
             elif isinstance(field.widget, forms.Textarea):
-                field.widget.attrs.setdefault("rows", 2)
+                field.widget.attrs["rows"] = 3
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()  # type: ignore[misc]

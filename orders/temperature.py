@@ -93,6 +93,14 @@ class TemperatureSummary:
         return not (self.excursion.holds(self.minimum) and self.excursion.holds(self.maximum))
 
     @property
+    def outside_storage_text(self) -> str:
+        return duration(self.minutes_outside_storage)
+
+    @property
+    def outside_excursion_text(self) -> str:
+        return duration(self.minutes_outside_excursion)
+
+    @property
     def within_storage(self) -> bool:
         return self.storage.holds(self.minimum) and self.storage.holds(self.maximum)
 

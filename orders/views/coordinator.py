@@ -163,6 +163,7 @@ def _case_page(
                 for event in selectors.case_timeline(case)
             ],
             "documents": [(document, review_forms[document.pk]) for document in documents],
+            "pending_count": len(selectors.pending_review(documents)),
             "render_jobs": selectors.case_render_jobs(case),
             "transitions": [t for t in transitions if t["kind"] == "main"],
             "side_transitions": [t for t in transitions if t["kind"] == "side"],
