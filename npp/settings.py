@@ -79,6 +79,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "csp",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
     "npp.accounts",
     "orders",
     "documents",
@@ -95,6 +98,8 @@ MIDDLEWARE = [
     "npp.middleware.SessionLifetimeMiddleware",
     "npp.middleware.NoStoreForSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "npp.accounts.middleware.CoordinatorSecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
 ]
@@ -133,10 +138,50 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The sign-in rate limits and used one-time codes live in the cache: shared by every
+# web process only with Redis (NPP_CACHE_URL=redis://...); in memory otherwise.
+NPP_CACHE_URL = env_str("NPP_CACHE_URL", "locmem://")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": NPP_CACHE_URL}
+        if NPP_CACHE_URL.startswith(("redis://", "rediss://"))
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 # --- Accounts and security --------------------------------------------------
 
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "admin:login"
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "orders:home"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+
+# Sign-in (django-allauth): email and password, no self-service sign-up (accounts
+# are opened by the service or by a physician inviting their patient), reset by email.
+ACCOUNT_ADAPTER = "npp.accounts.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[NPP] "
+# Failed sign-ins are counted per address and per (email, address): an attacker on a
+# shared hospital network slows only their own guesses at one account from there and
+# cannot lock its owner out elsewhere; every limit cools off by itself.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": (
+        f"{env_int('NPP_LOGIN_FAILURES_PER_ADDRESS', 30)}/m/ip,"
+        f"{env_int('NPP_LOGIN_FAILURES_PER_USER', 5)}"
+        f"/{env_int('NPP_LOGIN_COOL_OFF_MINUTES', 15)}m/key"
+    ),
+}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "NPP"
+MFA_PASSKEY_LOGIN_ENABLED = False
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -1,11 +1,16 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
 from npp import health
 
+# The admin signs in through the same page as everyone (rate limits, second factor).
+admin.site.login = secure_admin_login(admin.site.login)
+
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
     path("documents/", include("documents.urls")),
     path("inbox/", include("notifications.urls")),
     path("", include("orders.urls")),

@@ -52,8 +52,18 @@ def _fast_and_private(settings, tmp_path, monkeypatch):
     monkeypatch.setattr(Document._meta.get_field("file"), "storage", storage)
 
 
+# Coordinators must sign in with an authenticator app (npp.accounts.middleware): the
+# personas have set theirs up with this secret (base32), so tests can compute codes.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
 def make_user(email: str, full_name: str, role: Role) -> User:
-    return User.objects.create_user(email, PASSWORD, full_name=full_name, role=role)
+    user = User.objects.create_user(email, PASSWORD, full_name=full_name, role=role)
+    if role == Role.COORDINATOR:
+        from allauth.mfa.totp.internal.auth import TOTP
+
+        TOTP.activate(user, TOTP_SECRET)
+    return user
 
 
 @pytest.fixture

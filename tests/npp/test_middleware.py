@@ -16,7 +16,11 @@ START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
 @pytest.fixture
 def staff(db) -> User:
-    return User.objects.create_user(
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    from tests.conftest import TOTP_SECRET
+
+    user = User.objects.create_user(
         "cora@npp.example",
         "correct-horse-battery-staple",
         full_name="Cora Coordinator",
@@ -24,6 +28,8 @@ def staff(db) -> User:
         is_staff=True,
         is_superuser=True,
     )
+    TOTP.activate(user, TOTP_SECRET)  # coordinators must have a second factor
+    return user
 
 
 @pytest.fixture

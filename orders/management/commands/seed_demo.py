@@ -26,6 +26,9 @@ S = CaseStatus
 PASSWORD = "npp-demo-2026"
 ADMIN_URL = "http://127.0.0.1:8000/admin/"
 COORDINATOR_EMAIL = "coordinator@demo.npp"
+# Coordinators sign in with an authenticator app: the demo one is set up with this
+# secret (add it to any TOTP app by hand). Never use it outside the demo.
+DEMO_TOTP_SECRET = "NPPDEMOTOTPSECRETNPPDEMOTOTPSECR"
 
 
 # --- People -------------------------------------------------------------------
@@ -495,6 +498,7 @@ class Command(BaseCommand):
         # accounts share one password anyway.
         self.password_hash = make_password(PASSWORD)
         coordinator = self.user(COORDINATOR_EMAIL, "Cora Iyer", Role.COORDINATOR, staff=True)
+        self.second_factor(coordinator)
         physicians = {spec.email: self.physician(spec) for spec in PHYSICIANS}
         patients = {spec.full_name: self.patient(spec, physicians) for spec in PATIENTS}
         lupkynis = Product.objects.get(brand_name="Lupkynis", strength="7.9 mg")
@@ -524,6 +528,13 @@ class Command(BaseCommand):
             },
         )
         return user
+
+    def second_factor(self, user: User) -> None:
+        from allauth.mfa.models import Authenticator
+        from allauth.mfa.totp.internal.auth import TOTP
+
+        if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+            TOTP.activate(user, DEMO_TOTP_SECRET)
 
     def physician(self, spec: DemoPhysician) -> Physician:
         user = self.user(spec.email, f"Dr {spec.full_name}", Role.PHYSICIAN)
@@ -630,7 +641,9 @@ class Command(BaseCommand):
         out.write("")
         out.write(f"Admin: {ADMIN_URL}")
         out.write(f"Demo logins (password {PASSWORD}):")
-        out.write(f"  coordinator (admin)  {COORDINATOR_EMAIL}")
+        out.write(
+            f"  coordinator (admin)  {COORDINATOR_EMAIL}  authenticator key {DEMO_TOTP_SECRET}"
+        )
         for physician in PHYSICIANS:
             out.write(f"  physician            {physician.email}")
         for patient in PATIENTS:

@@ -1,0 +1,40 @@
+"""Each portal is for one role: anyone else gets 404, as for a case they may not see."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+
+
+def role_required(role: str) -> Callable:
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if request.user.role != role:
+                raise Http404("No such page.")
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def uploaded(request: HttpRequest, form, name: str = "file"):
+    """The named file of a valid form as orders.requests.Upload, or None. A file cut
+    off at the size limit while it streamed becomes an error on that field."""
+    from django.conf import settings
+
+    from orders.requests import Upload
+
+    if getattr(request, "upload_too_large", False):
+        limit = settings.NPP_UPLOAD_MAX_BYTES // (1024 * 1024)
+        form.add_error(name, f"The file is larger than the {limit} MB limit.")
+        return None
+    upload = form.cleaned_data.get(name)
+    if not upload:
+        return None
+    return Upload(content=upload.read(), filename=upload.name)

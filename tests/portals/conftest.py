@@ -1,0 +1,208 @@
+"""Fixtures for the portal tests, shared by every portal (physician, patient,
+coordinator): signed-in test clients, and a real browser on the live server.
+
+Browser tests drive Debian's Chromium (/usr/bin/chromium) with Playwright's Python
+package; Playwright never downloads a browser here. Without Chromium they skip with a
+message saying how to enable them, and fail instead under NPP_REQUIRE_BROWSER=1 (CI).
+
+A browser test needs the live server and a transactional database; `browser_page`
+loads the catalogue the migrations load (a flush by an earlier transactional test
+empties it, and serialized rollback collides with the content types that flush
+recreates):
+
+    pytestmark = pytest.mark.django_db(transaction=True)
+
+    def test_it(live_server, browser_page, coordinator):
+        page = browser_page(coordinator)          # signed in through the sign-in page
+        page.goto(live_server.url + "/work/")
+        shoot(page, "coordinator-queue")          # phone and desktop screenshots
+        assert_accessible(page)                   # axe-core: no serious or critical
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from tests.conftest import PASSWORD, TOTP_SECRET
+
+CHROMIUM = Path(os.environ.get("NPP_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "portals"
+AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+HOW_TO_ENABLE = (
+    "browser tests need Debian's Chromium at /usr/bin/chromium: "
+    "`apt-get install -y chromium` (or, as root, `bash scripts/system-deps.sh --browser`); "
+    "NPP_REQUIRE_BROWSER=1 makes this a failure instead of a skip"
+)
+
+
+def browser_required() -> bool:
+    return os.environ.get("NPP_REQUIRE_BROWSER") == "1"
+
+
+def totp_code(secret: str = TOTP_SECRET) -> str:
+    """The current code of an authenticator app holding `secret`."""
+    from allauth.mfa.totp.internal.auth import (
+        format_hotp_value,
+        hotp_value,
+        yield_hotp_counters_from_time,
+    )
+
+    counter = next(iter(yield_hotp_counters_from_time()))
+    return format_hotp_value(hotp_value(secret, counter))
+
+
+# --- Test client -----------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Sign-in rate limits and used one-time codes live in the cache: none carried
+    over from another test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def client_for():
+    """client_for(user) -> a Django test client signed in as `user`;
+    client_for(user, csrf=True) enforces CSRF checks like a browser."""
+
+    def make(user, *, csrf: bool = False) -> Client:
+        client = Client(enforce_csrf_checks=csrf)
+        client.force_login(user)
+        return client
+
+    return make
+
+
+# --- Browser ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def _playwright():
+    if not CHROMIUM.exists():
+        if browser_required():
+            pytest.fail(f"NPP_REQUIRE_BROWSER=1 but {CHROMIUM} is missing: {HOW_TO_ENABLE}")
+        pytest.skip(HOW_TO_ENABLE)
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - dev extras not installed
+        if browser_required():
+            pytest.fail("NPP_REQUIRE_BROWSER=1 but the playwright package is missing")
+        pytest.skip("browser tests need the dev extras: pip install -e '.[dev]'")
+    # Playwright's sync API keeps an event loop on this thread; the tests' own ORM calls
+    # are synchronous and run between its calls, never inside the loop.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(_playwright):
+    """One headless Chromium for the whole run; each test opens its own contexts."""
+    browser = _playwright.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def catalogue(transactional_db):
+    """The India pathway, Lupkynis and its supplier, as migration 0003 loads them."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("orders.migrations.0003_india_pathway_and_lupkynis").load(apps, None)
+
+
+@pytest.fixture
+def browser_page(catalogue, browser, live_server):
+    """browser_page(user=None, viewport=DESKTOP) -> a page in a fresh browser context
+    (its own cookies), signed in as `user` through the sign-in page (with the
+    authenticator code for a coordinator)."""
+    contexts = []
+
+    def make(user=None, *, viewport: dict | None = None, password: str = PASSWORD):
+        context = browser.new_context(viewport=viewport or DESKTOP, base_url=live_server.url)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.console_errors = []
+        page.on(
+            "console",
+            lambda message: message.type == "error" and page.console_errors.append(message.text),
+        )
+        if user is not None:
+            sign_in(page, user.email, password)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def sign_in(page, email: str, password: str = PASSWORD, totp_secret: str = TOTP_SECRET) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    if "/2fa/authenticate" in page.url:
+        page.get_by_label(re.compile("code", re.I)).first.fill(totp_code(totp_secret))
+        page.get_by_role("button", name=re.compile("sign in|verify", re.I)).click()
+        page.wait_for_load_state()
+
+
+def shoot(page, name: str) -> list[Path]:
+    """Screenshots of the current page at phone and desktop width, full length, under
+    test-artifacts/portals/<name>-phone.png and -desktop.png. Leaves the page at the
+    width it had."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    original = page.viewport_size
+    paths = []
+    for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
+        page.set_viewport_size(size)
+        path = ARTIFACTS / f"{name}-{label}.png"
+        page.screenshot(path=str(path), full_page=True)
+        paths.append(path)
+    page.set_viewport_size(original)
+    return paths
+
+
+def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        # Evaluated through the DevTools protocol, not as an inline <script>: the
+        # page's CSP (script-src 'self') stays as strict as in production.
+        page.evaluate(AXE.read_text() + "\n;undefined")
+    results = page.evaluate("async () => await window.axe.run(document)")
+    return [v for v in results["violations"] if v["impact"] in impacts]
+
+
+def assert_accessible(page) -> None:
+    """axe-core finds no serious or critical violation on the page."""
+    violations = axe_violations(page)
+    assert not violations, "\n".join(
+        f"{v['impact']}: {v['id']} {v['help']} at "
+        + ", ".join(str(node["target"]) for node in v["nodes"][:5])
+        for v in violations
+    )
