@@ -5,6 +5,11 @@
 set -euo pipefail
 
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core libmagic1)
+# The browser tests drive Debian's Chromium: installed with --browser or when
+# NPP_REQUIRE_BROWSER=1 (CI), since a missing browser then fails the run.
+if [[ "${1:-}" == "--browser" || "${NPP_REQUIRE_BROWSER:-}" == "1" ]]; then
+    packages+=(chromium)
+fi
 missing=()
 for package in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
