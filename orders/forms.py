@@ -280,8 +280,15 @@ class ReviewForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if data.get("decision") == "reject" and not (data.get("reason") or "").strip():
+        reason = (data.get("reason") or "").strip()
+        if data.get("decision") == "reject" and not reason:
             self.add_error("reason", "Say why the document is rejected: the uploader reads it.")
+        if data.get("decision") == "accept" and reason:
+            # Enter in the reason field presses the first button, Accept: a typed
+            # reason means the coordinator was rejecting.
+            self.add_error(
+                "reason", "A reason is for rejecting: press Reject, or clear it to accept."
+            )
         return data
 
     @property

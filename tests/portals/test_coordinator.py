@@ -373,6 +373,21 @@ def test_rejecting_a_document_needs_a_reason(cora, case_in):
     assert "Rejected: Illegible" in cora.get(case_url(case)).content.decode()
 
 
+def test_a_typed_reason_never_accepts_a_document(cora, case_in):
+    # Enter in the reason field submits with the form's first button (Accept).
+    case = submitted(case_in)
+    prescription = case.documents.get(kind=DocumentKind.PRESCRIPTION)
+    response = cora.post(
+        reverse("orders:coordinator-review", args=[prescription.pk]),
+        {f"r{prescription.pk}-decision": "accept", f"r{prescription.pk}-reason": "Blurred"},
+    )
+    assert response.status_code == 400
+    assert "A reason is for rejecting" in response.content.decode()
+    assert 'value="Blurred"' in response.content.decode()
+    prescription.refresh_from_db()
+    assert prescription.review_status == ReviewStatus.PENDING
+
+
 def test_a_coordinator_adds_a_document_from_the_case_page(cora, case_in):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
