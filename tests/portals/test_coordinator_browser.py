@@ -1,0 +1,189 @@
+"""The coordinator workbench in a real browser (Chromium through Playwright) on the
+live server: every page screenshotted at phone and desktop width and checked with
+axe-core, and the actions clicked as a coordinator clicks them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from documents.models import DocumentKind, ReviewStatus
+from orders import demo
+from orders.models import ImportCase
+from orders.states import CaseStatus
+from tests.portals.conftest import assert_accessible, shoot
+
+pytestmark = pytest.mark.django_db(transaction=True)
+S = CaseStatus
+
+
+def check(page, name: str) -> None:
+    """Screenshots at both widths, axe-core clean, and nothing refused by the CSP."""
+    shoot(page, name)
+    assert_accessible(page)
+    csp = [e for e in page.console_errors if "Content Security Policy" in e]
+    assert not csp, csp
+
+
+def message(page) -> str:
+    return page.locator(".messages").inner_text()
+
+
+def logger_csv(*temperatures: float) -> dict:
+    start = timezone.localtime().replace(microsecond=0) - dt.timedelta(hours=12)
+    rows = ["timestamp,temperature"] + [
+        f"{(start + dt.timedelta(minutes=15 * i)):%Y-%m-%d %H:%M},{t}"
+        for i, t in enumerate(temperatures)
+    ]
+    return {"name": "logger.csv", "mimeType": "text/csv", "buffer": "\n".join(rows).encode()}
+
+
+def test_the_queue_looks_right_filters_and_assigns(live_server, browser_page, coordinator, case_in):
+    case = case_in(S.SUBMITTED)
+    page = browser_page(coordinator)
+    page.goto("/work/")
+    assert case.reference in page.inner_text("main")
+    check(page, "coordinator-queue")
+
+    page.get_by_label("Search").fill("Priya")
+    page.get_by_label("State", exact=True).select_option(S.SUBMITTED)
+    page.get_by_role("button", name="Show").click()
+    assert case.reference in page.locator("table").inner_text()
+    check(page, "coordinator-queue-filtered")
+
+    page.get_by_role("button", name=f"Assign to me {case.reference}").click()
+    assert "assigned to you" in message(page)
+    assert "state=submitted" in page.url  # back where the coordinator was
+    case.refresh_from_db()
+    assert case.assigned_coordinator == coordinator
+
+
+def test_verification_through_the_case_page(live_server, browser_page, coordinator, case_in):
+    case = case_in(S.SUBMITTED)
+    page = browser_page(coordinator)
+    page.goto(f"/work/cases/{case.pk}/")
+    check(page, "coordinator-case-submitted")
+
+    # Verifying before the prescription is accepted: the guard says so, input kept.
+    form = page.locator("#act-verify")
+    for label in (
+        "Prescriber's registration confirmed",
+        "Patient identity matches",
+        "Drug, strength, dose and quantity match the prescription",
+        "Prescription is signed",
+        "Co-medications reviewed",
+    ):
+        form.get_by_label(label).check()
+    form.get_by_label("Prescription date").fill(
+        (timezone.localdate() - dt.timedelta(days=2)).isoformat()
+    )
+    form.get_by_label("Co-medications the patient takes").fill("prednisolone")
+    form.get_by_label("eGFR (mL/min/1.73 m2)").fill("40")
+    form.get_by_label("Systolic BP (mmHg)").fill("128")
+    form.get_by_label("Diastolic BP (mmHg)").fill("82")
+    form.get_by_role("button", name="Verify prescription").click()
+    errors = page.locator("#act-verify .form-errors").inner_text()
+    assert "an accepted prescription" in errors
+    assert "a justification for eGFR 40" in errors
+    assert page.get_by_label("eGFR (mL/min/1.73 m2)").input_value() == "40"
+    check(page, "coordinator-case-guard-refused")
+
+    # Accept the prescription, justify, verify.
+    page.locator("#documents").get_by_role("button", name="Accept Prescription").click()
+    assert "Prescription accepted" in message(page)
+    form = page.locator("#act-verify")
+    for label in (
+        "Prescriber's registration confirmed",
+        "Patient identity matches",
+        "Drug, strength, dose and quantity match the prescription",
+        "Prescription is signed",
+        "Co-medications reviewed",
+    ):
+        form.get_by_label(label).check()
+    form.get_by_label("Prescription date").fill(
+        (timezone.localdate() - dt.timedelta(days=2)).isoformat()
+    )
+    form.get_by_label("eGFR (mL/min/1.73 m2)").fill("40")
+    form.get_by_label("Systolic BP (mmHg)").fill("128")
+    form.get_by_label("Diastolic BP (mmHg)").fill("82")
+    form.get_by_label("Justification where a threshold is not met").fill(
+        "Benefit outweighs the risk; eGFR checked every two weeks."
+    )
+    form.get_by_role("button", name="Verify prescription").click()
+    assert "is now forms preparation" in message(page)
+    case.refresh_from_db()
+    assert case.status == S.FORMS_PREPARATION
+    check(page, "coordinator-case-forms-preparation")
+
+
+def test_a_temperature_excursion_quarantines_through_the_page(
+    live_server, browser_page, coordinator, case_in
+):
+    case = case_in(S.IN_TRANSIT)
+    page = browser_page(coordinator)
+    page.goto(f"/work/cases/{case.pk}/")
+    check(page, "coordinator-case-in-transit")
+    page.get_by_label("Data-logger file (CSV: timestamp, temperature in °C)").set_input_files(
+        logger_csv(22, 23, 24, 33.5, 34, 26, 23, 22)
+    )
+    page.get_by_role("button", name="Upload and check").click()
+    assert "now quarantined" in message(page)
+    case.refresh_from_db()
+    assert case.status == S.QUARANTINED
+    assert page.locator("#temperature svg").is_visible()
+    check(page, "coordinator-case-quarantined")
+
+    # The quality decision: release, with its reason.
+    release = page.locator("summary", has_text="Release after quality review")
+    if release.count():  # folded away under "Pause, stop or question"
+        release.click()
+    form = page.locator("#act-release")
+    form.locator("textarea").fill("Stability data covers 34 °C for 30 minutes: release.")
+    form.get_by_role("button", name="Release after quality review").click()
+    case.refresh_from_db()
+    assert case.status == S.OUT_FOR_DELIVERY
+
+
+def test_hold_resume_and_reject_with_reasons(live_server, browser_page, coordinator, case_in):
+    case = case_in(S.SUBMITTED)
+    page = browser_page(coordinator)
+    page.goto(f"/work/cases/{case.pk}/")
+    page.locator("summary", has_text="Put on hold").click()
+    page.locator("#act-hold").get_by_role("button", name="Put on hold").click()
+    assert "This field is required" in page.locator("#act-hold").inner_text()
+    check(page, "coordinator-case-hold-needs-reason")
+    page.locator("#act-hold textarea").fill("Patient admitted to hospital.")
+    page.locator("#act-hold").get_by_role("button", name="Put on hold").click()
+    case.refresh_from_db()
+    assert case.status == S.ON_HOLD
+    check(page, "coordinator-case-on-hold")
+    page.locator("summary", has_text="Resume").click()
+    page.locator("#act-resume textarea").fill("Discharged.")
+    page.locator("#act-resume").get_by_role("button", name="Resume").click()
+    page.locator("summary", has_text="Reject").click()
+    page.locator("#act-reject textarea").fill("Registration could not be confirmed.")
+    page.locator("#act-reject").get_by_role("button", name="Reject").click()
+    case.refresh_from_db()
+    assert case.status == S.REJECTED
+    assert [e.transition for e in case.events.order_by("pk")][-3:] == ["hold", "resume", "reject"]
+
+
+def test_a_delivered_case_is_resupplied_and_documents_are_reviewed(
+    live_server, browser_page, coordinator, case_in
+):
+    case = case_in(S.DELIVERED)
+    demo.upload(case, DocumentKind.MEDICAL_REPORT, case.physician.user)
+    page = browser_page(coordinator)
+    page.goto(f"/work/cases/{case.pk}/")
+    check(page, "coordinator-case-delivered")
+    documents = page.locator("#documents")
+    documents.get_by_label("Reason (required to reject)").fill("Wrong patient's report.")
+    documents.get_by_role("button", name="Reject Medical report").click()
+    report = case.documents.get(kind=DocumentKind.MEDICAL_REPORT)
+    assert report.review_status == ReviewStatus.REJECTED
+    page.get_by_role("button", name="Create resupply case").click()
+    resupply = ImportCase.objects.get(resupply_of=case)
+    assert resupply.reference in page.inner_text("main")
+    check(page, "coordinator-case-resupply-draft")
