@@ -187,3 +187,172 @@ def test_a_delivered_case_is_resupplied_and_documents_are_reviewed(
     resupply = ImportCase.objects.get(resupply_of=case)
     assert resupply.reference in page.inner_text("main")
     check(page, "coordinator-case-resupply-draft")
+
+
+def pdf_file(name: str) -> dict:
+    from documents.pdf_minimal import minimal_pdf
+
+    return {"name": name, "mimeType": "application/pdf", "buffer": minimal_pdf(name)}
+
+
+def test_a_case_walks_from_request_to_delivery_through_the_pages_only(
+    live_server, browser_page, physician, patient, coordinator, lupkynis
+):
+    from tests.conftest import PASSWORD, new_case
+
+    # Before the walk: Priya is already Dr Rao's patient (an earlier, withdrawn request).
+    earlier = new_case(physician=physician, patient=patient, product=lupkynis)
+    from orders.services import case_transition
+
+    case_transition(case=earlier, actor=physician.user, transition="cancel", note="Duplicate.")
+
+    doctor = browser_page(physician.user)
+    office = browser_page(coordinator)
+    priya = browser_page(patient.user)
+    today = timezone.localdate()
+
+    def act(transition: str, **fields: str) -> None:
+        """Fill the transition's form on the case page and press its button."""
+        form = office.locator(f"#act-{transition}")
+        for label, value in fields.items():
+            field = form.get_by_label(label, exact=True)
+            if field.evaluate("e => e.tagName") == "SELECT":
+                field.select_option(value)
+            else:
+                field.fill(value)
+        form.locator("button[type=submit]").click()
+        office.wait_for_load_state()
+
+    def accept(kind_label: str) -> None:
+        office.locator("#documents").get_by_role("button", name=f"Accept {kind_label}").click()
+        assert f"{kind_label} accepted" in message(office)
+
+    def coordinator_uploads(kind: str, name: str) -> None:
+        documents = office.locator("#documents")
+        documents.locator("summary", has_text="Add a document").click()
+        documents.locator("select[name=upload-kind]").select_option(kind)
+        documents.locator("input[name=upload-file]").set_input_files(pdf_file(name))
+        documents.get_by_role("button", name="Upload").click()
+        assert "added" in message(office)
+
+    def state() -> str:
+        return ImportCase.objects.get(pk=case.pk).status
+
+    # The physician's request, with the prescription.
+    doctor.goto("/physician/cases/new/")
+    doctor.get_by_label("A patient of mine").check()
+    doctor.get_by_label("Existing patient").select_option(label="Priya Menon")
+    doctor.get_by_label("Product").select_option(str(lupkynis.pk))
+    doctor.get_by_label("Prescribed dose").fill("23.7 mg (3 capsules) twice daily")
+    doctor.get_by_label("Units taken per day").fill("6")
+    doctor.get_by_label("Quantity (packs)").fill("3")
+    doctor.get_by_label("Treatment duration (days)").fill("90")
+    doctor.get_by_label("Clinical justification").fill("Class IV lupus nephritis, refractory.")
+    doctor.get_by_label("Prescription").set_input_files(pdf_file("prescription.pdf"))
+    doctor.get_by_role("button", name="Submit request").click()
+    case = ImportCase.objects.exclude(pk=earlier.pk).get()
+    assert case.status == S.SUBMITTED
+
+    # Verification.
+    office.goto("/work/")
+    office.get_by_role("link", name=case.reference).click()
+    accept("Prescription")
+    form = office.locator("#act-verify")
+    for label in (
+        "Prescriber's registration confirmed",
+        "Patient identity matches",
+        "Drug, strength, dose and quantity match the prescription",
+        "Prescription is signed",
+        "Co-medications reviewed",
+    ):
+        form.get_by_label(label).check()
+    act(
+        "verify",
+        **{
+            "Prescription date": (today - dt.timedelta(days=3)).isoformat(),
+            "Co-medications the patient takes": "prednisolone",
+            "eGFR (mL/min/1.73 m2)": "72",
+            "Systolic BP (mmHg)": "128",
+            "Diastolic BP (mmHg)": "82",
+        },
+    )
+    assert state() == S.FORMS_PREPARATION
+
+    # The application: the pack, the physician's signed undertaking, the patient's papers.
+    coordinator_uploads("regulatory_application", "form-12a.pdf")
+    doctor.goto(f"/physician/cases/{case.pk}/")
+    doctor.get_by_role("link", name="Sign the undertaking").click()
+    doctor.get_by_label("Type your full name").fill("Anil Rao")
+    doctor.get_by_label("Your password").fill(PASSWORD)
+    doctor.get_by_label("Undertaking").set_input_files(pdf_file("undertaking.pdf"))
+    doctor.get_by_role("button", name="Sign the undertaking").click()
+    assert "signed the undertaking" in message(doctor)
+    priya.goto(f"/my/orders/{case.pk}/")
+    for kind in ("patient_identity", "patient_consent"):
+        priya.locator("select[name=kind]").select_option(kind)
+        priya.locator("input[name=file]").set_input_files(pdf_file(f"{kind}.pdf"))
+        priya.get_by_role("button", name="Upload").click()
+        assert "was received" in message(priya)
+    office.reload()  # the signed undertaking needs no review: its signature is the check
+    accept("Patient identity document")
+    accept("Patient consent")
+    act("file_application", **{"Regulator's reference number": "SUGAM/12A/2026/0042"})
+    assert state() == S.AWAITING_PERMIT
+
+    # The permit.
+    coordinator_uploads("import_permit", "form-12b.pdf")
+    act(
+        "record_permit",
+        **{
+            "Permit number": "12B/0042/2026",
+            "Valid until": (today + dt.timedelta(days=180)).isoformat(),
+        },
+    )
+    assert state() == S.SUPPLIER_ORDERING
+
+    # Dispatch, the journey and its temperature log, customs.
+    act(
+        "dispatch",
+        **{
+            "Purchase order number": "PO-0042",
+            "Batch/lot number": "LOT42A",
+            "Manufactured on": (today - dt.timedelta(days=60)).isoformat(),
+            "Expiry date": (today + dt.timedelta(days=700)).isoformat(),
+            "Courier": "DHL Express",
+            "Tracking number": "JD014600042",
+        },
+    )
+    assert state() == S.IN_TRANSIT
+    office.get_by_label("Data-logger file (CSV: timestamp, temperature in °C)").set_input_files(
+        logger_csv(21, 22, 23, 22, 21)
+    )
+    office.get_by_role("button", name="Upload and check").click()
+    assert "within the excursion range" in message(office)
+    act("arrive")
+    assert state() == S.CUSTOMS_CLEARANCE
+    act(
+        "clear_customs",
+        **{"Bill of Entry number": "BE2026004200", "Assessable value": "250000", "Duty paid": "0"},
+    )
+    assert state() == S.OUT_FOR_DELIVERY
+
+    # The patient confirms delivery on her tracker.
+    priya.goto(f"/my/orders/{case.pk}/")
+    priya.get_by_role("button", name="I have received my medicine").click()
+    assert "delivery is confirmed" in message(priya)
+    assert state() == S.DELIVERED
+    office.reload()
+    assert "Delivered" in office.locator(".state-box").inner_text()
+    check(office, "coordinator-case-walked-to-delivered")
+    transitions = list(case.events.order_by("pk").values_list("transition", flat=True))
+    assert transitions == [
+        "create",
+        "submit",
+        "verify",
+        "file_application",
+        "record_permit",
+        "dispatch",
+        "arrive",
+        "clear_customs",
+        "confirm_delivery",
+    ]
