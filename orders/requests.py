@@ -9,6 +9,7 @@ a patient without one is followed through their physician.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -42,6 +43,7 @@ from orders.services import case_create, case_transition
 from orders.states import CaseStatus
 
 S = CaseStatus
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,7 @@ def patient_create(
     patient.save()
     if user is not None:
         inviter = actor.full_name
-        transaction.on_commit(lambda: patient_invite(patient=patient, invited_by=inviter))
+        transaction.on_commit(lambda: _invite_or_log(patient=patient, invited_by=inviter))
     return patient
 
 
@@ -142,6 +144,15 @@ def invitation_url(user: User) -> str:
         },
     )
     return settings.SITE_URL.rstrip("/") + path
+
+
+def _invite_or_log(*, patient: Patient, invited_by: str) -> None:
+    # The patient and the request are stored whatever the mail server does; a failed
+    # invitation is logged, and the patient can use "Forgotten your password?" later.
+    try:
+        patient_invite(patient=patient, invited_by=invited_by)
+    except Exception:
+        log.exception("Could not send the invitation to patient %s", patient.pk)
 
 
 def patient_invite(*, patient: Patient, invited_by: str) -> None:
@@ -174,10 +185,6 @@ def patient_invite(*, patient: Patient, invited_by: str) -> None:
 def physician_cases(user: User) -> QuerySet[ImportCase]:
     """The physician's cases, those waiting on them first (a draft to finish, a
     question to answer, an undertaking to sign), then the most recently moved."""
-    from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
-
-    from documents.models import DocumentKind, Signature
-
     signed = Signature.objects.filter(
         document__case=OuterRef("pk"),
         document__kind=DocumentKind.PHYSICIAN_UNDERTAKING,

@@ -73,6 +73,12 @@ class Progress:
     expected_by: dt.date | None
     stopped: bool
 
+    @property
+    def step_number(self) -> int:
+        """The step the order is at (1-based), or the last one done."""
+        done = [i for i, step in enumerate(self.steps) if step.status != "todo"]
+        return done[-1] + 1 if done else 1
+
 
 def progress_of(case: ImportCase) -> Progress:
     status = case.status

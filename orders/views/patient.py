@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -66,8 +66,6 @@ def _my_case(request: HttpRequest, pk: int) -> ImportCase:
     case = get_case_for_user(request.user, pk=pk)
     if case.status == S.DRAFT:
         # Not shown until the physician sends it: a draft may still change entirely.
-        from django.http import Http404
-
         raise Http404("No such order.")
     return case
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -15,7 +16,7 @@ from npp.accounts.models import Role
 from orders import requests as physician_requests
 from orders.access import get_case_for_user
 from orders.adverse_events import adverse_event_report
-from orders.models import DomainError, ImportCase
+from orders.models import DomainError, ImportCase, Pathway, Product
 from orders.portal_forms import (
     AdverseEventForm,
     AnswerForm,
@@ -59,8 +60,6 @@ def _initial_supply(case: ImportCase):
 
 
 def _catalogue(case: ImportCase | None = None) -> dict:
-    from orders.models import Pathway, Product
-
     pathway = case.pathway if case is not None else Pathway.default()
     return {
         "cap_days": pathway.quantity_cap_days,
@@ -86,8 +85,6 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @physician_only
 def patients(request: HttpRequest) -> HttpResponse:
-    from django.db.models import Count, Q
-
     patients = physician_requests.patients_of(request.user.physician).annotate(
         case_count=Count("cases", filter=Q(cases__physician=request.user.physician))
     )

@@ -158,6 +158,33 @@ def test_a_coordinator_without_an_authenticator_must_set_one_up_first(client):
     assert "Activate" in response.content.decode()
 
 
+def test_after_setting_up_the_app_a_coordinator_gets_recovery_codes_and_may_go_on(client):
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+    user = User.objects.create_user(
+        "new.coordinator@npp.example", PASSWORD, full_name="New", role=Role.COORDINATOR
+    )
+    sign_in(client, user.email)
+    client.post("/accounts/reauthenticate/", {"password": PASSWORD})
+    page = client.get("/accounts/2fa/totp/activate/")
+    secret = page.context["form"].secret
+
+    response = client.post("/accounts/2fa/totp/activate/", {"code": totp_code(secret)})
+
+    assert response.status_code == 302
+    types = set(Authenticator.objects.filter(user=user).values_list("type", flat=True))
+    assert types == {Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES}
+    assert client.get("/inbox/").status_code == 200  # no longer sent to the set-up
+
+    # A recovery code signs in in place of the app, once.
+    codes = RecoveryCodes(Authenticator.objects.get(user=user, type="recovery_codes"))
+    code = codes.get_unused_codes()[0]
+    client.post("/accounts/logout/")
+    sign_in(client, user.email)
+    client.post("/accounts/2fa/authenticate/", {"code": code})
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
 def test_a_physician_may_add_an_authenticator_but_need_not(client, physician):
     client.force_login(physician.user)
 
@@ -207,16 +234,48 @@ def test_the_failure_limit_cools_off(client, physician, settings):
 # --- The header ----------------------------------------------------------------------------
 
 
-def test_the_header_shows_who_is_signed_in_their_role_and_unread_count(client, patient):
-    from notifications.models import Notification
+def test_the_header_shows_who_is_signed_in_their_role_and_unread_count(
+    client, patient, monkeypatch
+):
+    import notifications.context_processors as processors
 
+    monkeypatch.setattr(processors, "inbox_unread_count", lambda *, user: 3)
     client.force_login(patient.user)
-    fields = {f.name for f in Notification._meta.get_fields()}
-    response = client.get("/my/")
 
-    html = response.content.decode()
-    assert "Priya Menon" in html
-    assert "Patient" in html
+    html = client.get("/my/").content.decode()
+
+    assert '<span class="who-name">Priya Menon</span>' in html
+    assert '<span class="role-badge role-patient">Patient</span>' in html
+    assert 'aria-label="3 unread">3</span>' in html
     assert 'href="/inbox/"' in html
     assert "Sign out" in html
-    assert fields  # the inbox exists; its count is shown by the context processor
+
+
+def test_no_unread_count_is_shown_when_there_is_nothing_new(client, patient):
+    client.force_login(patient.user)
+
+    html = client.get("/my/").content.decode()
+
+    assert "unread" not in html
+
+
+@pytest.mark.parametrize(
+    ("persona", "links"),
+    [
+        ("physician", ["/physician/", "/physician/patients/", "/physician/cases/new/"]),
+        ("patient", ["/my/"]),
+        ("coordinator", ["/work/"]),
+    ],
+)
+def test_each_role_sees_its_own_navigation(request, client, persona, links):
+    user = request.getfixturevalue(persona)
+    user = getattr(user, "user", user)
+    client.force_login(user)
+
+    html = client.get(links[0]).content.decode()
+
+    for link in links:
+        assert f'href="{link}"' in html
+    others = {"/physician/cases/new/", "/my/", "/work/"} - set(links)
+    for link in others:
+        assert f'href="{link}"' not in html

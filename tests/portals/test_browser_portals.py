@@ -122,11 +122,17 @@ def test_a_patient_and_another_physician_get_404_on_a_case_not_theirs(
 def test_the_physician_pages_look_right_and_pass_axe(
     live_server, browser_page, physician, patient, case_in, coordinator
 ):
+    from tests.conftest import new_case
+
     case = case_in("forms_preparation")
     page = browser_page(physician.user)
 
     page.goto("/physician/patients/")
     check(page, "physician-patients")
+    page.goto("/accounts/2fa/")
+    check(page, "physician-security")
+    page.goto("/accounts/logout/")
+    check(page, "sign-out-confirm")
     page.goto(f"/physician/cases/{case.pk}/")
     check(page, "physician-case-forms-preparation")
     page.get_by_role("link", name="Sign the undertaking").click()
@@ -137,6 +143,12 @@ def test_the_physician_pages_look_right_and_pass_axe(
     assert "password is not correct" in page.inner_text("main")
     assert page.get_by_label("Type your full name").input_value() == "Anil Rao"
     check(page, "physician-sign-error")
+
+    draft = new_case(physician=physician, patient=patient, product=case.product)
+    page.goto(f"/physician/cases/{draft.pk}/edit/")
+    page.get_by_label("Quantity (packs)").fill("40")
+    assert "cap" in page.locator("[data-supply-output]").inner_text()
+    check(page, "physician-case-edit")
 
     page.goto("/physician/cases/new/")
     page.get_by_label("A new patient").check()

@@ -196,3 +196,9 @@ def test_my_orders_paginate(priya, physician, patient, lupkynis, coordinator):
 
     assert len(priya.get("/my/").context["page"].object_list) == 10
     assert len(priya.get("/my/?page=2").context["page"].object_list) == 1
+
+
+def test_the_order_list_says_which_step_of_how_many(priya, case_in):
+    case_in("in_transit")
+
+    assert "Step 5 of 9" in priya.get("/my/").content.decode()

@@ -423,3 +423,21 @@ def test_user_count_is_unchanged_by_a_refused_new_patient(rao, lupkynis, patient
 
     assert User.objects.count() == before
     assert "already exists" in response.content.decode()
+
+
+def test_a_mail_server_failure_keeps_the_patient_and_request(
+    rao, lupkynis, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.core.mail import EmailMultiAlternatives
+
+    def refuse(self, *args, **kwargs):
+        raise ConnectionRefusedError("SMTP down")
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", refuse)
+    data = request_post(lupkynis, **NEW_PATIENT, email="lakshmi@example.com", action="draft")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = rao.post("/physician/cases/new/", data)
+
+    assert response.status_code == 302
+    assert ImportCase.objects.get().patient.email == "lakshmi@example.com"
