@@ -10,9 +10,12 @@ import pytest
 from django.utils import timezone
 
 from documents.models import DocumentKind, ReviewStatus
+from documents.pdf_minimal import minimal_pdf
 from orders import demo
 from orders.models import ImportCase
+from orders.services import case_transition
 from orders.states import CaseStatus
+from tests.conftest import PASSWORD, new_case
 from tests.portals.conftest import assert_accessible, shoot
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -190,20 +193,14 @@ def test_a_delivered_case_is_resupplied_and_documents_are_reviewed(
 
 
 def pdf_file(name: str) -> dict:
-    from documents.pdf_minimal import minimal_pdf
-
     return {"name": name, "mimeType": "application/pdf", "buffer": minimal_pdf(name)}
 
 
 def test_a_case_walks_from_request_to_delivery_through_the_pages_only(
     live_server, browser_page, physician, patient, coordinator, lupkynis
 ):
-    from tests.conftest import PASSWORD, new_case
-
     # Before the walk: Priya is already Dr Rao's patient (an earlier, withdrawn request).
     earlier = new_case(physician=physician, patient=patient, product=lupkynis)
-    from orders.services import case_transition
-
     case_transition(case=earlier, actor=physician.user, transition="cancel", note="Duplicate.")
 
     doctor = browser_page(physician.user)

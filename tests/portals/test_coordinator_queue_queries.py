@@ -15,11 +15,13 @@ from orders.selectors import (
     PER_PAGE,
     QUEUE_STATES,
     QueueFilters,
+    _after,
+    decode_cursor,
     encode_cursor,
     queue_cases,
     state_counts,
 )
-from tests.conftest import make_patient, make_physician
+from tests.conftest import make_patient, make_physician, need
 from tests.portals.coordinator_helpers import bulk_cases, signed_in
 
 QUEUE = "/work/"
@@ -137,3 +139,26 @@ def test_state_counts_are_recounted_only_after_a_change(coordinator, parties, lu
         counts = state_counts()
     assert len(recount) == 2
     assert counts["submitted"] == first.get("submitted", 0) + 1
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_deep_page_starts_its_index_range_at_the_cursor(
+    coordinator, parties, lupkynis
+):
+    need(connection.vendor == "postgresql", "DATABASE_URL does not point at PostgreSQL")
+    physicians, patients = parties
+    bulk_cases(
+        5000, creator=coordinator, physicians=physicians, patients=patients, product=lupkynis
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE orders_importcase")
+    now = timezone.now()
+    for filters in (QueueFilters(), QueueFilters(state="in_transit")):
+        cases = queue_cases(filters, user=coordinator, now=now).order_by(*ORDER)
+        deep = cases[cases.count() - 30]
+        page = cases.filter(_after(decode_cursor(encode_cursor(deep))))[:26]
+        plan = page.explain()
+        # The rows before the cursor are not read: the index range starts at it.
+        assert "case_queue" in plan, plan
+        starts = [line for line in plan.splitlines() if "Index Cond" in line]
+        assert any("state_changed_at >=" in line for line in starts), plan
