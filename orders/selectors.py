@@ -137,7 +137,11 @@ def overdue_q(now: dt.datetime) -> Q:
 def state_counts() -> dict[str, int]:
     """Cases per state. Counting is an aggregate over the status index; it runs only
     when a case was created or an event appended since the last count (the key is the
-    newest case and event ids, two index lookups), so a page view reads the cache."""
+    newest case and event ids, two index lookups), so a page view reads the cache.
+
+    Ids are handed out before commit, so a transaction holding a lower id can commit
+    after a count under a higher one: that count is stale until the next event or
+    COUNTS_TTL, whichever comes first. The list below the counts is always exact."""
     newest = (
         ImportCase.objects.order_by("-pk")
         .annotate(last_event=Subquery(CaseEvent.objects.order_by("-pk").values("pk")[:1]))
