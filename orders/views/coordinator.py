@@ -140,7 +140,13 @@ def _case_page(
     for name in available_transitions(case=case, actor=actor):
         form = bound.get(name) or transition_form(name)(case=case, actor=actor)
         transitions.append(
-            {"name": name, "label": transition_label(name), "form": form, "kind": _kind(name)}
+            {
+                "name": name,
+                "label": transition_label(name),
+                "form": form,
+                "kind": _kind(name),
+                "danger": name in DANGEROUS_TRANSITIONS,
+            }
         )
     documents = selectors.case_documents(case)
     review_forms = {
@@ -192,6 +198,10 @@ def _case_page(
 
 # Moves that stop or pause a case sit apart from the case's next step.
 SIDE_TRANSITIONS = ("hold", "resume", "cancel", "reject", "request_information", "quarantine")
+
+
+# Moves that end a case or throw goods away: their buttons say so.
+DANGEROUS_TRANSITIONS = ("cancel", "reject", "reorder", "quarantine")
 
 
 def _kind(name: str) -> str:
