@@ -462,17 +462,51 @@ def test_resupply_is_not_offered_before_delivery(cora, case_in):
 
 
 def test_a_post_without_a_csrf_token_changes_nothing(coordinator, case_in):
-    case = submitted(case_in)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from documents.pdf_minimal import minimal_pdf
+
+    case = case_in(S.IN_TRANSIT)
+    job = RenderJob.objects.filter(case=case).first()
+    RenderJob.objects.filter(pk=job.pk).update(status=RenderStatus.FAILED)
+    report = upload(case, DocumentKind.MEDICAL_REPORT, case.physician.user)
     strict = signed_in(coordinator, enforce_csrf_checks=True)
-    before = (case.status, case.events.count())
+
+    def snapshot():
+        return (
+            ImportCase.objects.get(pk=case.pk).status,
+            ImportCase.objects.get(pk=case.pk).assigned_coordinator_id,
+            CaseEvent.objects.count(),
+            Document.objects.count(),
+            ImportCase.objects.count(),
+            Document.objects.get(pk=report.pk).review_status,
+            RenderJob.objects.get(pk=job.pk).status,
+        )
+
+    before = snapshot()
     for url, data in (
         (action_url(case, "hold"), transition_post(case, "hold", note="Pause")),
         (reverse("orders:coordinator-assign", args=[case.pk]), {}),
+        (
+            reverse("orders:coordinator-review", args=[report.pk]),
+            {f"r{report.pk}-decision": "accept"},
+        ),
+        (
+            reverse("orders:coordinator-upload", args=[case.pk]),
+            {
+                "upload-kind": DocumentKind.OTHER,
+                "upload-file": SimpleUploadedFile("x.pdf", minimal_pdf("x")),
+            },
+        ),
+        (
+            reverse("orders:coordinator-temperature-log", args=[case.pk]),
+            {"log-file": SimpleUploadedFile("l.csv", _readings(22, 40), content_type="text/csv")},
+        ),
+        (reverse("orders:coordinator-resupply", args=[case.pk]), {}),
+        (reverse("orders:coordinator-render-retry", args=[job.pk]), {}),
     ):
-        assert strict.post(url, data).status_code == 403
-    case.refresh_from_db()
-    assert (case.status, case.events.count()) == before
-    assert case.assigned_coordinator is None
+        assert strict.post(url, data).status_code == 403, url
+    assert snapshot() == before
 
 
 def test_a_get_on_an_action_changes_nothing(cora, case_in):
