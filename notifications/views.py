@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -17,8 +18,9 @@ PAGE_SIZE = 50
 @require_GET
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    messages = Notification.objects.inbox_of(request.user).select_related("case")[:PAGE_SIZE]
-    return render(request, "notifications/inbox.html", {"messages": messages})
+    inbox = Notification.objects.inbox_of(request.user).select_related("case")
+    page = Paginator(inbox, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "notifications/inbox.html", {"messages": page.object_list, "page": page})
 
 
 @require_GET

@@ -29,3 +29,13 @@ def state_class(status: str) -> str:
 @register.filter
 def patient_label(status: str) -> str:
     return PATIENT_LABELS.get(status, status)
+
+
+@register.simple_tag(takes_context=True)
+def flash_messages(context) -> list:
+    """The messages framework's messages for this request, read from the request so a
+    view's own context variable called "messages" (the inbox) cannot hide them."""
+    from django.contrib.messages import get_messages
+
+    request = context.get("request")
+    return list(get_messages(request)) if request is not None else []

@@ -189,6 +189,9 @@ def test_the_patient_tracker_looks_right_and_passes_axe(
     check(page, "patient-order-delivered")
     page.get_by_role("link", name="Report a side effect").click()
     check(page, "patient-side-effect")
+    page.get_by_role("link", name="Inbox").click()
+    assert page.get_by_role("heading", name="Messages").is_visible()
+    check(page, "patient-inbox")
 
 
 def test_the_patient_uploads_identity_while_the_application_is_prepared(
