@@ -595,3 +595,22 @@ def test_the_log_upload_is_offered_only_in_transit_or_at_customs(cora, case_in):
     case.refresh_from_db()
     assert case.status == S.SUPPLIER_ORDERING
     assert CaseEvent.objects.filter(case=case, transition="quarantine").count() == 0
+
+
+def test_an_urgent_case_is_due_sooner(cora, case_in, physician, other_patient, lupkynis, settings):
+    settings.NPP_URGENT_EXPECTED_PERCENT = 50  # submitted: 2 days, urgent 1 day
+    normal = submitted(case_in)
+    urgent = new_case(
+        physician=physician, patient=other_patient, product=lupkynis, priority=Priority.URGENT
+    )
+    upload(urgent, DocumentKind.PRESCRIPTION, physician.user)
+    urgent = case_transition(case=urgent, actor=physician.user, transition="submit")
+    backdate(normal, hours=36)
+    backdate(urgent, hours=36)
+
+    rows = {row.reference: row for row in cora.get(QUEUE).context["page"].rows}
+    assert rows[urgent.reference].due.status == "overdue"
+    assert rows[urgent.reference].due.allowed_text == "1 d"
+    assert rows[normal.reference].due.status == "due"  # 36 of 48 hours: due soon
+    overdue = cora.get(QUEUE, {"overdue": "on"}).context["page"].rows
+    assert [row.reference for row in overdue] == [urgent.reference]
