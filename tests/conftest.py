@@ -35,6 +35,23 @@ def need(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _tasks_stay_in_the_test_run():
+    """Tests that really commit publish tasks on commit. On the embedded default they
+    go to an in-memory broker, not to var/broker where `make run`'s worker would take
+    them against the development database. A real broker (CELERY_BROKER_URL) is used
+    as given: the real-worker tests need it."""
+    if os.environ.get("CELERY_BROKER_URL"):
+        yield
+        return
+    from npp.celery import app
+
+    original = app.conf.broker_url
+    app.conf.broker_url = "memory://"
+    yield
+    app.conf.broker_url = original
+
+
 @pytest.fixture(autouse=True)
 def _fast_and_private(settings, tmp_path, monkeypatch):
     """A fast hasher, and documents stored in this test's own private folder."""
