@@ -15,6 +15,7 @@ urlpatterns = [
     path("cases/<int:pk>/documents/", physician.case_upload, name="physician-case-upload"),
     path("cases/<int:pk>/answer/", physician.case_answer, name="physician-case-answer"),
     path("cases/<int:pk>/sign/", physician.case_sign, name="physician-case-sign"),
+    path("cases/<int:pk>/resupply/", physician.case_resupply, name="physician-case-resupply"),
     path(
         "cases/<int:pk>/side-effect/",
         physician.case_adverse_event,

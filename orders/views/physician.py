@@ -26,6 +26,7 @@ from orders.portal_forms import (
     RequestFieldsForm,
     SignUndertakingForm,
 )
+from orders.resupply import RESUPPLY_FROM, case_create_resupply
 from orders.services import EDITABLE_STATES, case_transition, case_update_request
 from orders.states import CaseStatus
 from orders.views.roles import role_required, uploaded
@@ -152,6 +153,8 @@ def _case_page(request: HttpRequest, case: ImportCase, status: int = 200, **form
         "upload_form": forms.get("upload_form") or PhysicianUploadForm(),
         "answer_form": forms.get("answer_form") or AnswerForm(),
         "cancel_form": forms.get("cancel_form") or ReasonForm(),
+        "may_resupply": case.status in RESUPPLY_FROM
+        and not case.resupplies.exclude(status__in=[S.CANCELLED, S.REJECTED]).exists(),
         "may_report": case.status
         in (
             S.IN_TRANSIT,
@@ -277,6 +280,23 @@ def case_answer(request: HttpRequest, pk: int) -> HttpResponse:
         return _case_page(request, case, status=400, answer_form=form)
     messages.success(request, f"Your answer was sent and {case.reference} is back with the team.")
     return redirect("orders:physician-case", pk=case.pk)
+
+
+@require_POST
+@physician_only
+def case_resupply(request: HttpRequest, pk: int) -> HttpResponse:
+    case = get_case_for_user(request.user, pk=pk)
+    try:
+        resupply = case_create_resupply(case=case, actor=request.user)
+    except (DomainError, PermissionDenied) as error:
+        messages.error(request, str(error))
+        return redirect("orders:physician-case", pk=case.pk)
+    messages.success(
+        request,
+        f"{resupply.reference} was opened as a draft from {case.reference}: "
+        "check it, add the new prescription and submit.",
+    )
+    return redirect("orders:physician-case", pk=resupply.pk)
 
 
 @require_http_methods(["GET", "POST"])

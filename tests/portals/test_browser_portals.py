@@ -161,6 +161,9 @@ def test_the_physician_pages_look_right_and_pass_axe(
 
     case.refresh_from_db()
     delivered = walk_to(case, S.DELIVERED, coordinator=coordinator, signing_password=PASSWORD)
+    page.goto(f"/physician/cases/{delivered.pk}/")
+    assert page.get_by_role("button", name="Request the next supply").is_visible()
+    check(page, "physician-case-delivered")
     page.goto(f"/physician/cases/{delivered.pk}/side-effect/")
     check(page, "physician-side-effect")
     page.get_by_label("When did it start?").fill((dt.date.today()).isoformat())
@@ -223,6 +226,23 @@ def test_the_sign_in_pages_look_right_and_pass_axe(live_server, browser_page, ph
     check(page, "sign-in-error")
     page.goto("/accounts/password/reset/")
     check(page, "password-reset")
+
+
+def test_a_coordinator_is_asked_for_the_authenticator_code(live_server, browser_page, coordinator):
+    from tests.conftest import PASSWORD
+    from tests.portals.conftest import totp_code
+
+    page = browser_page()
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(coordinator.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    assert "/accounts/2fa/authenticate/" in page.url
+    check(page, "sign-in-code")
+    page.locator('[name="code"]').fill(totp_code())
+    page.locator('[name="code"]').press("Enter")
+    page.wait_for_load_state()
+    assert page.url.endswith("/work/")
 
 
 def test_a_coordinator_without_an_authenticator_is_sent_to_set_it_up(live_server, browser_page, db):

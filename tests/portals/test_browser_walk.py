@@ -67,6 +67,11 @@ def add_document(page, kind: str, name: str) -> None:
     page.wait_for_load_state()
 
 
+def check_page(page, name: str) -> None:
+    shoot(page, name)
+    assert_accessible(page)
+
+
 def status(case: ImportCase) -> str:
     case.refresh_from_db()
     return case.status
@@ -104,6 +109,7 @@ def test_a_case_walks_from_the_request_to_the_patients_confirmation(
     link = re.search(r"https?://\S+(/accounts/password/reset/key/\S+)", invitation.body).group(1)
     patient = browser_page(viewport=PHONE)
     patient.goto(link)
+    check_page(patient, "patient-invitation-set-password")
     patient.locator('[name="password1"]').fill(PATIENT_PASSWORD)
     patient.locator('[name="password2"]').fill(PATIENT_PASSWORD)
     patient.get_by_role("button", name="Change Password").click()

@@ -441,3 +441,29 @@ def test_a_mail_server_failure_keeps_the_patient_and_request(
 
     assert response.status_code == 302
     assert ImportCase.objects.get().patient.email == "lakshmi@example.com"
+
+
+def test_the_next_supply_is_requested_from_a_delivered_case(rao, case_in):
+    case = case_in("delivered")
+    assert "Request the next supply" in rao.get(f"/physician/cases/{case.pk}/").content.decode()
+
+    response = rao.post(f"/physician/cases/{case.pk}/resupply/")
+
+    resupply = ImportCase.objects.get(resupply_of=case)
+    assert response["Location"] == f"/physician/cases/{resupply.pk}/"
+    assert resupply.status == S.DRAFT
+    assert resupply.quantity_packs == case.quantity_packs
+    page = rao.get(response["Location"]).content.decode()
+    assert "was opened as a draft" in page
+    # Only once: the first resupply is still open.
+    rao.post(f"/physician/cases/{case.pk}/resupply/")
+    assert ImportCase.objects.filter(resupply_of=case).count() == 1
+
+
+def test_a_resupply_of_a_case_still_in_progress_is_refused_with_a_message(rao, case_in):
+    case = case_in("in_transit")
+
+    response = rao.post(f"/physician/cases/{case.pk}/resupply/", follow=True)
+
+    assert not ImportCase.objects.filter(resupply_of=case).exists()
+    assert "a resupply follows a delivery" in response.content.decode()

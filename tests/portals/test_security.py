@@ -62,7 +62,7 @@ def test_signing_out_without_csrf_token_does_not_sign_out(physician):
 
 @pytest.mark.parametrize(
     "path",
-    ["submit/", "cancel/", "answer/", "documents/"],
+    ["submit/", "cancel/", "answer/", "documents/", "resupply/"],
 )
 def test_a_get_on_a_physician_action_is_refused_and_changes_nothing(
     client, physician, draft_case, path
