@@ -11,7 +11,7 @@ import base64
 import binascii
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -40,6 +40,15 @@ DUE_SOON_FRACTION = 0.75
 # --- Time in state --------------------------------------------------------------------
 
 
+class TemplateRow:
+    """Subscriptable by attribute name. The template engine tries `row[name]` before
+    `row.name`; answering it spares an exception per variable on the queue's rows,
+    a quarter of the page's time."""
+
+    def __getitem__(self, name: str):
+        return getattr(self, name)
+
+
 def urgent_percent() -> int:
     return getattr(settings, "NPP_URGENT_EXPECTED_PERCENT", 50)
 
@@ -59,7 +68,7 @@ def _expected(expected_days: dict | None, state: str, priority: str) -> dt.timed
 
 
 @dataclass(frozen=True)
-class Due:
+class Due(TemplateRow):
     """Where a case stands against its state's clock: "overdue", "due" (most of the
     time used) or "" (on time, or no clock for this state)."""
 
@@ -158,7 +167,7 @@ def state_counts() -> dict[str, int]:
 
 
 @dataclass(frozen=True)
-class StateCount:
+class StateCount(TemplateRow):
     state: str
     label: str
     count: int
@@ -182,7 +191,7 @@ class QueueFilters:
 
 
 @dataclass
-class QueueRow:
+class QueueRow(TemplateRow):
     """One line of the queue: plain values, not model instances (a page of cases with
     their patient, physician, product and coordinator would be 150 objects)."""
 
@@ -231,7 +240,7 @@ class QueuePage:
     rows: list[QueueRow]
     next_cursor: str | None
     is_first: bool
-    counts: list[StateCount] = field(default_factory=list)
+    previous_cursor: str | None = None
 
 
 def encode_cursor(case: ImportCase) -> str:
@@ -266,6 +275,16 @@ def _after(cursor: tuple[str, dt.datetime, int]) -> Q:
     return same_segment | Q(priority__in=later) if later else same_segment
 
 
+def _before(cursor: tuple[str, dt.datetime, int]) -> Q:
+    """Rows before `cursor` in the queue's order (read backwards for "Previous")."""
+    priority, at, pk = cursor
+    same_segment = Q(priority=priority, state_changed_at__lte=at) & (
+        Q(state_changed_at__lt=at) | Q(id__lt=pk)
+    )
+    earlier = PRIORITY_ORDER[: PRIORITY_ORDER.index(priority)]
+    return same_segment | Q(priority__in=earlier) if earlier else same_segment
+
+
 def queue_cases(filters: QueueFilters, *, user: User, now: dt.datetime) -> QuerySet[ImportCase]:
     cases = ImportCase.objects.visible_to(user)
     if filters.state:
@@ -294,33 +313,52 @@ def queue_cases(filters: QueueFilters, *, user: User, now: dt.datetime) -> Query
     return cases
 
 
+QUEUE_ORDER = ("-priority", "state_changed_at", "id")
+QUEUE_ORDER_BACKWARDS = ("priority", "-state_changed_at", "-id")
+
+
 def queue_page(
     filters: QueueFilters,
     *,
     user: User,
     after: str = "",
+    before: str = "",
     per_page: int = PER_PAGE,
     now: dt.datetime | None = None,
 ) -> QueuePage:
-    """One page of the queue: a single query for its rows, whichever page it is."""
+    """One page of the queue, after a cursor (Next) or before one (Previous): a single
+    query for its rows, whichever page it is."""
     now = now or timezone.now()
     cases = queue_cases(filters, user=user, now=now)
-    cursor = decode_cursor(after)
-    if cursor is not None:
-        cases = cases.filter(_after(cursor))
+    backwards = decode_cursor(before)
+    forwards = None if backwards else decode_cursor(after)
+    if backwards is not None:
+        cases = cases.filter(_before(backwards)).order_by(*QUEUE_ORDER_BACKWARDS)
+    elif forwards is not None:
+        cases = cases.filter(_after(forwards)).order_by(*QUEUE_ORDER)
+    else:
+        cases = cases.order_by(*QUEUE_ORDER)
     # Only the columns the queue shows, as tuples: the catalogue's and pathway's JSON
     # documents and six model instances a row would cost more than the query.
-    found = list(
-        cases.order_by("-priority", "state_changed_at", "id").values_list(*QUEUE_COLUMNS)[
-            : per_page + 1
-        ]
-    )
+    found = list(cases.values_list(*QUEUE_COLUMNS)[: per_page + 1])
+    more = len(found) > per_page
+    found = found[:per_page]
+    if backwards is not None:
+        found.reverse()
     rows = [
         QueueRow(*values[:-1], due=_due(values[-1], values[3], values[2], values[4], now))
-        for values in found[:per_page]
+        for values in found
     ]
-    next_cursor = encode_cursor(rows[-1]) if len(found) > per_page else None
-    return QueuePage(rows=rows, next_cursor=next_cursor, is_first=cursor is None)
+    if backwards is not None:
+        has_previous, has_next = more, True
+    else:
+        has_previous, has_next = forwards is not None, more
+    return QueuePage(
+        rows=rows,
+        next_cursor=encode_cursor(rows[-1]) if rows and has_next else None,
+        previous_cursor=encode_cursor(rows[0]) if rows and has_previous else None,
+        is_first=not has_previous,
+    )
 
 
 def coordinators() -> QuerySet[User]:

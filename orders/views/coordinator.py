@@ -79,7 +79,12 @@ def _case_url(case: ImportCase, anchor: str = "") -> str:
 def queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET or None, user=request.user)
     filters = form.filters() if form.is_bound else selectors.QueueFilters()
-    page = selectors.queue_page(filters, user=request.user, after=request.GET.get("after", ""))
+    page = selectors.queue_page(
+        filters,
+        user=request.user,
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+    )
     # Two reversals for the page, not two a row: the case's id goes in their place.
     case_url = reverse("orders:coordinator-case", args=[0]).replace("/0/", "/{}/")
     assign_url = reverse("orders:coordinator-assign", args=[0]).replace("/0/", "/{}/")
@@ -89,6 +94,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     counts = selectors.state_counts()
     params = request.GET.copy()
     params.pop("after", None)
+    params.pop("before", None)
     return render(
         request,
         TEMPLATES + "queue.html",

@@ -4,6 +4,8 @@ and the state counts are read from the cache until a case or an event is added."
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
@@ -162,3 +164,26 @@ def test_on_postgresql_a_deep_page_starts_its_index_range_at_the_cursor(
         assert "case_queue" in plan, plan
         starts = [line for line in plan.splitlines() if "Index Cond" in line]
         assert any("state_changed_at >=" in line for line in starts), plan
+
+
+def test_previous_goes_back_to_the_rows_before(coordinator, parties, lupkynis):
+    physicians, patients = parties
+    bulk_cases(80, creator=coordinator, physicians=physicians, patients=patients, product=lupkynis)
+    client = signed_in(coordinator)
+    pages = [client.get(QUEUE).context["page"]]
+    while pages[-1].next_cursor:
+        pages.append(client.get(QUEUE, {"after": pages[-1].next_cursor}).context["page"])
+    assert len(pages) == 4  # 25, 25, 25, 5 of the 80
+    assert pages[0].previous_cursor is None
+    for earlier, later in itertools.pairwise(pages):
+        back = client.get(QUEUE, {"before": later.previous_cursor}).context["page"]
+        assert [r.pk for r in back.rows] == [r.pk for r in earlier.rows]
+        assert back.next_cursor == earlier.next_cursor
+        assert (back.previous_cursor is None) == (earlier is pages[0])
+    html = client.get(QUEUE, {"after": pages[0].next_cursor}).content.decode()
+    assert 'rel="prev"' in html and 'rel="next"' in html
+    with CaptureQueriesContext(connection) as backwards:
+        client.get(QUEUE, {"before": pages[2].previous_cursor})
+    with CaptureQueriesContext(connection) as forwards:
+        client.get(QUEUE, {"after": pages[0].next_cursor})
+    assert len(backwards) == len(forwards)
