@@ -614,3 +614,23 @@ def test_an_urgent_case_is_due_sooner(cora, case_in, physician, other_patient, l
     assert rows[normal.reference].due.status == "due"  # 36 of 48 hours: due soon
     overdue = cora.get(QUEUE, {"overdue": "on"}).context["page"].rows
     assert [row.reference for row in overdue] == [urgent.reference]
+
+
+def test_the_case_page_queries_do_not_grow_with_its_history(cora, coordinator, case_in):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    case = case_in(S.SUBMITTED)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert cora.get(case_url(case)).status_code == 200
+        return len(captured)
+
+    before = queries()
+    for _ in range(6):
+        upload(case, DocumentKind.MEDICAL_REPORT, case.physician.user)
+        upload(case, DocumentKind.OTHER, coordinator)
+        case = case_transition(case=case, actor=coordinator, transition="hold", note="Wait")
+        case = case_transition(case=case, actor=coordinator, transition="resume", note="Go")
+    assert queries() == before
