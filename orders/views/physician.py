@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from documents.access import documents_visible_to
 from documents.services import document_upload
 from npp.accounts.models import Role
 from orders import requests as physician_requests
@@ -137,7 +138,11 @@ def _report_saved(request: HttpRequest, case: ImportCase, refusal: str) -> None:
 def _case_page(request: HttpRequest, case: ImportCase, status: int = 200, **forms) -> HttpResponse:
     context = {
         "case": case,
-        "documents": case.documents.current().select_related("uploaded_by").order_by("kind"),
+        "documents": documents_visible_to(request.user)
+        .filter(case=case)
+        .current()
+        .select_related("uploaded_by")
+        .order_by("kind"),
         "events": case.events.select_related("actor").order_by("-created_at", "-pk")[:50],
         "question": physician_requests.open_question(case),
         "supply": physician_requests.supply_estimate(

@@ -279,3 +279,16 @@ def test_each_role_sees_its_own_navigation(request, client, persona, links):
     others = {"/physician/cases/new/", "/my/", "/work/"} - set(links)
     for link in others:
         assert f'href="{link}"' not in html
+
+
+def test_many_failures_from_one_address_slow_that_address_only(client, physician, patient):
+    for number in range(30):
+        sign_in(client, f"guess{number}@example.com", "wrong", REMOTE_ADDR="10.0.0.66")
+
+    refused = sign_in(client, physician.user.email, PASSWORD, REMOTE_ADDR="10.0.0.66")
+    assert refused.status_code != 302
+
+    elsewhere = Client()
+    assert (
+        sign_in(elsewhere, patient.user.email, PASSWORD, REMOTE_ADDR="10.0.0.67").status_code == 302
+    )
