@@ -19,27 +19,32 @@ def postgres(db):
     need(connection.vendor == "postgresql", "DATABASE_URL does not point at PostgreSQL")
 
 
-def race(attempts: int, action) -> list[object]:
-    """Run `action` in `attempts` threads released at the same instant; each thread
-    has its own database connection. Returns each thread's result or exception."""
-    barrier = threading.Barrier(attempts)
-    results: list[object] = [None] * attempts
+def race(actions: list) -> list[object]:
+    """Run each action in its own thread, all released at the same instant; each
+    thread has its own database connection. Returns each action's result or exception."""
+    barrier = threading.Barrier(len(actions))
+    results: list[object] = [None] * len(actions)
 
     def run(slot: int) -> None:
         try:
             barrier.wait(timeout=10)
-            results[slot] = action()
+            results[slot] = actions[slot]()
         except Exception as error:  # the outcome under test
             results[slot] = error
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=run, args=(slot,)) for slot in range(attempts)]
+    threads = [threading.Thread(target=run, args=(slot,)) for slot in range(len(actions))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
     return results
+
+
+def copies(case: ImportCase, count: int) -> list[ImportCase]:
+    """What each of `count` people loaded before acting: the same state, seen twice."""
+    return [ImportCase.objects.get(pk=case.pk) for _ in range(count)]
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -48,13 +53,13 @@ def test_two_concurrent_attempts_at_one_transition_give_one_success_and_one_conf
 ):
     case = case_in(CaseStatus.IN_TRANSIT)
     events_before = CaseEvent.objects.filter(case=case).count()
-    stale_copy = ImportCase.objects.get(pk=case.pk)
+    seen = copies(case, 2)
 
     results = race(
-        2,
-        lambda: case_transition(
-            case=ImportCase.objects.get(pk=stale_copy.pk), actor=coordinator, transition="arrive"
-        ),
+        [
+            lambda copy=copy: case_transition(case=copy, actor=coordinator, transition="arrive")
+            for copy in seen
+        ]
     )
 
     successes = [r for r in results if isinstance(r, ImportCase)]
@@ -76,20 +81,16 @@ def test_two_different_transitions_racing_from_one_state_leave_exactly_one_appli
 ):
     case = case_in(CaseStatus.CUSTOMS_CLEARANCE)
     events_before = CaseEvent.objects.filter(case=case).count()
-    moves = iter(["quarantine", "hold"])
-    lock = threading.Lock()
+    seen = copies(case, 2)
 
-    def act():
-        with lock:
-            name = next(moves)
-        return case_transition(
-            case=ImportCase.objects.get(pk=case.pk),
-            actor=coordinator,
-            transition=name,
-            note="Data logger shows 34 C for 6 hours",
-        )
-
-    results = race(2, act)
+    results = race(
+        [
+            lambda copy=copy, name=name: case_transition(
+                case=copy, actor=coordinator, transition=name, note="Logger: 34 C for 6 hours"
+            )
+            for copy, name in zip(seen, ["quarantine", "hold"], strict=True)
+        ]
+    )
 
     assert sum(isinstance(r, ImportCase) for r in results) == 1, results
     assert sum(isinstance(r, CaseConflict) for r in results) == 1, results
