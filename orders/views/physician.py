@@ -98,7 +98,16 @@ def patients(request: HttpRequest) -> HttpResponse:
 @physician_only
 def case_new(request: HttpRequest) -> HttpResponse:
     physician = request.user.physician
-    form = NewRequestForm(request.POST or None, request.FILES or None, physician=physician)
+    # "New request" from the patient list arrives with ?patient=<id>; the form's own
+    # choices (my patients only) decide whether it is taken.
+    initial = (
+        {"patient_choice": "existing", "patient": request.GET["patient"]}
+        if request.GET.get("patient")
+        else None
+    )
+    form = NewRequestForm(
+        request.POST or None, request.FILES or None, physician=physician, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         prescription = uploaded(request, form, "prescription")
         existing = form.cleaned_data["patient_choice"] == "existing"

@@ -165,12 +165,12 @@ def sign_in(page, email: str, password: str = PASSWORD, totp_secret: str = TOTP_
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
     if "/2fa/authenticate" in page.url:
         page.get_by_label(re.compile("code", re.I)).first.fill(totp_code(totp_secret))
-        page.get_by_role("button", name=re.compile("sign in|verify", re.I)).click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.get_by_role("button", name=re.compile("sign in|verify", re.I)).click()
 
 
 def shoot(page, name: str) -> list[Path]:

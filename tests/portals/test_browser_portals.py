@@ -64,7 +64,8 @@ def test_the_information_request_loop_through_the_pages(
     doctor.get_by_label("Clinical justification").fill("Class IV lupus nephritis, refractory.")
     doctor.get_by_label("Prescription").set_input_files(pdf_file("prescription.pdf"))
     check(doctor, "physician-new-request")
-    doctor.get_by_role("button", name="Submit request").click()
+    with doctor.expect_navigation():
+        doctor.get_by_role("button", name="Submit request").click()
     assert "was submitted" in message(doctor)
     case = ImportCase.objects.get()
     assert case.status == S.SUBMITTED
@@ -77,7 +78,8 @@ def test_the_information_request_loop_through_the_pages(
     if not form.is_visible():  # folded away under "Pause, stop or question"
         office.locator("summary", has_text="Request information").click()
     form.locator("textarea").first.fill("Please send the latest eGFR.")
-    form.get_by_role("button").click()
+    with office.expect_navigation():
+        form.get_by_role("button").click()
     case.refresh_from_db()
     assert case.status == S.INFORMATION_REQUESTED
 
@@ -91,7 +93,8 @@ def test_the_information_request_loop_through_the_pages(
     doctor.get_by_label("Your answer").fill("eGFR 72 mL/min on 3 March; report attached.")
     doctor.get_by_label("Document (optional)").select_option("medical_report")
     doctor.get_by_label("File", exact=True).set_input_files(pdf_file("egfr.pdf"))
-    doctor.get_by_role("button", name="Send answer and resubmit").click()
+    with doctor.expect_navigation():
+        doctor.get_by_role("button", name="Send answer and resubmit").click()
     assert "back with the team" in message(doctor)
     case.refresh_from_db()
     assert case.status == S.SUBMITTED
@@ -169,7 +172,8 @@ def test_the_physician_pages_look_right_and_pass_axe(
     page.get_by_label("When did it start?").fill((dt.date.today()).isoformat())
     page.get_by_label("What happened?").fill("Tremor.")
     page.get_by_label("Not serious").check()
-    page.get_by_role("button", name="Send the report").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send the report").click()
     assert "side effect was reported" in message(page)
 
 
@@ -185,7 +189,8 @@ def test_the_patient_tracker_looks_right_and_passes_axe(
     page.get_by_role("link", name=re.compile("See details")).first.click()
     assert "Out for delivery" in page.inner_text("main")
     check(page, "patient-order-out-for-delivery")
-    page.get_by_role("button", name="I have received my medicine").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="I have received my medicine").click()
     assert "delivery is confirmed" in message(page)
     case.refresh_from_db()
     assert case.status == S.DELIVERED
@@ -193,7 +198,8 @@ def test_the_patient_tracker_looks_right_and_passes_axe(
     page.get_by_role("link", name="Report a side effect").click()
     check(page, "patient-side-effect")
     page.get_by_role("link", name="Inbox").click()
-    assert page.get_by_role("heading", name="Messages").is_visible()
+    page.wait_for_url("**/inbox/")
+    page.get_by_role("heading", name="Messages").wait_for()
     check(page, "patient-inbox")
 
 
@@ -210,7 +216,8 @@ def test_the_patient_uploads_identity_while_the_application_is_prepared(
     page.goto(f"/my/orders/{case.pk}/")
     page.locator("select[name=kind]").select_option("patient_identity")
     page.locator("input[name=file]").set_input_files(pdf_file("aadhaar.pdf"))
-    page.get_by_role("button", name="Upload").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Upload").click()
     assert "was received" in message(page)
     check(page, "patient-order-checking")
 

@@ -48,23 +48,23 @@ def act(page, transition: str, data: dict | None = None) -> None:
     if not form.is_visible():  # folded away in a <details>
         form.locator("xpath=ancestor::details").locator("summary").click()
     fill(page, transition, data or {})
-    form.locator("button[type=submit]").last.click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        form.locator("button[type=submit]").last.click()
 
 
 def accept(page, label: str) -> None:
-    page.get_by_role("button", name=f"Accept {label}").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name=f"Accept {label}").click()
 
 
 def add_document(page, kind: str, name: str) -> None:
     page.locator("summary", has_text="Add a document").click()
     page.locator('[name="upload-kind"]').select_option(kind)
     page.locator('[name="upload-file"]').set_input_files(pdf_file(name))
-    page.locator('[name="upload-file"]').locator("xpath=ancestor::form").locator(
-        "button[type=submit]"
-    ).click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator('[name="upload-file"]').locator("xpath=ancestor::form").locator(
+            "button[type=submit]"
+        ).click()
 
 
 def check_page(page, name: str) -> None:
@@ -100,7 +100,8 @@ def test_a_case_walks_from_the_request_to_the_patients_confirmation(
     doctor.get_by_label("Treatment duration (days)").fill("90")
     doctor.get_by_label("Clinical justification").fill("Class IV lupus nephritis, refractory.")
     doctor.get_by_label("Prescription").set_input_files(pdf_file("prescription.pdf"))
-    doctor.get_by_role("button", name="Submit request").click()
+    with doctor.expect_navigation():
+        doctor.get_by_role("button", name="Submit request").click()
     case = ImportCase.objects.get()
     assert status(case) == S.SUBMITTED
 
@@ -112,7 +113,8 @@ def test_a_case_walks_from_the_request_to_the_patients_confirmation(
     check_page(patient, "patient-invitation-set-password")
     patient.locator('[name="password1"]').fill(PATIENT_PASSWORD)
     patient.locator('[name="password2"]').fill(PATIENT_PASSWORD)
-    patient.get_by_role("button", name="Change Password").click()
+    with patient.expect_navigation():
+        patient.get_by_role("button", name="Change Password").click()
     sign_in(patient, "lakshmi.iyer@example.com", PATIENT_PASSWORD)
     assert patient.url.endswith("/my/")
     assert case.reference in patient.inner_text("main")
@@ -135,7 +137,8 @@ def test_a_case_walks_from_the_request_to_the_patients_confirmation(
     for kind, name in (("patient_identity", "aadhaar.pdf"), ("patient_consent", "consent.pdf")):
         patient.locator("select[name=kind]").select_option(kind)
         patient.locator("input[name=file]").set_input_files(pdf_file(name))
-        patient.get_by_role("button", name="Upload").click()
+        with patient.expect_navigation():
+            patient.get_by_role("button", name="Upload").click()
         assert "was received" in patient.locator(".messages").inner_text()
 
     # The coordinator reviews them, adds the application pack and files it.
@@ -162,7 +165,8 @@ def test_a_case_walks_from_the_request_to_the_patients_confirmation(
     assert "Out for delivery" in patient.inner_text("main")
     shoot(patient, "walk-patient-out-for-delivery")
     assert_accessible(patient)
-    patient.get_by_role("button", name="I have received my medicine").click()
+    with patient.expect_navigation():
+        patient.get_by_role("button", name="I have received my medicine").click()
     assert "delivery is confirmed" in patient.locator(".messages").inner_text()
     assert status(case) == S.DELIVERED
     assert case.delivered_to == "Lakshmi Iyer"

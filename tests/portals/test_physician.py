@@ -467,3 +467,16 @@ def test_a_resupply_of_a_case_still_in_progress_is_refused_with_a_message(rao, c
 
     assert not ImportCase.objects.filter(resupply_of=case).exists()
     assert "a resupply follows a delivery" in response.content.decode()
+
+
+def test_a_new_request_can_start_from_the_patient_list(rao, draft_case, patient, other_patient):
+    page = rao.get("/physician/patients/").content.decode()
+    assert f"/physician/cases/new/?patient={patient.pk}" in page
+
+    form = rao.get(f"/physician/cases/new/?patient={patient.pk}").context["form"]
+
+    assert form["patient"].value() == str(patient.pk)
+    assert form["patient_choice"].value() == "existing"
+    # Another physician's patient is not among the choices, whatever the address says.
+    other = rao.get(f"/physician/cases/new/?patient={other_patient.pk}").content.decode()
+    assert "Omar Khan" not in other
