@@ -234,7 +234,7 @@ class PatientUploadForm(forms.Form):
     kind = forms.ChoiceField(
         label="Document",
         choices=[
-            (K.PATIENT_IDENTITY, "Identity document (Aadhaar or passport)"),
+            (K.PATIENT_IDENTITY, "Identity document (Aadhaar, passport)"),
             (K.PATIENT_CONSENT, "Signed consent form"),
         ],
     )
