@@ -181,6 +181,9 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "NPP"
+# Accept the code of the 30-second step before or after too (RFC 6238 allows for clock
+# drift); allauth refuses a code used once already.
+MFA_TOTP_TOLERANCE = env_int("NPP_TOTP_TOLERANCE", 1)
 MFA_PASSKEY_LOGIN_ENABLED = False
 
 PASSWORD_HASHERS = [
