@@ -9,23 +9,15 @@ from django.core.exceptions import PermissionDenied
 from npp.accounts.models import User
 from orders import permissions as perm
 from orders.models import DomainError, ImportCase
-from orders.services import case_create
+from orders.services import REQUEST_FIELDS, case_create
 from orders.states import CaseStatus
 
 S = CaseStatus
 
 RESUPPLY_FROM = (S.DELIVERED, S.CLOSED)
-# The request as the physician wrote it last time; they review it before submitting.
-COPIED_FIELDS = (
-    "prescribed_dose",
-    "daily_units",
-    "quantity_packs",
-    "treatment_days",
-    "justification",
-    "port_of_entry",
-    "source_country",
-    "priority",
-)
+# The request as the physician wrote it last time (the product is passed on its own);
+# they review it before submitting.
+COPIED_FIELDS = tuple(name for name in REQUEST_FIELDS if name != "product")
 
 
 def case_create_resupply(*, case: ImportCase, actor: User) -> ImportCase:
