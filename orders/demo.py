@@ -18,22 +18,9 @@ from documents.services import document_review, document_store
 from documents.signatures import document_sign
 from orders.models import ImportCase, Supplier
 from orders.services import case_transition
-from orders.states import CaseStatus
+from orders.states import HAPPY_PATH, CaseStatus
 
 S = CaseStatus
-
-HAPPY_PATH = (
-    S.DRAFT,
-    S.SUBMITTED,
-    S.FORMS_PREPARATION,
-    S.AWAITING_PERMIT,
-    S.SUPPLIER_ORDERING,
-    S.IN_TRANSIT,
-    S.CUSTOMS_CLEARANCE,
-    S.OUT_FOR_DELIVERY,
-    S.DELIVERED,
-    S.CLOSED,
-)
 
 
 def upload(case: ImportCase, kind: DocumentKind, actor, *, accept_by=None) -> Document:

@@ -167,6 +167,15 @@ class Supplier(models.Model):
         return self.kind in (self.Kind.MANUFACTURER, self.Kind.AUTHORISED_DISTRIBUTOR)
 
 
+def days_of_supply(
+    *, packs: int | None, units_per_pack: int | None, daily_units: int | None
+) -> int | None:
+    """Whole days the packs last at the daily dose (Lupkynis: 3 x 180 at 6 a day = 90)."""
+    if not (packs and units_per_pack and daily_units):
+        return None
+    return math.floor(packs * units_per_pack / daily_units)
+
+
 # --- Parties -------------------------------------------------------------------
 
 
@@ -352,10 +361,13 @@ class ImportCase(ConcurrentTransitionMixin, models.Model):
 
     @property
     def days_of_supply(self) -> int | None:
-        if not (self.quantity_packs and self.daily_units and self.product_id):
+        if self.product_id is None:
             return None
-        units = self.quantity_packs * self.product.units_per_pack
-        return math.floor(units / self.daily_units)
+        return days_of_supply(
+            packs=self.quantity_packs,
+            units_per_pack=self.product.units_per_pack,
+            daily_units=self.daily_units,
+        )
 
     @property
     def current_shipment(self) -> Shipment | None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +37,7 @@ from orders.models import (
     Patient,
     Physician,
     Product,
+    days_of_supply,
 )
 from orders.services import case_create, case_transition
 from orders.states import CaseStatus
@@ -71,10 +71,14 @@ def supply_estimate(
 ) -> SupplyEstimate:
     """Days of supply as ImportCase.days_of_supply counts them, against the cap."""
     cap = (pathway or Pathway.default()).quantity_cap_days
-    if not (product and daily_units and quantity_packs):
-        return SupplyEstimate(days=None, cap_days=cap, over_cap=False)
-    days = math.floor(quantity_packs * product.units_per_pack / daily_units)
-    return SupplyEstimate(days=days, cap_days=cap, over_cap=bool(cap and days > cap))
+    days = days_of_supply(
+        packs=quantity_packs,
+        units_per_pack=product.units_per_pack if product else None,
+        daily_units=daily_units,
+    )
+    return SupplyEstimate(
+        days=days, cap_days=cap, over_cap=bool(cap and days is not None and days > cap)
+    )
 
 
 def patients_of(physician: Physician) -> QuerySet[Patient]:

@@ -68,3 +68,17 @@ BEFORE_DISPATCH = (
     S.AWAITING_PERMIT,
     S.SUPPLIER_ORDERING,
 )
+
+# The line every import follows when nothing goes wrong, request to record.
+HAPPY_PATH = (
+    S.DRAFT,
+    S.SUBMITTED,
+    S.FORMS_PREPARATION,
+    S.AWAITING_PERMIT,
+    S.SUPPLIER_ORDERING,
+    S.IN_TRANSIT,
+    S.CUSTOMS_CLEARANCE,
+    S.OUT_FOR_DELIVERY,
+    S.DELIVERED,
+    S.CLOSED,
+)

@@ -9,22 +9,12 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from orders.models import ImportCase
-from orders.states import PATIENT_LABELS, CaseStatus
+from orders.states import HAPPY_PATH, PATIENT_LABELS, CaseStatus
 
 S = CaseStatus
 
-# The steps every import goes through, in order.
-STEPS = (
-    S.SUBMITTED,
-    S.FORMS_PREPARATION,
-    S.AWAITING_PERMIT,
-    S.SUPPLIER_ORDERING,
-    S.IN_TRANSIT,
-    S.CUSTOMS_CLEARANCE,
-    S.OUT_FOR_DELIVERY,
-    S.DELIVERED,
-    S.CLOSED,
-)
+# The steps every import goes through, in order (the request itself is not one).
+STEPS = HAPPY_PATH[1:]
 # States off that line, shown at the step they belong to.
 SHOWN_AT = {
     S.DRAFT: S.SUBMITTED,
