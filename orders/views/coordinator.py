@@ -21,7 +21,6 @@ from documents.access import get_document_for_user
 from documents.generation import retry_failed
 from documents.models import RenderJob
 from documents.services import document_review
-from documents.services import document_upload as document_upload_service
 from orders import selectors, temperature
 from orders.access import cases_visible_to, get_case_for_user
 from orders.forms import (
@@ -42,6 +41,7 @@ from orders.services import (
     transition_label,
 )
 from orders.states import PATIENT_LABELS, CaseStatus
+from orders.views.roles import upload_to_case
 
 S = CaseStatus
 TEMPLATES = "orders/coordinator/"
@@ -290,23 +290,10 @@ def document_review_view(request: HttpRequest, pk: int) -> HttpResponse:
 def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_case_for_user(request.user, pk=pk)
     form = DocumentUploadForm(request.POST, request.FILES, prefix="upload")
-    if getattr(request, "upload_too_large", False):
-        form.add_error("file", "The file is larger than the upload limit.")
-    elif form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            document = document_upload_service(
-                case=case,
-                kind=form.cleaned_data["kind"],
-                content=upload.read(),
-                filename=upload.name,
-                actor=request.user,
-            )
-        except DomainError as error:
-            form.add_error("file", str(error))
-        else:
-            messages.success(request, f"{document.get_kind_display()} added.")
-            return redirect(_case_url(case, "documents"))
+    document = upload_to_case(request, case, form)
+    if document is not None:
+        messages.success(request, f"{document.get_kind_display()} added.")
+        return redirect(_case_url(case, "documents"))
     return _case_page(request, case, bound={"upload": form}, status=400)
 
 

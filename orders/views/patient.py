@@ -10,7 +10,6 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from documents.access import documents_visible_to
-from documents.services import document_upload
 from npp.accounts.models import Role
 from orders.access import cases_visible_to, get_case_for_user
 from orders.adverse_events import adverse_event_report
@@ -19,7 +18,7 @@ from orders.portal_forms import ConfirmDeliveryForm, PatientUploadForm, SideEffe
 from orders.services import case_transition
 from orders.states import CaseStatus
 from orders.tracker import progress_of
-from orders.views.roles import role_required, uploaded
+from orders.views.roles import role_required, upload_to_case
 
 S = CaseStatus
 PAGE_SIZE = 10
@@ -81,19 +80,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def case_upload(request: HttpRequest, pk: int) -> HttpResponse:
     case = _my_case(request, pk)
     form = PatientUploadForm(request.POST, request.FILES)
-    upload = uploaded(request, form) if form.is_valid() else None
-    if upload is None:
-        return _case_page(request, case, status=400, upload_form=form)
-    try:
-        document = document_upload(
-            case=case,
-            kind=form.cleaned_data["kind"],
-            content=upload.content,
-            filename=upload.filename,
-            actor=request.user,
-        )
-    except (DomainError, PermissionDenied) as error:
-        form.add_error("file", str(error))
+    document = upload_to_case(request, case, form)
+    if document is None:
         return _case_page(request, case, status=400, upload_form=form)
     messages.success(
         request, f"Thank you: your {document.get_kind_display().lower()} was received."

@@ -12,7 +12,6 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from documents.access import documents_visible_to
-from documents.services import document_upload
 from npp.accounts.models import Role
 from orders import requests as physician_requests
 from orders.access import get_case_for_user
@@ -30,7 +29,7 @@ from orders.portal_forms import (
 from orders.resupply import RESUPPLY_FROM, case_create_resupply
 from orders.services import EDITABLE_STATES, case_transition, case_update_request
 from orders.states import CaseStatus
-from orders.views.roles import role_required, uploaded
+from orders.views.roles import role_required, upload_to_case, uploaded
 
 S = CaseStatus
 PAGE_SIZE = 20
@@ -255,19 +254,8 @@ def case_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 def case_upload(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_case_for_user(request.user, pk=pk)
     form = PhysicianUploadForm(request.POST, request.FILES)
-    upload = uploaded(request, form) if form.is_valid() else None
-    if upload is None:
-        return _case_page(request, case, status=400, upload_form=form)
-    try:
-        document = document_upload(
-            case=case,
-            kind=form.cleaned_data["kind"],
-            content=upload.content,
-            filename=upload.filename,
-            actor=request.user,
-        )
-    except (DomainError, PermissionDenied) as error:
-        form.add_error("file", str(error))
+    document = upload_to_case(request, case, form)
+    if document is None:
         return _case_page(request, case, status=400, upload_form=form)
     messages.success(request, f"{document.get_kind_display()} added to {case.reference}.")
     return redirect("orders:physician-case", pk=case.pk)

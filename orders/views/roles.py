@@ -38,3 +38,27 @@ def uploaded(request: HttpRequest, form, name: str = "file"):
     if not upload:
         return None
     return Upload(content=upload.read(), filename=upload.name)
+
+
+def upload_to_case(request: HttpRequest, case, form):
+    """Store the `file` of a valid upload form (with a `kind`) on `case` through
+    documents.services, or put the refusal on the form and return None."""
+    from django.core.exceptions import PermissionDenied
+
+    from documents.services import document_upload
+    from orders.models import DomainError
+
+    upload = uploaded(request, form) if form.is_valid() else None
+    if upload is None:
+        return None
+    try:
+        return document_upload(
+            case=case,
+            kind=form.cleaned_data["kind"],
+            content=upload.content,
+            filename=upload.filename,
+            actor=request.user,
+        )
+    except (DomainError, PermissionDenied) as error:
+        form.add_error("file", str(error))
+        return None
