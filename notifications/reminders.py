@@ -33,7 +33,7 @@ from django.utils import timezone
 from notifications.models import Category, ReminderKind
 from notifications.recipients import ALL_COORDINATORS_RULE, COORDINATOR, PHYSICIAN, coordinators
 from notifications.services import DueReminder, reminder_issue
-from orders.models import AdverseEvent, CaseEvent, ImportCase, Priority
+from orders.models import AdverseEvent, CaseEvent, ImportCase
 from orders.states import ACTIVE_STATES, CaseStatus
 
 S = CaseStatus
@@ -61,12 +61,7 @@ def _local_date(moment: dt.datetime) -> dt.date:
 
 def expected_time(case: ImportCase, state: str | None = None) -> dt.timedelta | None:
     """How long `case` may stay in its state; urgent cases a shorter time."""
-    days = case.pathway.expected_days.get(state or case.status)
-    if days is None:
-        return None
-    if case.priority == Priority.URGENT:
-        days = days * settings.NPP_URGENT_EXPECTED_PERCENT / 100
-    return dt.timedelta(days=days)
+    return case.pathway.expected_time(state or case.status, case.priority)
 
 
 def stalled_cases(*, now: dt.datetime) -> list[DueReminder]:

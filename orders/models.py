@@ -6,6 +6,7 @@ service layer (orders.services) performs them, saves, and appends the `CaseEvent
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from decimal import Decimal
 
@@ -41,6 +42,17 @@ def _require_text(value: str, what: str, action: str) -> str:
 
 
 # --- Catalogue and configuration ----------------------------------------------
+
+
+def expected_time(expected_days: dict | None, state: str, priority: str) -> dt.timedelta | None:
+    """How long a case may stay in `state`: the pathway's days for it, a shorter share
+    (NPP_URGENT_EXPECTED_PERCENT) for an urgent case; None for a state with no clock."""
+    days = (expected_days or {}).get(state)
+    if days is None:
+        return None
+    if priority == Priority.URGENT:
+        days = days * settings.NPP_URGENT_EXPECTED_PERCENT / 100
+    return dt.timedelta(days=days)
 
 
 class Pathway(models.Model):
@@ -88,6 +100,9 @@ class Pathway(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def expected_time(self, state: str, priority: str) -> dt.timedelta | None:
+        return expected_time(self.expected_days, state, priority)
 
     @classmethod
     def default(cls) -> Pathway:

@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
@@ -24,6 +23,7 @@ from django.utils.dateparse import parse_datetime
 from documents.models import Document, DocumentKind, RenderJob
 from npp.accounts.models import Role, User
 from orders.models import CaseEvent, ImportCase, Pathway, Priority
+from orders.models import expected_time as expected_time_of
 from orders.states import ACTIVE_STATES, CaseStatus
 
 S = CaseStatus
@@ -49,22 +49,9 @@ class TemplateRow:
         return getattr(self, name)
 
 
-def urgent_percent() -> int:
-    return getattr(settings, "NPP_URGENT_EXPECTED_PERCENT", 50)
-
-
 def expected_time(pathway: Pathway, state: str, priority: str) -> dt.timedelta | None:
     """How long a case may stay in `state` on `pathway`; urgent cases a shorter time."""
-    return _expected(pathway.expected_days, state, priority)
-
-
-def _expected(expected_days: dict | None, state: str, priority: str) -> dt.timedelta | None:
-    days = (expected_days or {}).get(state)
-    if days is None:
-        return None
-    if priority == Priority.URGENT:
-        days = days * urgent_percent() / 100
-    return dt.timedelta(days=days)
+    return pathway.expected_time(state, priority)
 
 
 @dataclass(frozen=True)
@@ -113,7 +100,7 @@ def _due(
     expected_days: dict | None, state: str, priority: str, since: dt.datetime, now: dt.datetime
 ) -> Due:
     age = now - since
-    allowed = _expected(expected_days, state, priority)
+    allowed = expected_time_of(expected_days, state, priority)
     if allowed is None:
         return Due("", age, None)
     if age >= allowed:

@@ -100,7 +100,7 @@ def progress_of(case: ImportCase) -> Progress:
 def expected_by(case: ImportCase) -> dt.date | None:
     """When the current step should be done: the pathway's expected days in this state
     counted from when the case entered it (none for states without a clock)."""
-    days = (case.pathway.expected_days or {}).get(case.status)
-    if not days:
+    allowed = case.pathway.expected_time(case.status, case.priority)
+    if not allowed:
         return None
-    return timezone.localdate(case.state_changed_at) + dt.timedelta(days=int(days))
+    return timezone.localdate(case.state_changed_at + allowed)

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from documents.models import DocumentKind
 from documents.pdf_minimal import minimal_pdf
@@ -202,3 +203,18 @@ def test_the_order_list_says_which_step_of_how_many(priya, case_in):
     case_in("in_transit")
 
     assert "Step 5 of 9" in priya.get("/my/").content.decode()
+
+
+def test_the_expected_date_follows_the_same_clock_as_the_queue_and_is_sooner_when_urgent(
+    case_in, settings
+):
+    settings.NPP_URGENT_EXPECTED_PERCENT = 50
+    case = case_in("supplier_ordering")  # India: 7 days expected in this state
+    entered = case.state_changed_at
+
+    normal = progress_of(case).expected_by
+    case.priority = "urgent"
+    urgent = progress_of(case).expected_by
+
+    assert normal == timezone.localdate(entered + dt.timedelta(days=7))
+    assert urgent == timezone.localdate(entered + dt.timedelta(days=3.5))
