@@ -4,12 +4,9 @@ service, a redirect (or the page again with what was typed and what went wrong).
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,6 +18,7 @@ from documents.access import get_document_for_user
 from documents.generation import retry_failed
 from documents.models import RenderJob
 from documents.services import document_review
+from npp.accounts.models import Role
 from orders import selectors, temperature
 from orders.access import cases_visible_to, get_case_for_user
 from orders.forms import (
@@ -41,7 +39,7 @@ from orders.services import (
     transition_label,
 )
 from orders.states import PATIENT_LABELS, CaseStatus
-from orders.views.roles import upload_to_case
+from orders.views.roles import role_required, upload_to_case
 
 S = CaseStatus
 TEMPLATES = "orders/coordinator/"
@@ -52,18 +50,11 @@ INCLUDES = {
 }
 
 
-def coordinator_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Signed in, and a coordinator: anyone else is refused the whole workbench (the
-    same answer for every address, so it tells nothing about which cases exist)."""
-
-    @login_required
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_coordinator:
-            raise PermissionDenied("The workbench is for coordinators.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# The workbench as a whole is refused to other roles (403); a case they may not see
+# inside it is still a 404 through get_case_for_user.
+coordinator_required = role_required(
+    Role.COORDINATOR, refusal=PermissionDenied, message="The workbench is for coordinators."
+)
 
 
 def _case_url(case: ImportCase, anchor: str = "") -> str:

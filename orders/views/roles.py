@@ -9,13 +9,18 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 
 
-def role_required(role: str) -> Callable:
+def role_required(
+    role: str, *, refusal: type[Exception] = Http404, message: str = "No such page."
+) -> Callable:
+    """Signed in with `role`, or `refusal` (404 unless said otherwise). The same
+    answer for every address, so it tells nothing about which cases exist."""
+
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @login_required
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if request.user.role != role:
-                raise Http404("No such page.")
+                raise refusal(message)
             return view(request, *args, **kwargs)
 
         return wrapper
