@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "csp",
+    # Before allauth: its sign-in and account templates are overridden in portals/.
+    "portals",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -110,7 +112,7 @@ WSGI_APPLICATION = "npp.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -247,7 +249,6 @@ CONTENT_SECURITY_POLICY = {
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns at every start when it is missing
-STATICFILES_DIRS = [BASE_DIR / "static"]
 # Uploaded and generated documents: never under STATIC/MEDIA URLs, served only by
 # the authorised download view.
 PRIVATE_STORAGE_ROOT = Path(env_str("NPP_PRIVATE_STORAGE", str(VAR_DIR / "private")))
