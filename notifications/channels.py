@@ -17,6 +17,8 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.utils.module_loading import import_string
 
+from npp.logs import mask_phone
+
 if TYPE_CHECKING:
     from notifications.models import Notification
 
@@ -73,10 +75,12 @@ class TextMessageBackend(Protocol):
 
 
 class LoggingTextMessageBackend:
-    """Writes the message to the log instead of a provider (development, tests)."""
+    """Logs that a message would leave instead of sending it (development, tests).
+    Logs are read by more people than patient records: a masked number and the
+    message key, never the text."""
 
     def send(self, *, to: str, text: str, key: str) -> None:
-        log.info("Text message to %s [%s]: %s", to, key, text)
+        log.info("Text message to %s [%s], %d characters", mask_phone(to), key, len(text))
 
 
 def text_message_backend() -> TextMessageBackend:

@@ -209,9 +209,32 @@ def test_text_messages_leave_through_the_logging_backend(
     with caplog.at_level(logging.INFO, logger="notifications.channels"):
         event_deliver(event_id=event.pk)
 
-    assert f"Text message to {patient.phone}" in caplog.text
+    assert "Text message to ***00" in caplog.text
     sms = Notification.objects.get(event=event, channel=Channel.SMS)
     assert sms.status == Status.SENT
+
+
+def test_a_text_message_is_logged_with_a_masked_number_and_without_its_text(
+    draft_case, patient, system, caplog, mailoutbox
+):
+    from notifications.models import Category, NotificationPreference
+
+    patient.phone = "+91 98450 37164"
+    patient.save(update_fields=["phone"])
+    NotificationPreference.objects.create(
+        user=patient.user, category=Category.CASE_UPDATES, sms=True
+    )
+    event = event_on(draft_case, "dispatch", system, to_state=S.IN_TRANSIT)
+
+    with caplog.at_level(logging.DEBUG):
+        event_deliver(event_id=event.pk)
+
+    sms = Notification.objects.get(event=event, channel=Channel.SMS)
+    assert sms.status == Status.SENT
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert f"Text message to ***64 [{sms.key}]" in logged
+    for secret in ("98450 37164", "9845037164", "37164", sms.body, sms.subject):
+        assert secret not in logged
 
 
 # --- Scheduling on commit --------------------------------------------------------------
