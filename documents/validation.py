@@ -1,10 +1,10 @@
 """Upload checks: decided by content, never by name.
 
 The bytes are sniffed (libmagic), then parsed by a decoder for that one type and
-re-written: images are re-encoded without metadata, PDFs are re-saved without
-scripts, automatic actions or embedded files. What leaves here is the cleaned copy;
-the original bytes are never stored. A file that is PDF and HTML at once passes a
-magic check, but only its PDF survives the re-save.
+re-written: images are re-encoded without metadata, PDFs are re-saved without any
+action, script or embedded file (form fields stay, without their scripts). What
+leaves here is the cleaned copy; the original bytes are never stored. A file that is
+PDF and HTML at once passes a magic check, but only its PDF survives the re-save.
 """
 
 from __future__ import annotations
@@ -151,30 +151,127 @@ def clean_pdf(content: bytes) -> bytes:
         raise UploadRejected("The PDF is damaged and cannot be read.") from None
 
 
+# Every action type of PDF 2.0. None is kept: a stored upload is a record to read,
+# not a program to run (a plain jump inside the document is kept as a destination).
+PDF_ACTION_TYPES = frozenset(
+    {
+        "/GoTo",
+        "/GoToR",
+        "/GoToE",
+        "/GoToDp",
+        "/Launch",
+        "/Thread",
+        "/URI",
+        "/Sound",
+        "/Movie",
+        "/Hide",
+        "/Named",
+        "/SubmitForm",
+        "/ResetForm",
+        "/ImportData",
+        "/SetOCGState",
+        "/Rendition",
+        "/Trans",
+        "/GoTo3DView",
+        "/JavaScript",
+        "/RichMediaExecute",
+    }
+)
+# Keys that hold actions, scripts or files wherever they hang.
+PDF_ACTIVE_KEYS = frozenset(
+    {
+        "/A",
+        "/AA",
+        "/OpenAction",
+        "/JS",
+        "/JavaScript",
+        "/EmbeddedFiles",
+        "/EF",
+        "/RF",
+        "/XFA",
+        "/RichMediaContent",
+        "/RichMediaSettings",
+        "/Collection",
+    }
+)
+# Annotations whose whole point is to play, run or carry something.
+PDF_ACTIVE_ANNOTATIONS = frozenset(
+    {"/FileAttachment", "/Sound", "/Movie", "/Screen", "/RichMedia", "/3D"}
+)
+
+
 def _strip_active_content(pdf: pikepdf.Pdf) -> None:
-    root = pdf.Root
-    for key in ("/OpenAction", "/AA", "/AcroForm"):
-        if key in root:
-            del root[key]
-    if "/Names" in root:
-        names = root.Names
-        for key in ("/JavaScript", "/EmbeddedFiles"):
-            if key in names:
-                del names[key]
+    """Remove every action, script, form script, XFA form and embedded file, wherever
+    it hangs: the catalogue, the name trees, outline items (bookmarks), pages,
+    annotations, form fields, chains of /Next actions, or a key no standard names.
+    Every object of the file is visited (the catalogue's tree and any object not
+    reachable from it), so nothing depends on knowing where a viewer looks."""
     for page in pdf.pages:
-        if "/AA" in page.obj:
-            del page.obj["/AA"]
         if "/Annots" in page.obj:
-            kept = pikepdf.Array(
+            page.obj.Annots = pikepdf.Array(
                 annot
                 for annot in page.obj.Annots
-                if annot.get("/Subtype") != "/FileAttachment"
-                and not ("/A" in annot and annot.A.get("/S") in ("/JavaScript", "/Launch"))
+                if not (
+                    isinstance(annot, pikepdf.Dictionary)
+                    and str(annot.get("/Subtype", "")) in PDF_ACTIVE_ANNOTATIONS
+                )
             )
-            for annot in kept:
-                if "/AA" in annot:
-                    del annot["/AA"]
-            page.obj.Annots = kept
+    if "/Names" in pdf.Root:
+        # Named destinations are what bookmarks and links jump to; the other trees
+        # (scripts, embedded files, templates, renditions) are active content.
+        names = pdf.Root.Names
+        for key in list(names.keys()):
+            if key != "/Dests":
+                del names[key]
+    _strip_object(pdf.trailer)
+    for obj in pdf.objects:
+        _strip_object(obj)
+
+
+def _strip_object(obj: pikepdf.Object) -> None:
+    """Strip `obj` and the objects stored inside it; an indirect object inside is
+    visited on its own as one of pdf.objects."""
+    if isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
+        _keep_jump_as_destination(obj)
+        for key in list(obj.keys()):
+            value = obj.get(key)
+            if key in PDF_ACTIVE_KEYS or _is_action(value):
+                del obj[key]
+            elif _is_direct(value):
+                _strip_object(value)
+    elif isinstance(obj, pikepdf.Array):
+        for index, value in enumerate(obj):
+            if _is_action(value):
+                obj[index] = None  # keeps the other entries where they were
+            elif _is_direct(value):
+                _strip_object(value)
+
+
+def _is_direct(value: object) -> bool:
+    # pikepdf hands numbers and booleans back as Python values: never containers.
+    return isinstance(value, pikepdf.Object) and not value.is_indirect
+
+
+def _is_action(value: pikepdf.Object) -> bool:
+    return isinstance(value, pikepdf.Dictionary) and (
+        value.get("/Type") == pikepdf.Name.Action
+        or str(value.get("/S", "")) in PDF_ACTION_TYPES
+        or "/JS" in value
+    )
+
+
+def _keep_jump_as_destination(obj: pikepdf.Object) -> None:
+    """A bookmark or link whose action is a plain jump inside the document keeps the
+    jump as a destination (/Dest), which is not an action and runs nothing."""
+    action = obj.get("/A")
+    if (
+        isinstance(action, pikepdf.Dictionary)
+        and action.get("/S") == pikepdf.Name.GoTo
+        and "/D" in action
+        and "/Dest" not in obj
+        and ("/Title" in obj or obj.get("/Subtype") == pikepdf.Name.Link)
+    ):
+        obj.Dest = action.D
 
 
 def clean_csv(content: bytes) -> bytes:
