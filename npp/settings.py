@@ -402,10 +402,13 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"refusals": {"()": "npp.logs.RefusalFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # WeasyPrint logs every render step and pikepdf its start-up at INFO.
     "loggers": {
+        # 403 and 404: one line with the route and the user, no traceback.
+        "django.request": {"filters": ["refusals"]},
+        # WeasyPrint logs every render step and pikepdf its start-up at INFO.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
         "pikepdf": {"level": "WARNING"},

@@ -1,5 +1,6 @@
 """The project's URLs plus one plain page that sets no cache headers of its own (the
-admin's pages already send no-store, so they cannot show the middleware at work)."""
+admin's pages already send no-store, so they cannot show the middleware at work), and
+one that fails (the server error page and its log)."""
 
 from __future__ import annotations
 
@@ -13,4 +14,8 @@ def plain(request: HttpRequest) -> HttpResponse:
     return HttpResponse("plain")
 
 
-urlpatterns = [*project_urlpatterns, path("plain", plain)]
+def boom(request: HttpRequest) -> HttpResponse:
+    raise RuntimeError("internal detail: SELECT secret FROM npp_internal")
+
+
+urlpatterns = [*project_urlpatterns, path("plain", plain), path("boom/", boom)]
