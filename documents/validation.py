@@ -117,14 +117,17 @@ def clean_image(content: bytes, content_type: str) -> bytes:
                         f"at most {max_pixels // 1_000_000} megapixels)."
                     )
                 image.load()
-                # Apply the orientation EXIF gives, then drop every metadata block.
+                # Apply the orientation EXIF gives, then keep nothing but the pixels.
                 upright = ImageOps.exif_transpose(image)
-                pixels = upright.convert("RGB") if fmt == "JPEG" else upright
                 out = io.BytesIO()
                 if fmt == "JPEG":
+                    pixels = _pixels_only(upright.convert("RGB"))
                     pixels.save(out, format="JPEG", quality=90, optimize=True)
                 else:
-                    pixels.save(out, format="PNG", optimize=True)
+                    options = {}
+                    if "transparency" in upright.info:  # which colour is see-through
+                        options["transparency"] = upright.info["transparency"]
+                    _pixels_only(upright).save(out, format="PNG", optimize=True, **options)
                 return out.getvalue()
     except UploadRejected:
         raise
@@ -132,6 +135,19 @@ def clean_image(content: bytes, content_type: str) -> bytes:
         raise UploadRejected("The image is too large to open safely.") from None
     except Exception:
         raise UploadRejected("The image is damaged or not a real JPEG/PNG.") from None
+
+
+def _pixels_only(image: Image.Image) -> Image.Image:
+    """A new image made of `image`'s pixels (and palette) alone. Pillow carries what
+    it read (a JPEG comment, a PNG's ICC profile) from `info` into what it writes, and
+    convert() and copy() keep `info`: only a fresh image drops comments, EXIF, XMP,
+    IPTC, ICC profiles and PNG text for certain. Colours are stored as sRGB without
+    a profile: a scan loses at most a slight tint, and no profile can carry text."""
+    clean = Image.frombytes(image.mode, image.size, image.tobytes())
+    if image.palette is not None and image.mode in ("P", "PA"):
+        mode = image.palette.mode
+        clean.putpalette(image.getpalette(mode), mode)
+    return clean
 
 
 def clean_pdf(content: bytes) -> bytes:
