@@ -7,12 +7,17 @@ BIN := $(VENV)/bin
 # Touched after a successful install: pip runs again only when pyproject.toml is newer.
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+# Where `make run` listens: `make run PORT=8123 HOST=0.0.0.0`. Plain `=`: a HOST or PORT
+# that a shell exports for its own purposes does not move the server.
+HOST = 127.0.0.1
+PORT = 8000
 
 .DEFAULT_GOAL := help
 .PHONY: help venv system-deps run test lint format bench migrate seed diagram
 
 help:
-	@echo "make run      start web, Celery worker and beat on http://127.0.0.1:8000 (Ctrl-C stops all)"
+	@echo "make run      start web, Celery worker and beat on http://127.0.0.1:8000 (Ctrl-C stops all;"
+	@echo "              make run PORT=8123 HOST=0.0.0.0 listens elsewhere)"
 	@echo "make test     run the tests (PYTEST_ARGS='-k health -x' to pass options)"
 	@echo "make lint     ruff format --check and ruff check"
 	@echo "make format   ruff format and ruff check --fix"
@@ -37,7 +42,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 run: venv
-	$(BIN)/python scripts/run.py
+	$(BIN)/python scripts/run.py --host '$(HOST)' --port '$(PORT)'
 
 test: venv
 	$(BIN)/pytest $(PYTEST_ARGS)

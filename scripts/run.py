@@ -1,6 +1,10 @@
 """`make run`: migrate, load the demo data, then run the web server, a Celery worker
 and Celery beat together until Ctrl-C, and stop all three.
 
+    scripts/run.py [--host 127.0.0.1] [--port 8000]     (make run HOST=... PORT=...)
+
+NPP_SITE_URL (links in emails and documents) follows the address unless it is set.
+
 Each child runs in its own session (process group), so a Ctrl-C in the terminal
 reaches only this script, which then stops every group in order: the worker gets a
 warm shutdown and may finish its task, runserver's autoreloader and its server
@@ -9,6 +13,7 @@ process go together. Nothing is left running behind.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import ctypes
 import os
@@ -24,18 +29,63 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
-HOST, PORT = "127.0.0.1", 8000
-URL = f"http://{HOST}:{PORT}/"
+DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8000
+# A wildcard address listens on every interface; this machine reaches it on loopback.
+LOOPBACK = {"0.0.0.0": "127.0.0.1", "::": "::1"}
 STOP_GRACE_SECONDS = 15
 
-PROCESSES = {
-    "web": [PYTHON, "manage.py", "runserver", f"{HOST}:{PORT}"],
-    # The solo pool: one task at a time in the worker process itself; enough for the
-    # demo, and the filesystem transport has no use for more.
-    "worker": [str(BIN / "celery"), "-A", "npp", "worker", "--pool=solo", "--loglevel=INFO"],
-    # The schedule file goes to var/ (CELERY_BEAT_SCHEDULE_FILENAME in settings).
-    "beat": [str(BIN / "celery"), "-A", "npp", "beat", "--loglevel=INFO"],
-}
+
+def bracketed(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def url_for(host: str, port: int) -> str:
+    """The address this machine opens the site at (the banner, the health check)."""
+    return f"http://{bracketed(LOOPBACK.get(host, host))}:{port}/"
+
+
+def processes(host: str, port: int) -> dict[str, list[str]]:
+    return {
+        "web": [PYTHON, "manage.py", "runserver", f"{bracketed(host)}:{port}"],
+        # The solo pool: one task at a time in the worker process itself; enough for the
+        # demo, and the filesystem transport has no use for more.
+        "worker": [str(BIN / "celery"), "-A", "npp", "worker", "--pool=solo", "--loglevel=INFO"],
+        # The schedule file goes to var/ (CELERY_BEAT_SCHEDULE_FILENAME in settings).
+        "beat": [str(BIN / "celery"), "-A", "npp", "beat", "--loglevel=INFO"],
+    }
+
+
+def port_number(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is a number from 1 to 65535, not {value!r}")
+    return port
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Migrate, load the demo data, and run web, worker and beat until Ctrl-C."
+    )
+    parser.add_argument("--host", default=DEFAULT_HOST, help="address to listen on")
+    parser.add_argument("--port", type=port_number, default=DEFAULT_PORT, help="port to listen on")
+    args = parser.parse_args(argv)
+    if not args.host.strip():
+        parser.error("--host is empty")
+    return args
+
+
+def configure(host: str, port: int) -> None:
+    """What every child reads from the environment: the site's address for links, unless
+    set, and the host name Django must accept when it is not one of the defaults."""
+    site = url_for(host, port).rstrip("/")
+    if not os.environ.get("NPP_SITE_URL"):
+        os.environ["NPP_SITE_URL"] = site
+    name = bracketed(LOOPBACK.get(host, host))
+    if name not in {"127.0.0.1", "localhost"} and not os.environ.get("ALLOWED_HOSTS"):
+        os.environ["ALLOWED_HOSTS"] = f"127.0.0.1,localhost,{name}"
 
 
 def say(message: str) -> None:
@@ -122,13 +172,15 @@ def relay(name: str, process: subprocess.Popen[bytes]) -> None:
         sys.stdout.flush()
 
 
-def wait_until_healthy(children: dict[str, subprocess.Popen[bytes]], seconds: float) -> bool:
+def wait_until_healthy(
+    children: dict[str, subprocess.Popen[bytes]], url: str, seconds: float
+) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if any(child.poll() is not None for child in children.values()):
             return False
         try:
-            with urllib.request.urlopen(URL + "healthz", timeout=2) as response:
+            with urllib.request.urlopen(url + "healthz", timeout=2) as response:
                 if response.status == 200:
                     return True
         except OSError:
@@ -163,8 +215,11 @@ def on_signal(signum: int, frame: object) -> None:
     raise Interrupted(signal.Signals(signum).name)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    url = url_for(args.host, args.port)
     os.chdir(BASE_DIR)
+    configure(args.host, args.port)
     say("Applying migrations.")
     if manage("migrate", "--noinput").returncode != 0:
         return 1
@@ -177,23 +232,29 @@ def main() -> int:
     signal.signal(signal.SIGHUP, on_signal)
     status = 0
     try:
-        for name, argv in PROCESSES.items():
-            children[name] = start(name, argv)
+        for name, command in processes(args.host, args.port).items():
+            children[name] = start(name, command)
         for name, child in children.items():
             threading.Thread(target=relay, args=(name, child), daemon=True).start()
 
-        if wait_until_healthy(children, seconds=60):
+        if wait_until_healthy(children, url, seconds=60):
             logins = demo_logins()
             banner = [
                 "",
-                f"NPP is running at {URL}  (admin: {URL}admin/, health: {URL}healthz)",
+                f"NPP is running at {url}  (admin: {url}admin/, health: {url}healthz)",
                 "Web server, Celery worker and Celery beat are up. Ctrl-C stops all three.",
+                f"Links in emails and documents point at {os.environ['NPP_SITE_URL']}.",
             ]
+            if args.host in LOOPBACK:
+                banner.append(
+                    f"Listening on every interface ({args.host}): from another machine, set "
+                    "NPP_SITE_URL and ALLOWED_HOSTS to the name it uses for this one."
+                )
             if logins:
                 banner += ["", "Demo logins:", logins]
             print("\n".join(banner) + "\n", flush=True)
         else:
-            say(f"{URL}healthz did not answer 200 yet; see the output above.")
+            say(f"{url}healthz did not answer 200 yet; see the output above.")
 
         while True:
             for name, child in children.items():
