@@ -714,7 +714,7 @@ def _target_text(transition: Any) -> str:
 
 
 def _message(error: Exception, transition: str | None = None) -> str:
-    text = str(error)
+    text = getattr(error, "for_staff", None) or str(error)  # the admin is for staff
     if not text and transition:
         text = f"You may not {transition_label(transition).lower()} on this case."
     return text or "You may not do that."

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.utils import timezone
 
 from documents.models import DocumentKind, ReviewStatus
@@ -22,6 +23,19 @@ if TYPE_CHECKING:
     from orders.models import ImportCase
 
 Check = Callable[["ImportCase"], Iterable[str]]
+
+
+class Problem(str):
+    """What a guard found missing, in words anyone on the case may read, with `staff`:
+    the same in full for coordinators (e.g. the lot that was shipped, which a patient
+    must not learn by guessing)."""
+
+    staff: str
+
+    def __new__(cls, text: str, *, staff: str) -> Problem:
+        problem = super().__new__(cls, text)
+        problem.staff = staff
+        return problem
 
 
 class Guard:
@@ -301,9 +315,17 @@ def delivery_recorded(case: ImportCase) -> Iterable[str]:
     else:
         shipment = case.current_shipment
         if shipment and shipment.batch_number and case.delivered_lot != shipment.batch_number:
-            yield (
-                f"the lot that was shipped ({shipment.batch_number}); "
-                f"{case.delivered_lot} was recorded"
+            # Whoever typed the lot learns only that it does not match: showing the
+            # right one would let anyone holding another pack confirm it as ours.
+            yield Problem(
+                f"a lot number that matches the shipment ({case.delivered_lot} was "
+                "entered). Check the lot number printed on the pack's label and enter "
+                "it again; if the label shows the number entered, do not use the "
+                f"medicine and call the service on {settings.NPP_SERVICE_PHONE}",
+                staff=(
+                    f"the lot that was shipped ({shipment.batch_number}); "
+                    f"{case.delivered_lot} was recorded"
+                ),
             )
 
 

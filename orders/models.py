@@ -28,10 +28,27 @@ class DomainError(Exception):
 
 
 class GuardFailed(DomainError):
+    """A guard refused a transition. The message (str) is safe for anyone on the case;
+    a problem that staff must see in full (guards.Problem) adds its detail only to
+    `for_staff`, which the coordinator's pages and the admin show."""
+
     def __init__(self, action: str, problems: list[str]) -> None:
         self.action = action
         self.problems = problems
-        super().__init__(f"Cannot {action} yet. Missing: " + "; ".join(problems) + ".")
+        super().__init__(self._text(problems))
+
+    def _text(self, problems: list[str]) -> str:
+        return f"Cannot {self.action} yet. Missing: " + "; ".join(problems) + "."
+
+    @property
+    def for_staff(self) -> str:
+        return self._text([getattr(problem, "staff", problem) for problem in self.problems])
+
+    def message_for(self, user) -> str:
+        """The refusal as `user` may read it: in full for a coordinator or an admin."""
+        if getattr(user, "is_coordinator", False) or getattr(user, "is_staff", False):
+            return self.for_staff
+        return str(self)
 
 
 def _require_text(value: str, what: str, action: str) -> str:

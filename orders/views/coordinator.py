@@ -238,7 +238,7 @@ def case_transition_view(request: HttpRequest, pk: int, transition: str) -> Http
                 for message in errors:
                     form.add_error(field if field in form.fields else None, message)
         except GuardFailed as error:
-            form.add_error(None, str(error))
+            form.add_error(None, error.message_for(request.user))
         except (DomainError, PermissionDenied) as error:
             form.add_error(None, str(error) or "You may not do that.")
         else:

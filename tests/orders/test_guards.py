@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from documents.models import DocumentKind
@@ -557,7 +558,10 @@ def test_confirm_delivery_by_a_coordinator_refuses_a_lot_that_was_not_shipped(
 
     error = refuse(out_for_delivery, coordinator, "confirm_delivery", data=data)
 
-    assert_refused(error, f"the lot that was shipped ({shipped})")
+    assert_refused(error, "a lot number that matches the shipment")
+    assert f"the lot that was shipped ({shipped}); LOT-COUNTERFEIT was recorded" in (
+        error.message_for(coordinator)
+    )
 
 
 @pytest.mark.parametrize(
@@ -589,7 +593,20 @@ def test_confirm_delivery_by_the_patient_refuses_a_lot_that_was_not_shipped(
         data={"delivered_lot": "LOT-COUNTERFEIT"},
     )
 
-    assert_refused(error, "the lot that was shipped")
+    assert_refused(error, "a lot number that matches the shipment (LOT-COUNTERFEIT was entered)")
+
+
+def test_a_wrong_lot_is_named_in_full_only_to_staff(out_for_delivery, patient, coordinator):
+    shipped = out_for_delivery.current_shipment.batch_number
+    error = refuse(
+        out_for_delivery, patient.user, "confirm_delivery", data={"delivered_lot": "LOT-X"}
+    )
+
+    for_patient = error.message_for(patient.user)
+    assert shipped not in for_patient and shipped not in str(error)
+    assert "label" in for_patient and settings.NPP_SERVICE_PHONE in for_patient
+    assert shipped in error.message_for(coordinator)
+    assert shipped in error.for_staff
 
 
 # --- reasons, questions and answers ----------------------------------------------------
