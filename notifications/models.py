@@ -130,8 +130,13 @@ class Notification(models.Model):
         on_delete=models.PROTECT,
         related_name="notifications",
     )
+    # None for the one email to the coordinators' shared address (services.team_email).
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="notifications",
     )
     channel = models.CharField(max_length=10, choices=Channel.choices)
     category = models.CharField(max_length=20, choices=Category.choices)
@@ -171,10 +176,12 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_channel_display()} to {self.recipient_id}: {self.subject}"
+        return (
+            f"{self.get_channel_display()} to {self.recipient_id or self.address}: {self.subject}"
+        )
 
     @staticmethod
-    def event_key(event_id: int, recipient_id: int, channel: str) -> str:
+    def event_key(event_id: int, recipient_id: int | str, channel: str) -> str:
         return f"event:{event_id}:{recipient_id}:{channel}"
 
     @staticmethod

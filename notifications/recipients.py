@@ -4,6 +4,8 @@ Keys are the event's `transition` (the state machine's transitions, and the othe
 events services append, such as an adverse event report). Each audience gets the
 message template `<event>-<role>` (falling back to the generic `step-<role>`), by
 email and in the in-app inbox; a text message only to those who asked for one.
+While a case has no coordinator, the coordinators hear of it as a team: each in
+their inbox, and one email to their shared address, so mail does not grow with staff.
 
 Patients hear every step in plain language (`orders.states.PATIENT_LABELS`) and
 never the event's note or data: their message context is built without them
@@ -17,6 +19,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from django.conf import settings
+
 from notifications.models import Category, Channel
 from npp.accounts.models import Role, User
 
@@ -27,7 +31,8 @@ if TYPE_CHECKING:
 class Audience(StrEnum):
     PATIENT = "patient"
     PHYSICIAN = "physician"
-    # The case's assigned coordinator; every coordinator while none is assigned.
+    # The case's assigned coordinator; while none is assigned, the coordinators as a
+    # team: an inbox message for each, one email to their shared address.
     COORDINATOR = "coordinator"
     # Every coordinator: safety and escalation.
     ALL_COORDINATORS = "all_coordinators"
@@ -91,24 +96,34 @@ class Recipient:
     audience: Audience
     category: Category
     phone: str = ""
+    # Told as one of the coordinators' team (the case has no coordinator yet): the
+    # email goes once to coordinators_address(), not to each of them.
+    team: bool = False
 
 
 def coordinators() -> list[User]:
     return list(User.objects.filter(role=Role.COORDINATOR, is_active=True).order_by("pk"))
 
 
+def coordinators_address() -> str:
+    """The coordinators' shared address or rota (NPP_COORDINATORS_EMAIL); without
+    one, the service's own address (NPP_SERVICE_EMAIL), which the service reads."""
+    return settings.NPP_COORDINATORS_EMAIL or settings.NPP_SERVICE_EMAIL
+
+
 def _people(case: ImportCase, audience: Audience, staff: list[User] | None) -> list[tuple]:
-    """(user, phone) pairs for one audience of a case."""
+    """(user, phone, team) for each person of one audience of a case."""
     if audience is Audience.PATIENT:
         user = case.patient.user
-        return [(user, case.patient.phone)] if user is not None else []
+        return [(user, case.patient.phone, False)] if user is not None else []
     if audience is Audience.PHYSICIAN:
-        return [(case.physician.user, case.physician.phone)]
+        return [(case.physician.user, case.physician.phone, False)]
     if audience is Audience.COORDINATOR and case.assigned_coordinator_id is not None:
         assigned = case.assigned_coordinator
         if assigned.is_active:
-            return [(assigned, "")]
-    return [(user, "") for user in (staff if staff is not None else coordinators())]
+            return [(assigned, "", False)]
+    team = audience is Audience.COORDINATOR
+    return [(user, "", team) for user in (staff if staff is not None else coordinators())]
 
 
 def recipients_of(
@@ -123,11 +138,11 @@ def recipients_of(
     seen = set(exclude)
     found = []
     for rule in rules:
-        for user, phone in _people(case, rule.audience, staff):
+        for user, phone, team in _people(case, rule.audience, staff):
             if user is None or not user.is_active or user.pk in seen:
                 continue
             seen.add(user.pk)
-            found.append(Recipient(user, rule.audience, rule.category, phone or ""))
+            found.append(Recipient(user, rule.audience, rule.category, phone or "", team))
     return found
 
 

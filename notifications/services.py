@@ -42,6 +42,7 @@ from notifications.recipients import (
     Audience,
     Recipient,
     Rule,
+    coordinators_address,
     notified_events,
     recipients_of,
     recipients_of_event,
@@ -50,6 +51,9 @@ from orders.models import CaseEvent, ImportCase
 from orders.states import PATIENT_LABELS, CaseStatus
 
 log = logging.getLogger(__name__)
+
+# In a notification key, in place of a recipient's id: the coordinators as a team.
+TEAM = "coordinators"
 
 
 # --- Messages -------------------------------------------------------------------
@@ -155,11 +159,14 @@ def _channel_rows(
     recipient: Recipient, prefs: Mapping[tuple[int, str], NotificationPreference]
 ) -> list[tuple[str, str, str, str]]:
     """(channel, address, status, reason) for one recipient: the inbox always, email
-    unless switched off (safety messages always), text messages when asked for."""
+    unless switched off (safety messages always) or sent to the team's address
+    instead (`team_email`), text messages when asked for."""
     pref = prefs.get((recipient.user.pk, recipient.category))
     wants_email = pref is None or pref.email or recipient.category == Category.SAFETY
     rows = [(Channel.INBOX, "", Status.SENT, "")]
-    if wants_email:
+    if recipient.team:
+        pass  # the team's one email is a row of its own (team_email)
+    elif wants_email:
         rows.append((Channel.EMAIL, recipient.user.email, Status.PENDING, ""))
     else:
         rows.append((Channel.EMAIL, "", Status.SKIPPED, "Email switched off in preferences."))
@@ -205,6 +212,26 @@ def _build_rows(
     return rows
 
 
+def team_email(
+    recipient: Recipient, message: Message, *, key: str, now: dt.datetime, **links: Any
+) -> Notification:
+    """The one email the coordinators get as a team (see recipients.Recipient.team):
+    to their shared address, whoever is on duty, whatever anyone's preferences."""
+    return Notification(
+        key=key,
+        recipient=None,
+        channel=Channel.EMAIL,
+        category=recipient.category,
+        template=message.template,
+        address=coordinators_address(),
+        subject=message.subject,
+        body=message.body,
+        body_html=message.body_html,
+        status=Status.PENDING,
+        **links,
+    )
+
+
 def event_fan_out(*, event: CaseEvent, claim: bool = False) -> list[Notification] | None:
     """Create the rows of every notification `event` causes, once, with the marker
     that says so. Returns the rows created, or None when the event was fanned out
@@ -215,6 +242,7 @@ def event_fan_out(*, event: CaseEvent, claim: bool = False) -> list[Notification
     prefs = _preferences(r.user.pk for r in recipients)
     now = timezone.now()
     rows: list[Notification] = []
+    team_told = False
     for recipient in recipients:
         message = render_message(
             event.transition, recipient.audience.role, message_context(event, recipient)
@@ -230,6 +258,12 @@ def event_fan_out(*, event: CaseEvent, claim: bool = False) -> list[Notification
             event=event,
             case=event.case,
         )
+        if recipient.team and not team_told:
+            team_told = True
+            key = Notification.event_key(event.pk, TEAM, Channel.EMAIL)
+            rows.append(
+                team_email(recipient, message, key=key, now=now, event=event, case=event.case)
+            )
     if claim:
         for row in rows:
             if row.status == Status.PENDING:
@@ -435,6 +469,7 @@ def reminder_issue(*, due: DueReminder, staff=None) -> list[int]:
     prefs = _preferences(r.user.pk for r in recipients)
     now = timezone.now()
     created_rows: list[Notification] = []
+    team_told = False
     with transaction.atomic():
         for recipient in recipients:
             reminder, created = Reminder.objects.get_or_create(
@@ -445,6 +480,7 @@ def reminder_issue(*, due: DueReminder, staff=None) -> list[int]:
                 subject=due.subject,
             )
             if not created:
+                team_told = team_told or recipient.team
                 continue
             context = {
                 "recipient_name": recipient.user.full_name,
@@ -466,6 +502,16 @@ def reminder_issue(*, due: DueReminder, staff=None) -> list[int]:
                 reminder=reminder,
                 case=due.case,
             )
+            if recipient.team and not team_told:
+                # Once per reminder for the team: a coordinator who joins later gets
+                # their inbox message, the team's address nothing more.
+                team_told = True
+                key = Notification.reminder_key(reminder.pk, f"{TEAM}:{Channel.EMAIL}")
+                rows.append(
+                    team_email(
+                        recipient, message, key=key, now=now, reminder=reminder, case=due.case
+                    )
+                )
             created_rows += Notification.objects.bulk_create(rows)
     return [row.pk for row in created_rows if row.status == Status.PENDING]
 

@@ -379,6 +379,9 @@ NPP_NOTIFICATION_LEASE_SECONDS = env_int("NPP_NOTIFICATION_LEASE_SECONDS", 300)
 NPP_NOTIFICATION_MAX_ATTEMPTS = env_int("NPP_NOTIFICATION_MAX_ATTEMPTS", 8)
 NPP_NOTIFICATION_SWEEP_GRACE_SECONDS = env_int("NPP_NOTIFICATION_SWEEP_GRACE_SECONDS", 60)
 NPP_NOTIFICATION_SWEEP_WINDOW_HOURS = env_int("NPP_NOTIFICATION_SWEEP_WINDOW_HOURS", 24)
+# New cases nobody has taken yet: one email to the coordinators' shared address or
+# rota (empty: NPP_SERVICE_EMAIL); each coordinator still gets an inbox message.
+NPP_COORDINATORS_EMAIL = env_str("NPP_COORDINATORS_EMAIL", "")
 NPP_TEXT_MESSAGE_BACKEND = env_str(
     "NPP_TEXT_MESSAGE_BACKEND", "notifications.channels.LoggingTextMessageBackend"
 )

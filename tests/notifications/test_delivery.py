@@ -56,17 +56,43 @@ def submitted_event(draft_case, physician, team):
 def test_one_task_per_event_fans_out_and_sends_to_every_recipient(
     submitted_event, team, patient, mailoutbox
 ):
+    from notifications.recipients import coordinators_address
+
     sent = tasks.deliver_event.apply(args=(submitted_event.pk,)).get()
 
-    assert sent == 3  # two coordinators and the patient, one email each
+    assert sent == 2  # the coordinators' shared address and the patient
     assert sorted(m.to[0] for m in mailoutbox) == sorted(
-        [team[0].email, team[1].email, patient.user.email]
+        [coordinators_address(), patient.user.email]
     )
     rows = Notification.objects.filter(event=submitted_event)
-    assert rows.filter(channel=Channel.EMAIL, status=Status.SENT).count() == 3
+    assert rows.filter(channel=Channel.EMAIL, status=Status.SENT).count() == 2
+    # Each coordinator and the patient in their inbox.
     assert rows.filter(channel=Channel.INBOX, status=Status.SENT).count() == 3
     assert all(row.sent_at and row.attempts == 1 for row in rows.filter(channel=Channel.EMAIL))
     assert EventDispatch.objects.filter(event=submitted_event).exists()
+
+
+@pytest.mark.parametrize("more_coordinators", [0, 2, 7])
+def test_submitting_a_case_emails_the_coordinators_address_once_however_many_they_are(
+    more_coordinators, case_in, patient, settings, mailoutbox
+):
+    from npp.accounts.models import Role, User
+    from orders.models import CaseEvent
+    from tests.conftest import make_user
+
+    settings.NPP_COORDINATORS_EMAIL = "new-cases@npp.example"
+    for n in range(more_coordinators):
+        make_user(f"coordinator{n}@npp.example", f"Coordinator {n}", Role.COORDINATOR)
+    staff = set(User.objects.filter(role=Role.COORDINATOR).values_list("pk", flat=True))
+
+    case = case_in(S.SUBMITTED)
+    event_deliver(event_id=CaseEvent.objects.get(case=case, transition="submit").pk)
+
+    assert sorted(m.to for m in mailoutbox) == [["new-cases@npp.example"], [patient.user.email]]
+    team_mail = next(m for m in mailoutbox if m.to == ["new-cases@npp.example"])
+    assert case.reference in team_mail.subject
+    inbox = Notification.objects.filter(event__case=case, channel=Channel.INBOX)
+    assert set(inbox.values_list("recipient", flat=True)) == staff | {patient.user.pk}
 
 
 def test_each_email_carries_a_message_id_derived_from_its_row(submitted_event, mailoutbox):
@@ -88,8 +114,8 @@ def test_the_same_task_delivered_twice_sends_each_email_once(submitted_event, ma
     tasks.deliver_event.apply(args=(submitted_event.pk,))
     tasks.deliver_event.apply(args=(submitted_event.pk,))
 
-    assert len(mailoutbox) == 3
-    assert Notification.objects.filter(event=submitted_event).count() == 6
+    assert len(mailoutbox) == 2
+    assert Notification.objects.filter(event=submitted_event).count() == 5
 
 
 def test_a_row_is_claimed_once_until_its_lease_runs_out(submitted_event, settings):
@@ -123,7 +149,7 @@ def test_a_row_held_by_another_sender_is_left_to_it_and_retried_after_its_lease(
 
     delivery = event_deliver(event_id=submitted_event.pk)
 
-    assert delivery.sent == 2
+    assert delivery.sent == 1
     assert held.address not in [m.to[0] for m in mailoutbox]
     lease_until = Notification.objects.get(pk=held.pk).lease_until
     assert delivery.retry_at == lease_until
@@ -135,7 +161,7 @@ def test_a_failed_send_is_recorded_and_retried_with_backoff(submitted_event, set
     delivery = event_deliver(event_id=submitted_event.pk)
 
     assert delivery.sent == 0
-    assert delivery.failed == 3
+    assert delivery.failed == 2
     rows = Notification.objects.filter(event=submitted_event, channel=Channel.EMAIL)
     for row in rows:
         assert row.status == Status.PENDING
@@ -149,8 +175,8 @@ def test_a_failed_send_is_recorded_and_retried_with_backoff(submitted_event, set
     assert event_deliver(event_id=submitted_event.pk).sent == 0
     # ...then it goes.
     with time_machine.travel(delivery.retry_at + dt.timedelta(seconds=1)):
-        assert event_deliver(event_id=submitted_event.pk).sent == 3
-    assert len(mail.outbox) == 3
+        assert event_deliver(event_id=submitted_event.pk).sent == 2
+    assert len(mail.outbox) == 2
     assert all(row.status == Status.SENT and row.attempts == 2 for row in rows.all())
 
 

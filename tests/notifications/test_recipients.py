@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from notifications.models import Category, Channel, Notification, NotificationPreference, Status
-from notifications.recipients import WHO_HEARS_WHAT
+from notifications.recipients import WHO_HEARS_WHAT, coordinators_address
 from notifications.services import event_fan_out
 from orders.services import TRANSITION_NAMES
 from orders.states import PATIENT_LABELS, CaseStatus
@@ -14,8 +14,9 @@ from tests.notifications.conftest import event_on
 
 S = CaseStatus
 
-# transition -> (the state it leads to, who hears it). "coordinators" is the whole
-# team while the case has no assigned coordinator.
+# transition -> (the state it leads to, who hears it). "coordinators" is the team
+# while the case has no assigned coordinator: each in the inbox, one email to the
+# team's address; "safety team" is every coordinator, each by email too.
 EXPECTED: dict[str, tuple[str, set[str]]] = {
     "submit": (S.SUBMITTED, {"coordinators", "patient"}),
     "request_information": (S.INFORMATION_REQUESTED, {"physician", "patient"}),
@@ -27,7 +28,7 @@ EXPECTED: dict[str, tuple[str, set[str]]] = {
     "dispatch": (S.IN_TRANSIT, {"patient"}),
     "arrive": (S.CUSTOMS_CLEARANCE, {"patient"}),
     "clear_customs": (S.OUT_FOR_DELIVERY, {"patient"}),
-    "quarantine": (S.QUARANTINED, {"coordinators", "physician", "patient"}),
+    "quarantine": (S.QUARANTINED, {"safety team", "physician", "patient"}),
     "release": (S.OUT_FOR_DELIVERY, {"physician", "patient"}),
     "reorder": (S.SUPPLIER_ORDERING, {"physician", "patient"}),
     "confirm_delivery": (S.DELIVERED, {"coordinators", "physician", "patient"}),
@@ -45,6 +46,7 @@ INTERNAL_DATA = {"reason_code": "SECRET-DATA-7731"}
 def people(team, physician, patient):
     return {
         "coordinators": {user.pk for user in team},
+        "safety team": {user.pk for user in team},
         "physician": {physician.user.pk},
         "patient": {patient.user.pk},
     }
@@ -65,11 +67,16 @@ def test_each_transition_notifies_its_audiences_by_email_and_inbox(
     event_fan_out(event=event)
 
     rows = Notification.objects.filter(event=event)
-    expected_users = set().union(*(people[a] for a in audiences))
-    assert {row.recipient_id for row in rows} == expected_users
-    for user_id in expected_users:
+    each_by_email = set().union(*(people[a] for a in audiences if a != "coordinators"))
+    team = people["coordinators"] if "coordinators" in audiences else set()
+    assert {row.recipient_id for row in rows.exclude(recipient=None)} == each_by_email | team
+    for user_id in each_by_email | team:
         channels = sorted(rows.filter(recipient_id=user_id).values_list("channel", flat=True))
-        assert channels == [Channel.EMAIL, Channel.INBOX]
+        assert channels == ([Channel.INBOX] if user_id in team else [Channel.EMAIL, Channel.INBOX])
+    team_email = rows.filter(recipient=None)
+    assert list(team_email.values_list("channel", "address")) == (
+        [(Channel.EMAIL, coordinators_address())] if team else []
+    )
     assert all(row.status == Status.PENDING for row in rows.filter(channel=Channel.EMAIL))
     assert all(row.status == Status.SENT for row in rows.filter(channel=Channel.INBOX))
 

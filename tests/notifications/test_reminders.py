@@ -74,6 +74,26 @@ def test_a_case_longer_in_its_state_than_expected_reminds_its_coordinator(
     assert "2 days" in email.body
 
 
+def test_a_stalled_case_nobody_took_reminds_the_team_with_one_email(
+    case_in, coordinator, other_coordinator
+):
+    from notifications.recipients import coordinators_address
+    from npp.accounts.models import Role
+    from tests.conftest import make_user
+
+    case = changed_at(case_in(S.SUBMITTED), ENTERED)
+
+    issue_at(ENTERED + dt.timedelta(days=2, minutes=1))
+    make_user("carla@npp.example", "Carla Coordinator", Role.COORDINATOR)
+    issue_at(ENTERED + dt.timedelta(days=2, hours=1))  # a newcomer is told, the team is not
+
+    rows = Notification.objects.filter(reminder__kind=K.STALLED, reminder__case=case)
+    emails = rows.filter(channel=Channel.EMAIL)
+    assert list(emails.values_list("recipient", "address")) == [(None, coordinators_address())]
+    assert rows.filter(channel=Channel.INBOX).count() == 3
+    assert case.reference in emails.get().subject
+
+
 def test_a_stalled_case_escalates_to_every_coordinator(
     stalled_submission, coordinator, other_coordinator
 ):
