@@ -19,7 +19,7 @@ help:
 	@echo "make run      start web, Celery worker and beat on http://127.0.0.1:8000 (Ctrl-C stops all;"
 	@echo "              make run PORT=8123 HOST=0.0.0.0 listens elsewhere)"
 	@echo "make test     run the tests (PYTEST_ARGS='-k health -x' to pass options)"
-	@echo "make lint     ruff format --check and ruff check"
+	@echo "make lint     ruff format --check, ruff check and lint-imports (the layers)"
 	@echo "make format   ruff format and ruff check --fix"
 	@echo "make bench    run every bench/*.py"
 	@echo "make migrate  apply database migrations"
@@ -50,6 +50,7 @@ test: venv
 lint: venv
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 format: venv
 	$(BIN)/ruff format .

@@ -39,14 +39,14 @@ from django.core.management import call_command  # noqa: E402
 from pypdf import PdfReader  # noqa: E402
 from weasyprint import HTML  # noqa: E402
 
-from documents.generation import render_document_pdf  # noqa: E402
-from documents.management.commands import render_samples  # noqa: E402
+from documents.generation.papers import render_document_pdf  # noqa: E402
 from documents.models import DocumentKind  # noqa: E402
 from npp.accounts.models import Role  # noqa: E402
-from orders import demo  # noqa: E402
 from orders.models import Product  # noqa: E402
 from orders.services import case_create  # noqa: E402
 from orders.states import CaseStatus  # noqa: E402
+from portals import demo  # noqa: E402
+from portals.management.commands import render_samples  # noqa: E402
 
 # WeasyPrint's own floor: a heading and three paragraphs, default styles, one page.
 PLAIN_PAGE = (

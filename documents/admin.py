@@ -7,8 +7,6 @@ files leave only through the authorised download view. Every list here goes thro
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -17,24 +15,16 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
 from documents.access import documents_visible_to
-from documents.generation import retry_failed
+from documents.generation.requests import retry_failed
 from documents.models import Document, DocumentDownload, RenderJob, ReviewStatus, Signature
 from documents.services import document_review
 from documents.signatures import signature_verifies
 from npp.accounts.models import Role
 from orders.access import cases_visible_to
-from orders.models import DomainError
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+from orders.admin.base import ReadOnlyAdmin, ReadOnlyInline
+from orders.admin.cases import ImportCaseAdmin
+from orders.errors import DomainError
+from orders.models import ImportCase
 
 
 def _visible_documents(request: HttpRequest) -> QuerySet[Document]:
@@ -143,3 +133,63 @@ class SignatureAdmin(ReadOnlyAdmin):
     @admin.display(description="Seal verifies", boolean=True)
     def seal_verifies(self, signature: Signature) -> bool:
         return signature_verifies(signature)
+
+
+# --- The papers on the import case's page ------------------------------------------------
+
+
+def _download_link(document: Document) -> str:
+    try:
+        url = reverse("documents:download", args=[document.pk])
+    except NoReverseMatch:  # documents served by another entry point only
+        return "-"
+    return format_html('<a href="{}">Download</a>', url)
+
+
+class DocumentInline(ReadOnlyInline):
+    """The case's documents, every version; files leave only by the authorised view."""
+
+    model = Document
+    fields = [
+        "kind",
+        "version",
+        "review_status",
+        "original_filename",
+        "uploaded_by",
+        "generated",
+        "created_at",
+        "download",
+    ]
+    readonly_fields = fields
+    ordering = ["kind", "-version"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Document]:
+        documents = super().get_queryset(request).select_related("uploaded_by")
+        return documents.filter(pk__in=documents_visible_to(request.user).values("pk"))
+
+    @admin.display(description="File")
+    def download(self, document: Document) -> str:
+        return _download_link(document)
+
+
+class RenderJobInline(ReadOnlyInline):
+    """Generated documents of the case: pending, rendering, ready or failed (a failed
+    one is re-run from the Render jobs list)."""
+
+    model = RenderJob
+    verbose_name = "generated document"
+    verbose_name_plural = "Generated documents"
+    fields = ["kind", "status", "attempts", "last_error", "updated_at"]
+    readonly_fields = fields
+    ordering = ["kind", "-created_at"]
+
+
+class ImportCaseWithPapersAdmin(ImportCaseAdmin):
+    """The case's admin page with its documents and generated papers below the
+    timeline: `orders` registers the case, this app adds what it owns."""
+
+    inlines = [*ImportCaseAdmin.inlines, DocumentInline, RenderJobInline]
+
+
+admin.site.unregister(ImportCase)
+admin.site.register(ImportCase, ImportCaseWithPapersAdmin)

@@ -13,7 +13,8 @@ from django.utils import timezone
 from documents.access import may_upload
 from documents.models import Document, DocumentKind, ReviewStatus
 from documents.validation import validate_upload
-from orders.models import DomainError, ImportCase
+from orders.errors import DomainError
+from orders.models import ImportCase
 
 
 @transaction.atomic

@@ -4,16 +4,15 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
 from documents.models import Document, DocumentKind, ReviewStatus, Signature, SignatureMeaning
+from documents.seals import seal
 from orders import permissions as perm
-from orders.models import DomainError
+from orders.errors import DomainError
 
 M = SignatureMeaning
 
@@ -23,31 +22,6 @@ _RULES = {
     "patient": {DocumentKind.PATIENT_CONSENT: {M.CONSENT}},
 }
 _COORDINATOR_MEANINGS = {M.APPROVAL, M.RELEASE}
-
-
-def _seal(
-    *,
-    document_id: int,
-    case_id: int,
-    signer_id: int,
-    printed_name: str,
-    meaning: str,
-    signed_at_iso: str,
-    content_sha256: str,
-) -> str:
-    message = "|".join(
-        [
-            str(document_id),
-            str(case_id),
-            str(signer_id),
-            printed_name,
-            meaning,
-            signed_at_iso,
-            content_sha256,
-        ]
-    ).encode()
-    key = hashlib.sha256(b"npp-signature:" + settings.SECRET_KEY.encode()).digest()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
 def may_sign(user, document: Document, meaning: str) -> bool:
@@ -94,7 +68,7 @@ def document_sign(
         meaning=meaning,
         signed_at=signed_at,
         content_sha256=content_sha256,
-        seal=_seal(
+        seal=seal(
             document_id=document.pk,
             case_id=document.case_id,
             signer_id=signer.pk,
@@ -119,18 +93,4 @@ def _superseded(document: Document) -> bool:
 
 
 def signature_verifies(signature: Signature) -> bool:
-    document = Document.objects.get(pk=signature.document_id)
-    with document.file.open("rb") as stored:
-        actual = hashlib.sha256(stored.read()).hexdigest()
-    expected = _seal(
-        document_id=signature.document_id,
-        case_id=document.case_id,
-        signer_id=signature.signer_id,
-        printed_name=signature.printed_name,
-        meaning=signature.meaning,
-        signed_at_iso=signature.signed_at.isoformat(),
-        content_sha256=signature.content_sha256,
-    )
-    return actual == signature.content_sha256 == document.sha256 and hmac.compare_digest(
-        expected, signature.seal
-    )
+    return signature.verifies()

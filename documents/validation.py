@@ -22,7 +22,7 @@ from django.conf import settings
 from PIL import Image, ImageOps
 
 from documents.models import DocumentKind
-from orders.models import DomainError
+from orders.errors import DomainError
 
 PDF = "application/pdf"
 JPEG = "image/jpeg"

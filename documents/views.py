@@ -17,7 +17,7 @@ from documents import services
 from documents.access import get_document_for_user
 from documents.models import DocumentDownload
 from orders.access import get_case_for_user
-from orders.models import DomainError
+from orders.errors import DomainError
 
 log = logging.getLogger(__name__)
 

@@ -9,12 +9,11 @@ safe to repeat: rows are unique and a sender claims each before sending.
 from __future__ import annotations
 
 import logging
-from functools import partial
 
 from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connections, transaction
+from django.db import InterfaceError, OperationalError, connections
 from django.utils import timezone
 
 from notifications import reminders, services
@@ -117,12 +116,12 @@ def enqueue_event(event_id: int) -> bool:
         return False
 
 
-def deliver_event_on_commit(event: CaseEvent) -> None:
-    """Called inside the transaction that appended `event`: its notifications leave
-    only if it commits. `enqueue_event` swallows a broker failure, so the committed
-    transition stands; `robust` also keeps any other error from reaching the caller."""
+def notify_on_event(event: CaseEvent) -> None:
+    """A case-event handler (settings.NPP_CASE_EVENT_HANDLERS), called after the commit
+    that appended `event`. `enqueue_event` swallows a broker failure: the sweep sends
+    what never left."""
     if event.transition in notified_events():
-        transaction.on_commit(partial(enqueue_event, event.pk), robust=True)
+        enqueue_event(event.pk)
 
 
 def enqueue_notifications(notification_ids: list[int]) -> None:

@@ -90,6 +90,14 @@ INSTALLED_APPS = [
     "notifications",
 ]
 
+# What follows a committed case event, in this order (orders.handlers): each is called
+# with the CaseEvent after its transaction commits; one that fails is logged and the
+# others still run. Every consumer also sweeps for events it never saw.
+NPP_CASE_EVENT_HANDLERS = [
+    "documents.generation.requests.render_on_entry",  # the papers a state needs
+    "notifications.tasks.notify_on_event",  # who is told, by inbox, email and text
+]
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -13,5 +13,5 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("documents/", include("documents.urls")),
     path("inbox/", include("notifications.urls")),
-    path("", include("orders.urls")),
+    path("", include("portals.urls")),
 ]

@@ -3,20 +3,14 @@ endpoint and admin list goes through (design section 5)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.db.models import QuerySet
 from django.http import Http404
 
 from npp.accounts.models import Role
-
-if TYPE_CHECKING:
-    from orders.models import ImportCase
+from orders.models import ImportCase
 
 
 def cases_visible_to(user, queryset: QuerySet[ImportCase] | None = None) -> QuerySet[ImportCase]:
-    from orders.models import ImportCase
-
     cases = ImportCase.objects.all() if queryset is None else queryset
     if user is None or not user.is_authenticated or not user.is_active:
         return cases.none()

@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from npp.accounts.models import User
 from orders import permissions as perm
-from orders.models import AdverseEvent, DomainError, ImportCase
+from orders.errors import DomainError
+from orders.models import AdverseEvent, ImportCase
 from orders.services import _append_event
 
 REPORTED = "report_adverse_event"

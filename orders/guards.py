@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.utils import timezone
 
-from documents.models import DocumentKind, ReviewStatus
 from orders import safety
+from orders.papers import DocumentKind, ReviewStatus, SignatureMeaning
 from orders.states import BEFORE_DISPATCH, CaseStatus
 
 if TYPE_CHECKING:
@@ -185,9 +185,6 @@ def verification_complete(case: ImportCase) -> Iterable[str]:
 def undertaking_signed(case: ImportCase) -> Iterable[str]:
     """The prescribing physician's electronic signature on the current undertaking,
     still matching the signed bytes."""
-    from documents.models import SignatureMeaning
-    from documents.signatures import signature_verifies
-
     undertaking = case.documents.current().filter(kind=DocumentKind.PHYSICIAN_UNDERTAKING).first()
     if undertaking is None:
         required = case.pathway.required_documents.get("file_application", {})
@@ -197,7 +194,7 @@ def undertaking_signed(case: ImportCase) -> Iterable[str]:
     signatures = undertaking.signatures.filter(
         signer_id=case.physician.user_id, meaning=SignatureMeaning.AUTHORSHIP
     )
-    if not any(signature_verifies(signature) for signature in signatures):
+    if not any(signature.verifies() for signature in signatures):
         yield "the physician's electronic signature on the undertaking"
 
 

@@ -18,37 +18,11 @@ from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transi
 
 from orders import guards
 from orders import permissions as perm
+from orders.errors import DomainError, GuardFailed
+from orders.papers import DocumentKind
 from orders.states import ACTIVE_STATES, BEFORE_DISPATCH, CaseStatus
 
 S = CaseStatus
-
-
-class DomainError(Exception):
-    """A business rule refused the request; the message is for the person acting."""
-
-
-class GuardFailed(DomainError):
-    """A guard refused a transition. The message (str) is safe for anyone on the case;
-    a problem that staff must see in full (guards.Problem) adds its detail only to
-    `for_staff`, which the coordinator's pages and the admin show."""
-
-    def __init__(self, action: str, problems: list[str]) -> None:
-        self.action = action
-        self.problems = problems
-        super().__init__(self._text(problems))
-
-    def _text(self, problems: list[str]) -> str:
-        return f"Cannot {self.action} yet. Missing: " + "; ".join(problems) + "."
-
-    @property
-    def for_staff(self) -> str:
-        return self._text([getattr(problem, "staff", problem) for problem in self.problems])
-
-    def message_for(self, user) -> str:
-        """The refusal as `user` may read it: in full for a coordinator or an admin."""
-        if getattr(user, "is_coordinator", False) or getattr(user, "is_staff", False):
-            return self.for_staff
-        return str(self)
 
 
 def _require_text(value: str, what: str, action: str) -> str:
@@ -305,13 +279,6 @@ class DutyExemption(models.TextChoices):
     FREE_OF_COST = "free_of_cost", "Life-saving drug supplied free of cost"
 
 
-class ImportCaseQuerySet(models.QuerySet["ImportCase"]):
-    def visible_to(self, user) -> ImportCaseQuerySet:
-        from orders.access import cases_visible_to
-
-        return cases_visible_to(user, self)
-
-
 class ImportCase(ConcurrentTransitionMixin, models.Model):
     reference = models.CharField(max_length=20, unique=True, editable=False)
     pathway = models.ForeignKey(Pathway, on_delete=models.PROTECT, related_name="cases")
@@ -370,8 +337,6 @@ class ImportCase(ConcurrentTransitionMixin, models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-
-    objects = ImportCaseQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -579,8 +544,6 @@ class ImportCase(ConcurrentTransitionMixin, models.Model):
         # The patient's own word is the proof; a coordinator confirming for them
         # must hold the signed proof of delivery.
         if perm.is_coordinator(self, by):
-            from documents.models import DocumentKind
-
             has_proof = (
                 self.documents.current().accepted().filter(kind=DocumentKind.PROOF_OF_DELIVERY)
             ).exists()

@@ -8,7 +8,8 @@ from django.core.exceptions import PermissionDenied
 
 from npp.accounts.models import User
 from orders import permissions as perm
-from orders.models import DomainError, ImportCase
+from orders.errors import DomainError
+from orders.models import ImportCase
 from orders.services import REQUEST_FIELDS, case_create
 from orders.states import CaseStatus
 

@@ -10,20 +10,31 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from documents.models import Document, DocumentKind, RenderJob
 from npp.accounts.models import Role, User
+from orders.access import cases_visible_to
 from orders.models import CaseEvent, ImportCase, Pathway, Priority
 from orders.models import expected_time as expected_time_of
+from orders.papers import DocumentKind
 from orders.states import ACTIVE_STATES, CaseStatus
 
 S = CaseStatus
@@ -273,7 +284,7 @@ def _before(cursor: tuple[str, dt.datetime, int]) -> Q:
 
 
 def queue_cases(filters: QueueFilters, *, user: User, now: dt.datetime) -> QuerySet[ImportCase]:
-    cases = ImportCase.objects.visible_to(user)
+    cases = cases_visible_to(user)
     if filters.state:
         cases = cases.filter(status=filters.state)
     else:
@@ -371,43 +382,8 @@ def case_timeline(case: ImportCase) -> list[CaseEvent]:
     return list(case.events.select_related("actor", "on_behalf_of").order_by("created_at", "pk"))
 
 
-def case_documents(case: ImportCase) -> list[Document]:
-    """Current versions first by kind; superseded versions are history."""
-    return list(
-        Document.objects.filter(case=case)
-        .current()
-        .select_related("uploaded_by", "reviewed_by")
-        .order_by("kind", "-version")
-    )
-
-
-def case_render_jobs(case: ImportCase) -> list[RenderJob]:
-    """The newest rendering of each generated kind."""
-    newest = RenderJob.objects.filter(case=case, kind=OuterRef("kind")).order_by(
-        "-created_at", "-pk"
-    )
-    return list(
-        RenderJob.objects.filter(case=case, pk=Subquery(newest.values("pk")[:1]))
-        .select_related("document")
-        .order_by("kind")
-    )
-
-
-def latest_temperature_log(case: ImportCase) -> Document | None:
-    return (
-        Document.objects.filter(case=case, kind=DocumentKind.TEMPERATURE_LOG)
-        .current()
-        .order_by("-version")
-        .first()
-    )
-
-
 def resupplies_of(case: ImportCase) -> list[ImportCase]:
     return list(case.resupplies.order_by("-created_at"))
-
-
-def pending_review(documents: Iterable[Document]) -> list[Document]:
-    return [document for document in documents if document.review_status == "pending"]
 
 
 def event_label(event: CaseEvent) -> str:
@@ -436,3 +412,45 @@ def event_summary(event: CaseEvent) -> dict[str, Any]:
             value = value["name"]
         shown[name.replace("_", " ").capitalize()] = value
     return shown
+
+
+# --- The physician's pages ------------------------------------------------------------
+
+
+def physician_cases(user: User) -> QuerySet[ImportCase]:
+    """The physician's cases, those waiting on them first (a draft to finish, a
+    question to answer, an undertaking to sign), then the most recently moved."""
+    signed = ImportCase.objects.filter(
+        pk=OuterRef("pk"),
+        documents__kind=DocumentKind.PHYSICIAN_UNDERTAKING,
+        documents__superseded_by__isnull=True,
+        documents__signatures__signer=user,
+    )
+    waiting = Case(
+        When(status__in=[S.DRAFT, S.INFORMATION_REQUESTED], then=Value(0)),
+        When(Q(status=S.FORMS_PREPARATION) & ~Exists(signed), then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return (
+        cases_visible_to(user)
+        .select_related("patient", "product")
+        .annotate(waiting=waiting)
+        .order_by("waiting", "-state_changed_at", "-pk")
+    )
+
+
+WAITING_ON_PHYSICIAN = {
+    S.DRAFT: "Finish and submit the request",
+    S.INFORMATION_REQUESTED: "Answer the coordinator's question",
+    S.FORMS_PREPARATION: "Sign the undertaking",
+}
+
+
+def open_question(case: ImportCase) -> CaseEvent | None:
+    """The coordinator's question the physician has to answer, if any."""
+    if case.status != S.INFORMATION_REQUESTED:
+        return None
+    return (
+        case.events.filter(transition="request_information").order_by("-created_at", "-pk").first()
+    )

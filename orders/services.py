@@ -2,7 +2,8 @@
 
 Every entry point (pages, admin, API, tasks) calls these. Each owns its transaction,
 locks the case row, checks permission and guards, applies the transition, appends
-the `CaseEvent` in the same transaction, and leaves side effects to on_commit.
+the `CaseEvent` in the same transaction, and hands the event, after the commit, to
+the handlers listed in settings (orders.handlers).
 """
 
 from __future__ import annotations
@@ -18,38 +19,20 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
 from npp.accounts.models import User
-from orders import effects, guards
+from orders import guards, handlers
 from orders import permissions as perm
-from orders.inputs import INPUTS
-from orders.models import (
-    CaseEvent,
-    CaseSequence,
+from orders.errors import (
+    CaseConflict,
     DomainError,
     GuardFailed,
-    ImportCase,
-    Pathway,
-    Patient,
-    Physician,
-    Product,
+    InvalidInput,
+    TransitionNotAvailable,
 )
+from orders.inputs import INPUTS
+from orders.models import CaseEvent, CaseSequence, ImportCase, Pathway, Patient, Physician, Product
 from orders.states import TERMINAL_STATES, CaseStatus
 
 S = CaseStatus
-
-
-class CaseConflict(DomainError):
-    """Someone else changed the case between loading it and acting on it."""
-
-
-class InvalidInput(DomainError):
-    def __init__(self, errors: Mapping[str, list[str]]) -> None:
-        self.errors = errors
-        flat = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in errors.items())
-        super().__init__(f"Please correct the form: {flat}")
-
-
-class TransitionNotAvailable(DomainError):
-    pass
 
 
 TRANSITIONS: dict[str, Any] = {
@@ -110,7 +93,7 @@ def _append_event(
         note=note,
         data=dict(data or {}),
     )
-    effects.after_event(event)
+    handlers.after_commit(event)
     return event
 
 

@@ -8,7 +8,7 @@ from celery import shared_task
 from django.conf import settings
 
 from orders import services
-from orders.models import DomainError
+from orders.errors import DomainError
 
 log = logging.getLogger(__name__)
 

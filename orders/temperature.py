@@ -5,7 +5,7 @@ header. `temperature_log_summary` gives the lowest and highest reading and how l
 the goods spent outside the product's storage range and outside its (wider)
 excursion range. A reading stands for the time until the next one (the logger holds
 its last value); the last reading stands for the median interval. When any reading
-falls outside the excursion range the lot is in doubt: `temperature_log_record`
+falls outside the excursion range the lot is in doubt: `documents.temperature_logs`
 stores the log and moves the case to quarantine, with the numbers in the note, for a
 quality decision (release or reject and reorder).
 """
@@ -24,11 +24,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from documents.models import Document, DocumentKind
-from documents.services import document_upload
-from documents.validation import UploadRejected
-from npp.accounts.models import User
-from orders.models import DomainError, ImportCase, Product
+from orders.errors import DomainError
+from orders.models import Product
 from orders.states import CaseStatus
 
 S = CaseStatus
@@ -234,17 +231,6 @@ def temperature_log_summary(readings: list[Reading], product: Product) -> Temper
     )
 
 
-def summary_of_document(document: Document, product: Product) -> TemperatureSummary | None:
-    """The summary of a stored CSV log (None for a PDF log or an unreadable file)."""
-    if document.content_type != "text/csv":
-        return None
-    try:
-        with document.file.open("rb") as stored:
-            return temperature_log_summary(parse_temperature_log(stored.read()), product)
-    except (OSError, TemperatureLogInvalid):
-        return None
-
-
 # --- The chart -----------------------------------------------------------------------
 
 CHART_WIDTH, CHART_HEIGHT = 640, 220
@@ -321,49 +307,3 @@ def _thin(readings: list[Reading], limit: int) -> list[Reading]:
         kept.extend(sorted({lowest, highest}, key=lambda r: r.at))
         index += size
     return kept
-
-
-# --- Recording a log ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TemperatureLogResult:
-    document: Document
-    summary: TemperatureSummary
-    case: ImportCase
-    quarantined: bool
-
-
-def temperature_log_record(*, case: ImportCase, actor: User, upload: Any) -> TemperatureLogResult:
-    """Read, store and act on a logger's CSV: the case goes to quarantine, with the
-    numbers in the note, when the excursion range was breached. `upload` is a file
-    (anything with .read() and .name)."""
-    from orders.services import case_transition
-
-    if case.status not in LOG_STATES:
-        raise DomainError(
-            f"A temperature log is read while the goods are in transit or at customs; "
-            f"{case.reference} is {case.get_status_display().lower()}."
-        )
-    content = upload.read()
-    summary = temperature_log_summary(parse_temperature_log(content), case.product)
-    try:
-        document = document_upload(
-            case=case,
-            kind=DocumentKind.TEMPERATURE_LOG,
-            content=content,
-            filename=getattr(upload, "name", "temperature-log.csv"),
-            actor=actor,
-        )
-    except UploadRejected as error:
-        raise TemperatureLogInvalid(str(error)) from None
-    quarantined = False
-    if summary.breached:
-        case = case_transition(
-            case=case,
-            actor=actor,
-            transition="quarantine",
-            note="Excursion outside the allowed range. " + summary.note(),
-        )
-        quarantined = True
-    return TemperatureLogResult(document, summary, case, quarantined)

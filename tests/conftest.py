@@ -15,9 +15,9 @@ from django.core.files.storage import FileSystemStorage
 
 from documents.models import Document
 from npp.accounts.models import Role, User
-from orders import demo
 from orders.models import ImportCase, Pathway, Patient, Physician, Product
 from orders.services import case_create
+from portals import demo
 
 PASSWORD = "correct-horse-battery-staple"
 

@@ -18,7 +18,7 @@ from django.conf import settings as django_settings
 from django.db import connection
 from pypdf import PdfReader
 
-from documents.generation import request_render
+from documents.generation.requests import request_render
 from documents.models import Document, DocumentKind, RenderJob, RenderStatus
 from orders.states import CaseStatus
 from tests.conftest import need

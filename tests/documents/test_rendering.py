@@ -16,16 +16,11 @@ from pypdf import PdfReader
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
-from documents import generation
-from documents.generation import (
-    data_version,
-    monitoring_sentences,
-    on_transition,
-    render_document_pdf,
-    render_job_run,
-    request_render,
-    retry_failed,
-)
+from documents.generation import case_record, formatting, jobs, papers, requests
+from documents.generation.formatting import monitoring_sentences
+from documents.generation.jobs import render_job_run
+from documents.generation.papers import data_version, render_document_pdf
+from documents.generation.requests import render_on_entry, request_render, retry_failed
 from documents.models import Document, DocumentKind, RenderJob, RenderStatus, ReviewStatus
 from documents.rendering import (
     BASE_URL,
@@ -35,7 +30,8 @@ from documents.rendering import (
     safe_fetcher,
 )
 from documents.tasks import render_document
-from orders.models import CaseEvent, DomainError, Product
+from orders.errors import DomainError
+from orders.models import CaseEvent, Product
 from orders.services import system_user
 from orders.states import CaseStatus
 from tests.conftest import new_case
@@ -159,7 +155,7 @@ def test_the_purchase_order_shows_the_permit_the_quantity_and_the_cold_chain(cas
         f"PO-{case.reference}",
         case.permit_number,
         "Form 12B",
-        generation.format_date(case.permit_valid_until),
+        formatting.format_date(case.permit_valid_until),
         "Lupkynis",
         "voclosporin",
         "7.9 mg",
@@ -205,7 +201,7 @@ def test_the_patient_sheet_explains_the_medicine_and_notes_the_delivered_lot(cas
     delivery_note = pages[-1]
     assert "Delivery note" in delivery_note
     assert shipment.batch_number in delivery_note
-    assert generation.format_date(shipment.expiry_date) in delivery_note
+    assert formatting.format_date(shipment.expiry_date) in delivery_note
     assert "3 packs" in delivery_note
 
 
@@ -215,7 +211,7 @@ def test_the_case_record_lists_every_event_and_every_document_with_its_hash(case
     text = pdf_text(render_document_pdf(case, K.CASE_RECORD)[0])
 
     for event in CaseEvent.objects.filter(case=case):
-        assert generation._action_label(event.transition) in text, event.transition
+        assert formatting.action_label(event.transition) in text, event.transition
     assert "Treatment started; case complete." in text
     documents = list(case.documents.all())
     assert documents
@@ -325,7 +321,7 @@ def test_the_same_data_gives_the_same_version_and_changed_data_a_new_one(case_in
 def test_each_kind_has_its_own_version_of_the_same_case(case_in):
     case = case_in(S.OUT_FOR_DELIVERY)
 
-    versions = {kind: data_version(case, kind) for kind in generation.GENERATED_KINDS}
+    versions = {kind: data_version(case, kind) for kind in papers.GENERATED_KINDS}
 
     assert len(set(versions.values())) == len(versions)
 
@@ -425,7 +421,7 @@ def test_changed_data_renders_a_new_version_that_supersedes_the_first(case_in, c
 def test_a_job_held_by_a_live_worker_is_left_alone(case_in, coordinator):
     case = case_in(S.FORMS_PREPARATION)
     job = request_render(case=case, kind=K.REGULATORY_APPLICATION, actor=coordinator)
-    assert generation.claim(job.pk)
+    assert jobs.claim(job.pk)
 
     render_job_run(job.pk)
 
@@ -438,8 +434,8 @@ def test_a_job_held_by_a_live_worker_is_left_alone(case_in, coordinator):
 def test_a_job_whose_worker_died_is_taken_over_after_its_lease(case_in, coordinator):
     case = case_in(S.FORMS_PREPARATION)
     job = request_render(case=case, kind=K.REGULATORY_APPLICATION, actor=coordinator)
-    long_ago = job.created_at - generation.RENDER_LEASE * 2
-    assert generation.claim(job.pk, now=long_ago)  # its lease ran out long ago
+    long_ago = job.created_at - jobs.RENDER_LEASE * 2
+    assert jobs.claim(job.pk, now=long_ago)  # its lease ran out long ago
 
     render_job_run(job.pk)
 
@@ -457,7 +453,7 @@ def test_a_failing_render_records_the_error_and_raises_for_the_retry(
     def broken(*args, **kwargs):
         raise RuntimeError("the font cache is corrupt")
 
-    monkeypatch.setattr(generation, "render_pdf", broken)
+    monkeypatch.setattr(papers, "render_pdf", broken)
 
     with pytest.raises(RuntimeError):
         render_job_run(job.pk)
@@ -474,7 +470,7 @@ def test_a_failed_job_runs_again_on_the_next_delivery(case_in, coordinator, monk
     case = case_in(S.FORMS_PREPARATION)
     job = request_render(case=case, kind=K.REGULATORY_APPLICATION, actor=coordinator)
     with monkeypatch.context() as patch:
-        patch.setattr(generation, "render_pdf", lambda *a, **k: 1 / 0)
+        patch.setattr(papers, "render_pdf", lambda *a, **k: 1 / 0)
         with pytest.raises(ZeroDivisionError):
             render_job_run(job.pk)
 
@@ -492,7 +488,7 @@ def test_a_coordinator_retries_a_failed_job(
     case = case_in(S.FORMS_PREPARATION)
     job = request_render(case=case, kind=K.REGULATORY_APPLICATION, actor=coordinator)
     with monkeypatch.context() as patch:
-        patch.setattr(generation, "render_pdf", lambda *a, **k: 1 / 0)
+        patch.setattr(papers, "render_pdf", lambda *a, **k: 1 / 0)
         with pytest.raises(ZeroDivisionError):
             render_job_run(job.pk)
 
@@ -520,7 +516,7 @@ def test_the_case_record_of_a_closed_case_is_stored(case_in, coordinator):
     case = case_in(S.CLOSED)
     close = CaseEvent.objects.get(case=case, transition="close")
 
-    job = on_transition(close)
+    job = render_on_entry(close)
     render_job_run(job.pk)
 
     job.refresh_from_db()
@@ -531,12 +527,12 @@ def test_the_case_record_of_a_closed_case_is_stored(case_in, coordinator):
 def test_the_sweep_finds_jobs_never_delivered_or_abandoned(case_in, coordinator):
     case = case_in(S.FORMS_PREPARATION)
     job = request_render(case=case, kind=K.REGULATORY_APPLICATION, actor=coordinator)
-    later = job.updated_at + generation.STALE_PENDING_AFTER * 2
+    later = job.updated_at + jobs.STALE_PENDING_AFTER * 2
 
-    assert generation.stale_render_jobs(now=job.updated_at) == []
-    assert generation.stale_render_jobs(now=later) == [job.pk]
+    assert jobs.stale_render_jobs(now=job.updated_at) == []
+    assert jobs.stale_render_jobs(now=later) == [job.pk]
     render_job_run(job.pk)
-    assert generation.stale_render_jobs(now=later) == []
+    assert jobs.stale_render_jobs(now=later) == []
 
 
 # --- What each transition asks for ------------------------------------------------------------
@@ -558,7 +554,7 @@ def test_entering_a_state_requests_its_document_on_commit(
     event = CaseEvent.objects.get(case=case, transition=transition)
 
     with django_capture_on_commit_callbacks() as callbacks:
-        job = on_transition(event)
+        job = render_on_entry(event)
 
     assert job.kind == kind
     assert job.case == case
@@ -573,7 +569,7 @@ def test_other_transitions_request_nothing(case_in, transition):
     event = CaseEvent.objects.get(case=case, transition=transition)
     jobs_before = RenderJob.objects.filter(case=case).count()
 
-    assert on_transition(event) is None
+    assert render_on_entry(event) is None
     assert RenderJob.objects.filter(case=case).count() == jobs_before
 
 
@@ -597,10 +593,10 @@ def test_the_task_is_acknowledged_late_retried_with_backoff_and_time_limited(set
     assert render_document.retry_backoff is True
     assert render_document.retry_backoff_max == settings.NPP_TASK_RETRY_BACKOFF_MAX
     assert render_document.max_retries == 5
-    assert render_document.soft_time_limit == generation.RENDER_SOFT_TIME_LIMIT
-    assert render_document.time_limit == generation.RENDER_TIME_LIMIT
+    assert render_document.soft_time_limit == jobs.RENDER_SOFT_TIME_LIMIT
+    assert render_document.time_limit == jobs.RENDER_TIME_LIMIT
     # the lease outlives the hard limit, so a live rendering is never taken twice
-    assert generation.RENDER_LEASE.total_seconds() > render_document.time_limit
+    assert jobs.RENDER_LEASE.total_seconds() > render_document.time_limit
     assert settings.CELERY_TASK_REJECT_ON_WORKER_LOST is True
 
 
@@ -721,7 +717,7 @@ def test_the_same_page_would_fetch_with_an_ordinary_fetcher(listener, tmp_path):
 
 def test_a_rendering_that_runs_too_long_is_interrupted(case_in):
     case = case_in(S.CLOSED)
-    data = {**generation.case_record_data(case), "data_version": "x"}
+    data = {**case_record.case_record_data(case), "data_version": "x"}
     before = signal.getsignal(signal.SIGALRM)
 
     # Whatever WeasyPrint is doing when the time runs out (even fetching the stylesheet,
@@ -733,3 +729,20 @@ def test_a_rendering_that_runs_too_long_is_interrupted(case_in):
 
     assert signal.getsignal(signal.SIGALRM) is before
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_the_sweep_requests_a_paper_whose_handler_never_ran(case_in):
+    # The process died between the commit of the verification and its render handler.
+    case = case_in(S.FORMS_PREPARATION)
+    verify = CaseEvent.objects.get(case=case, transition="verify")
+    RenderJob.objects.filter(case=case).delete()
+    later = verify.created_at + jobs.MISSING_RENDER_GRACE * 2
+
+    assert jobs.missing_renders(now=verify.created_at) == []  # the handler's turn
+    assert jobs.missing_renders(now=later) == [verify]
+
+    requests.requeue_stale(now=later)
+
+    job = RenderJob.objects.get(case=case)
+    assert job.kind == K.REGULATORY_APPLICATION
+    assert jobs.missing_renders(now=later) == []

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from documents.models import DocumentKind, ReviewStatus, Signature, SignatureMeaning
 from documents.services import document_upload
 from documents.signatures import document_sign, signature_verifies
-from orders.models import DomainError
+from orders.errors import DomainError
 from tests.conftest import PASSWORD
 from tests.documents import files
 

@@ -274,7 +274,7 @@ def test_a_transition_schedules_one_delivery_after_it_commits(
         tasks.deliver_event, "apply_async", lambda args, **options: published.append(args)
     )
     from documents.models import DocumentKind
-    from orders.demo import upload
+    from portals.demo import upload
 
     upload(draft_case, DocumentKind.PRESCRIPTION, physician.user)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from npp.accounts.management.commands.state_diagram import (
+from orders.management.commands.state_diagram import (
     diagram_in_readme,
     readme_block,
     state_diagram,

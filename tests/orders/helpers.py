@@ -14,10 +14,11 @@ from documents.models import Document, DocumentKind
 from documents.pdf_minimal import minimal_pdf
 from documents.services import document_review, document_store
 from npp.accounts.models import User
-from orders import demo
-from orders.models import CaseEvent, GuardFailed, ImportCase, Shipment, Verification
+from orders.errors import GuardFailed
+from orders.models import CaseEvent, ImportCase, Shipment, Verification
 from orders.services import case_transition
 from orders.states import CaseStatus
+from portals import demo
 from tests.conftest import PASSWORD
 
 S = CaseStatus

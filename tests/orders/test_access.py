@@ -98,7 +98,7 @@ def test_visibility_narrows_a_given_queryset_and_never_widens_it(
 
     assert visible(coordinator, drafts) == {other_case}
     assert visible(physician.user, drafts) == set()
-    assert set(ImportCase.objects.visible_to(physician.user)) == {submitted}
+    assert set(cases_visible_to(physician.user, ImportCase.objects.all())) == {submitted}
 
 
 def test_get_case_for_user_returns_a_case_its_owners_and_coordinators_may_see(

@@ -15,11 +15,11 @@ from django.utils import timezone
 
 from documents.models import DocumentKind
 from documents.services import document_review
-from orders import demo
-from orders.admin import ImportCaseAdmin
+from orders.admin.cases import ImportCaseAdmin
 from orders.models import CaseEvent, ImportCase, Verification
 from orders.services import case_transition
 from orders.states import CaseStatus
+from portals import demo
 from tests.conftest import new_case
 
 S = CaseStatus

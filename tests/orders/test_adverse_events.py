@@ -20,7 +20,8 @@ from orders.adverse_events import (
     adverse_event_report,
     reporting_days,
 )
-from orders.models import AdverseEvent, CaseEvent, DomainError, Supplier
+from orders.errors import DomainError
+from orders.models import AdverseEvent, CaseEvent, Supplier
 from orders.states import CaseStatus
 
 S = CaseStatus

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from orders.models import DomainError
+from orders.errors import DomainError
 from orders.services import case_assign, case_transition
 from orders.states import CaseStatus
 

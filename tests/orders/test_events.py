@@ -14,10 +14,11 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from orders import demo
-from orders.models import AppendOnlyError, CaseEvent, DomainError
+from orders.errors import DomainError
+from orders.models import AppendOnlyError, CaseEvent
 from orders.services import case_transition, case_update_request
 from orders.states import CaseStatus
+from portals import demo
 from tests.conftest import new_case
 from tests.orders.helpers import NOTES, reach, stored
 

@@ -12,15 +12,11 @@ from django.utils import timezone
 
 from documents.models import DocumentKind
 from documents.services import document_review
-from orders import demo
+from orders.errors import CaseConflict, InvalidInput, TransitionNotAvailable
 from orders.models import ImportCase, Supplier, Verification
-from orders.services import (
-    CaseConflict,
-    InvalidInput,
-    TransitionNotAvailable,
-    case_transition,
-)
+from orders.services import case_transition
 from orders.states import CaseStatus
+from portals import demo
 from tests.conftest import new_case
 from tests.orders.helpers import (
     APPLICATION_DOCUMENTS,

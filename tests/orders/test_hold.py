@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from orders import demo
-from orders.models import CaseEvent, GuardFailed, ImportCase
-from orders.services import TransitionNotAvailable, case_transition
+from orders.errors import GuardFailed, TransitionNotAvailable
+from orders.models import CaseEvent, ImportCase
+from orders.services import case_transition
 from orders.states import ACTIVE_STATES, CaseStatus
+from portals import demo
 from tests.orders.helpers import NOTES, assert_refused, reach, refuse
 
 S = CaseStatus

@@ -8,8 +8,9 @@ import threading
 import pytest
 from django.db import DatabaseError, connection, transaction
 
+from orders.errors import CaseConflict
 from orders.models import CaseEvent, ImportCase
-from orders.services import CaseConflict, case_transition
+from orders.services import case_transition
 from orders.states import CaseStatus
 from tests.conftest import need
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from orders.models import CaseEvent, DomainError, ImportCase
+from orders.errors import DomainError
+from orders.models import CaseEvent, ImportCase
 from orders.resupply import COPIED_FIELDS, case_create_resupply
 from orders.services import case_transition
 from orders.states import CaseStatus

@@ -11,14 +11,14 @@ import pytest
 from django.utils import timezone
 
 from documents.models import Document, DocumentKind
-from orders.models import DomainError
+from documents.temperature_logs import temperature_log_record
+from orders.errors import DomainError
 from orders.states import CaseStatus
 from orders.temperature import (
     Reading,
     TemperatureLogInvalid,
     parse_temperature_log,
     temperature_chart,
-    temperature_log_record,
     temperature_log_summary,
 )
 

@@ -10,11 +10,11 @@ import pytest
 from django.utils import timezone
 
 from documents.models import DocumentKind
-from orders import demo
 from orders.inputs import INPUTS
 from orders.models import CaseEvent, ImportCase, Shipment, Supplier, Verification
 from orders.services import case_transition
 from orders.states import CaseStatus
+from portals import demo
 from tests.conftest import PASSWORD
 from tests.orders.helpers import NOTES, backdate, prepare, reach, upload
 

@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from documents.models import DocumentKind, ReviewStatus
 from documents.pdf_minimal import minimal_pdf
-from orders import demo
 from orders.models import ImportCase
 from orders.services import case_transition
 from orders.states import CaseStatus
+from portals import demo
 from tests.conftest import PASSWORD, new_case
 from tests.portals.conftest import assert_accessible, shoot, totp_code
 

@@ -159,7 +159,7 @@ def test_the_physician_pages_look_right_and_pass_axe(
     assert page.locator(".field-error").count() >= 5
     check(page, "physician-new-request-errors")
 
-    from orders.demo import walk_to
+    from portals.demo import walk_to
     from tests.conftest import PASSWORD
 
     case.refresh_from_db()

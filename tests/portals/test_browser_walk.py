@@ -11,9 +11,9 @@ import pytest
 from django.core import mail
 
 from documents.pdf_minimal import minimal_pdf
-from orders import demo
 from orders.models import ImportCase
 from orders.states import CaseStatus
+from portals import demo
 from tests.portals.conftest import PHONE, assert_accessible, shoot, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -10,11 +10,12 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
+from documents.generation.requests import request_render
 from documents.models import Document, DocumentKind, RenderJob, RenderStatus, ReviewStatus
-from orders import demo
 from orders.models import CaseEvent, ImportCase, Priority, Verification
 from orders.services import case_transition
 from orders.states import CaseStatus
+from portals import demo
 from tests.conftest import new_case
 from tests.orders.helpers import backdate, upload
 from tests.portals.coordinator_helpers import (
@@ -420,7 +421,8 @@ def test_generated_documents_show_their_status_and_a_failed_one_is_rerun(
     cora, coordinator, case_in, django_capture_on_commit_callbacks
 ):
     case = case_in(S.FORMS_PREPARATION)
-    job = RenderJob.objects.get(case=case, kind=DocumentKind.REGULATORY_APPLICATION)
+    # What the render handler asks for once the verification commits.
+    job = request_render(case=case, kind=DocumentKind.REGULATORY_APPLICATION, actor=coordinator)
     RenderJob.objects.filter(pk=job.pk).update(
         status=RenderStatus.FAILED, last_error="RenderTimeout: took too long"
     )
@@ -467,7 +469,7 @@ def test_a_post_without_a_csrf_token_changes_nothing(coordinator, case_in):
     from documents.pdf_minimal import minimal_pdf
 
     case = case_in(S.IN_TRANSIT)
-    job = RenderJob.objects.filter(case=case).first()
+    job = request_render(case=case, kind=DocumentKind.PURCHASE_ORDER, actor=coordinator)
     RenderJob.objects.filter(pk=job.pk).update(status=RenderStatus.FAILED)
     report = upload(case, DocumentKind.MEDICAL_REPORT, case.physician.user)
     strict = signed_in(coordinator, enforce_csrf_checks=True)

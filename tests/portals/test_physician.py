@@ -13,7 +13,7 @@ from documents.models import Document, DocumentKind, Signature
 from documents.pdf_minimal import minimal_pdf
 from npp.accounts.models import Role, User
 from orders.models import AdverseEvent, CaseEvent, ImportCase, Patient
-from orders.requests import supply_estimate
+from orders.patients import supply_estimate
 from orders.services import case_transition
 from orders.states import CaseStatus
 from tests.conftest import PASSWORD

@@ -1,0 +1,72 @@
+"""Which papers the system generates, what each is made from, its data version and
+its PDF."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.template.loader import get_template
+
+from documents.generation.application_pack import regulatory_application_data
+from documents.generation.case_record import case_record_data
+from documents.generation.patient_information import patient_information_data
+from documents.generation.purchase_order import purchase_order_data
+from documents.models import DocumentKind
+from documents.rendering import render_pdf
+from orders.errors import DomainError
+from orders.models import ImportCase
+from orders.states import CaseStatus
+
+K = DocumentKind
+S = CaseStatus
+
+# Which document a case needs when it enters a state (design section 4, data flow).
+RENDERED_ON_ENTRY: dict[str, DocumentKind] = {
+    S.FORMS_PREPARATION: K.REGULATORY_APPLICATION,
+    S.SUPPLIER_ORDERING: K.PURCHASE_ORDER,
+    S.OUT_FOR_DELIVERY: K.PATIENT_INFORMATION,
+    S.CLOSED: K.CASE_RECORD,
+}
+
+
+DATA_BUILDERS: dict[str, Callable[[ImportCase], dict[str, Any]]] = {
+    K.REGULATORY_APPLICATION: regulatory_application_data,
+    K.PURCHASE_ORDER: purchase_order_data,
+    K.PATIENT_INFORMATION: patient_information_data,
+    K.CASE_RECORD: case_record_data,
+}
+GENERATED_KINDS = frozenset(DATA_BUILDERS)
+
+
+def template_for(kind: str) -> str:
+    return f"documents/{kind}.html"
+
+
+def document_data(case: ImportCase, kind: str) -> dict[str, Any]:
+    if kind not in DATA_BUILDERS:
+        raise DomainError(f"{kind!r} is not a document the system generates.")
+    return DATA_BUILDERS[kind](case)
+
+
+def version_of(data: Mapping[str, Any]) -> str:
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def data_version(case: ImportCase, kind: str) -> str:
+    """SHA-256 of the exact data the document is rendered from."""
+    return version_of(document_data(case, kind))
+
+
+def render_document_pdf(case: ImportCase, kind: str) -> tuple[bytes, str]:
+    """The PDF of `kind` for `case` as its data stands now, and that data's version."""
+    data = document_data(case, kind)
+    version = version_of(data)
+    if kind == K.REGULATORY_APPLICATION:
+        for section in data["sections"]:
+            get_template(section["template"])  # a missing one fails with its name
+    pdf = render_pdf(template_for(kind), {**data, "data_version": version})
+    return pdf, version

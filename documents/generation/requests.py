@@ -1,0 +1,74 @@
+"""Asking for a paper: a render job recorded in the caller's transaction and its task
+enqueued on commit; the case-event handler; a coordinator's retry; the sweep."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from documents.generation.jobs import missing_renders, render_document, stale_render_jobs
+from documents.generation.papers import RENDERED_ON_ENTRY, data_version
+from documents.models import RenderJob, RenderStatus
+from orders.errors import DomainError
+from orders.models import CaseEvent, ImportCase
+
+
+def request_render(*, case: ImportCase, kind: str, actor) -> RenderJob:
+    """Ask for `kind` to be generated from the case's current data. Runs in the
+    caller's transaction; the task leaves only when it commits. Asking again for the
+    same data finds the same job, and a job already rendered is not enqueued again."""
+    version = data_version(case, kind)
+    job, _created = RenderJob.objects.get_or_create(
+        case=case, kind=kind, data_version=version, defaults={"requested_by": actor}
+    )
+    if job.status != RenderStatus.READY:
+        _enqueue_on_commit(job.pk)
+    return job
+
+
+def _enqueue_on_commit(job_id: int) -> None:
+    # An optional dedicated queue (a worker for heavy rendering, or a test's own queue).
+    queue = settings.NPP_RENDER_QUEUE
+    options = {"queue": queue} if queue else {}
+    # robust: a broker that is down must not turn the committed transition into an
+    # error for the person acting; the job stays pending and the sweep enqueues it.
+    transaction.on_commit(lambda: render_document.apply_async((job_id,), **options), robust=True)
+
+
+def render_on_entry(event: CaseEvent) -> RenderJob | None:
+    """A case-event handler (settings.NPP_CASE_EVENT_HANDLERS), called after the commit
+    that appended `event`: request the paper the case needs on entering its new state.
+    A request lost to a crash before this ran is found by `missing_renders`."""
+    kind = RENDERED_ON_ENTRY.get(event.to_state)
+    if kind is None or event.from_state == event.to_state:
+        return None
+    with transaction.atomic():
+        return request_render(case=event.case, kind=kind, actor=event.actor)
+
+
+@transaction.atomic
+def retry_failed(job: RenderJob, actor) -> RenderJob:
+    """A coordinator runs a failed rendering again (after fixing what made it fail)."""
+    if not actor.is_coordinator:
+        raise PermissionDenied("Only a coordinator may retry a document rendering.")
+    locked = RenderJob.objects.select_for_update().get(pk=job.pk)
+    if locked.status != RenderStatus.FAILED:
+        raise DomainError(
+            f"Only a failed rendering can be retried; this one is {locked.get_status_display()}."
+        )
+    locked.status = RenderStatus.PENDING
+    locked.save(update_fields=["status", "updated_at"])
+    _enqueue_on_commit(locked.pk)
+    return locked
+
+
+def requeue_stale(*, now: dt.datetime | None = None) -> int:
+    for event in missing_renders(now=now):
+        render_on_entry(event)
+    jobs = stale_render_jobs(now=now)
+    for job_id in jobs:
+        _enqueue_on_commit(job_id)
+    return len(jobs)

@@ -1,1 +1,0 @@
-"""Pages of the three portals, one module per audience."""

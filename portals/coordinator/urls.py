@@ -1,0 +1,25 @@
+"""URLs of the coordinator portal (names are prefixed "coordinator-")."""
+
+from django.urls import path
+
+from portals.coordinator import views
+
+urlpatterns = [
+    path("", views.queue, name="coordinator-queue"),
+    path("cases/<int:pk>/", views.case_detail, name="coordinator-case"),
+    path("cases/<int:pk>/assign", views.assign_to_me, name="coordinator-assign"),
+    path(
+        "cases/<int:pk>/actions/<slug:transition>",
+        views.case_transition_view,
+        name="coordinator-transition",
+    ),
+    path("cases/<int:pk>/documents", views.document_upload, name="coordinator-upload"),
+    path(
+        "cases/<int:pk>/temperature-log",
+        views.temperature_log,
+        name="coordinator-temperature-log",
+    ),
+    path("cases/<int:pk>/resupply", views.resupply, name="coordinator-resupply"),
+    path("documents/<int:pk>/review", views.document_review_view, name="coordinator-review"),
+    path("generated/<int:pk>/retry", views.render_retry, name="coordinator-render-retry"),
+]

@@ -1,0 +1,359 @@
+"""The coordinator workbench: the queue and the case page, and the actions taken from
+them. Each view: decorators, the access function, a form that validates, the
+service, a redirect (or the page again with what was typed and what went wrong)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from documents import selectors as document_selectors
+from documents import temperature_logs
+from documents.access import get_document_for_user
+from documents.generation.requests import retry_failed
+from documents.models import RenderJob
+from documents.services import document_review
+from npp.accounts.models import Role
+from orders import selectors, temperature
+from orders.access import cases_visible_to, get_case_for_user
+from orders.errors import DomainError, GuardFailed, InvalidInput
+from orders.models import ImportCase
+from orders.resupply import RESUPPLY_FROM, case_create_resupply
+from orders.safety import screen
+from orders.services import available_transitions, case_assign, case_transition, transition_label
+from orders.states import PATIENT_LABELS, CaseStatus
+from portals.coordinator.forms import (
+    DocumentUploadForm,
+    QueueFilterForm,
+    ReviewForm,
+    TemperatureLogForm,
+    transition_form,
+)
+from portals.roles import role_required, upload_to_case
+
+S = CaseStatus
+TEMPLATES = "portals/coordinator/"
+# The shared form includes when the layout provides them; our own copies otherwise.
+INCLUDES = {
+    "field_template": ["includes/form_field.html", TEMPLATES + "_field.html"],
+    "errors_template": ["includes/form_errors.html", TEMPLATES + "_form_errors.html"],
+}
+
+
+# The workbench as a whole is refused to other roles (403); a case they may not see
+# inside it is still a 404 through get_case_for_user.
+coordinator_required = role_required(
+    Role.COORDINATOR, refusal=PermissionDenied, message="The workbench is for coordinators."
+)
+
+
+def _case_url(case: ImportCase, anchor: str = "") -> str:
+    url = reverse("orders:coordinator-case", args=[case.pk])
+    return f"{url}#{anchor}" if anchor else url
+
+
+# --- The queue ----------------------------------------------------------------------------
+
+
+@require_GET
+@coordinator_required
+def queue(request: HttpRequest) -> HttpResponse:
+    form = QueueFilterForm(request.GET or None, user=request.user)
+    filters = form.filters() if form.is_bound else selectors.QueueFilters()
+    page = selectors.queue_page(
+        filters,
+        user=request.user,
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+    )
+    # Two reversals for the page, not two a row: the case's id goes in their place.
+    case_url = reverse("orders:coordinator-case", args=[0]).replace("/0/", "/{}/")
+    assign_url = reverse("orders:coordinator-assign", args=[0]).replace("/0/", "/{}/")
+    for row in page.rows:
+        row.url = case_url.format(row.pk)
+        row.assign_url = assign_url.format(row.pk)
+    counts = selectors.state_counts()
+    params = request.GET.copy()
+    params.pop("after", None)
+    params.pop("before", None)
+    return render(
+        request,
+        TEMPLATES + "queue.html",
+        {
+            **INCLUDES,
+            "form": form,
+            "filters": filters,
+            "page": page,
+            "state_counts": selectors.queue_state_counts(counts),
+            "open_total": sum(counts.get(state, 0) for state in selectors.QUEUE_STATES),
+            "query": params.urlencode(),
+            "now": timezone.now(),
+        },
+    )
+
+
+@require_POST
+@coordinator_required
+def assign_to_me(request: HttpRequest, pk: int) -> HttpResponse:
+    case = get_case_for_user(request.user, pk=pk)
+    try:
+        case = case_assign(case=case, actor=request.user, coordinator=request.user)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{case.reference} is assigned to you.")
+    back = request.POST.get("next", "")
+    if back.startswith("/") and not back.startswith("//"):
+        return redirect(back)
+    return redirect(_case_url(case))
+
+
+# --- The case page -------------------------------------------------------------------------
+
+
+def _case_page(
+    request: HttpRequest,
+    case: ImportCase,
+    *,
+    bound: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The case page; `bound` holds a form posted back with its errors (a refused
+    transition, a review without a reason, a bad upload) so what was typed stays."""
+    bound = bound or {}
+    case = selectors.case_for_page(case)
+    actor = request.user
+    transitions = []
+    for name in available_transitions(case=case, actor=actor):
+        form = bound.get(name) or transition_form(name)(case=case, actor=actor)
+        transitions.append(
+            {
+                "name": name,
+                "label": transition_label(name),
+                "form": form,
+                "kind": _kind(name),
+                "danger": name in DANGEROUS_TRANSITIONS,
+            }
+        )
+    documents = document_selectors.case_documents(case)
+    review_forms = {
+        document.pk: bound.get(f"review-{document.pk}") or ReviewForm(prefix=f"r{document.pk}")
+        for document in documents
+    }
+    log = document_selectors.latest_temperature_log(case)
+    summary = temperature_logs.summary_of_document(log, case.product) if log else None
+    verification = getattr(case, "verification", None)
+    return render(
+        request,
+        TEMPLATES + "case.html",
+        {
+            **INCLUDES,
+            "case": case,
+            "patient_label": PATIENT_LABELS.get(case.status, ""),
+            "due": selectors.due_of(case, timezone.now()),
+            "events": [
+                (event, selectors.event_label(event), selectors.event_summary(event))
+                for event in selectors.case_timeline(case)
+            ],
+            "documents": [(document, review_forms[document.pk]) for document in documents],
+            "pending_count": len(document_selectors.pending_review(documents)),
+            "render_jobs": document_selectors.case_render_jobs(case),
+            "transitions": [t for t in transitions if t["kind"] == "main"],
+            "side_transitions": [t for t in transitions if t["kind"] == "side"],
+            "verify": next((t for t in transitions if t["name"] == "verify"), None),
+            "screen": screen(
+                case.product,
+                co_medications=verification.co_medications,
+                measurements=verification.measurements,
+            )
+            if verification
+            else None,
+            "upload_form": bound.get("upload") or DocumentUploadForm(prefix="upload"),
+            "temperature_form": bound.get("temperature") or TemperatureLogForm(prefix="log"),
+            "may_log_temperature": case.status in temperature.LOG_STATES,
+            "temperature_log": log,
+            "temperature": summary,
+            "chart": temperature.temperature_chart(summary) if summary else None,
+            "may_resupply": case.status in RESUPPLY_FROM,
+            "resupplies": selectors.resupplies_of(case),
+            "may_assign": case.assigned_coordinator_id != actor.pk
+            and case.status not in (S.CLOSED, S.REJECTED, S.CANCELLED),
+        },
+        status=status,
+    )
+
+
+# Moves that stop or pause a case sit apart from the case's next step.
+SIDE_TRANSITIONS = ("hold", "resume", "cancel", "reject", "request_information", "quarantine")
+
+
+# Moves that end a case or throw goods away: their buttons say so.
+DANGEROUS_TRANSITIONS = ("cancel", "reject", "reorder", "quarantine")
+
+
+def _kind(name: str) -> str:
+    return "side" if name in SIDE_TRANSITIONS else "main"
+
+
+@require_GET
+@coordinator_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = get_case_for_user(request.user, pk=pk)
+    return _case_page(request, case)
+
+
+@require_POST
+@coordinator_required
+def case_transition_view(request: HttpRequest, pk: int, transition: str) -> HttpResponse:
+    case = get_case_for_user(request.user, pk=pk)
+    if transition not in available_transitions(case=case, actor=request.user):
+        messages.error(
+            request,
+            f"That action is not possible while {case.reference} is "
+            f"{case.get_status_display().lower()}.",
+        )
+        return redirect(_case_url(case))
+    form = transition_form(transition)(request.POST, case=case, actor=request.user)
+    if form.is_valid():
+        try:
+            moved = case_transition(
+                case=case,
+                actor=request.user,
+                transition=transition,
+                note=form.note,
+                data=form.service_data(),
+            )
+        except InvalidInput as error:
+            for field, errors in error.errors.items():
+                for message in errors:
+                    form.add_error(field if field in form.fields else None, message)
+        except GuardFailed as error:
+            form.add_error(None, error.message_for(request.user))
+        except (DomainError, PermissionDenied) as error:
+            form.add_error(None, str(error) or "You may not do that.")
+        else:
+            messages.success(
+                request,
+                f"{transition_label(transition)}: {moved.reference} is now "
+                f"{moved.get_status_display().lower()}.",
+            )
+            return redirect(_case_url(moved))
+    return _case_page(request, case, bound={transition: form}, status=400)
+
+
+# --- Documents -----------------------------------------------------------------------------
+
+
+@require_POST
+@coordinator_required
+def document_review_view(request: HttpRequest, pk: int) -> HttpResponse:
+    document = get_document_for_user(request.user, pk=pk)
+    form = ReviewForm(request.POST, prefix=f"r{document.pk}")
+    if form.is_valid():
+        try:
+            document_review(
+                document=document,
+                actor=request.user,
+                accept=form.accept,
+                reason=form.cleaned_data["reason"],
+            )
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            verdict = "accepted" if form.accept else "rejected"
+            messages.success(request, f"{document.get_kind_display()} {verdict}.")
+            return redirect(_case_url(document.case, "documents"))
+    return _case_page(request, document.case, bound={f"review-{document.pk}": form}, status=400)
+
+
+@require_POST
+@coordinator_required
+def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    case = get_case_for_user(request.user, pk=pk)
+    form = DocumentUploadForm(request.POST, request.FILES, prefix="upload")
+    document = upload_to_case(request, case, form)
+    if document is not None:
+        messages.success(request, f"{document.get_kind_display()} added.")
+        return redirect(_case_url(case, "documents"))
+    return _case_page(request, case, bound={"upload": form}, status=400)
+
+
+@require_POST
+@coordinator_required
+def render_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    job = (
+        RenderJob.objects.filter(case__in=cases_visible_to(request.user), pk=pk)
+        .select_related("case")
+        .first()
+    )
+    if job is None:
+        raise Http404("No such generated document.")
+    try:
+        retry_failed(job, request.user)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{job.get_kind_display()}: rendering again.")
+    return redirect(_case_url(job.case, "generated"))
+
+
+# --- Temperature log --------------------------------------------------------------------------
+
+
+@require_POST
+@coordinator_required
+def temperature_log(request: HttpRequest, pk: int) -> HttpResponse:
+    case = get_case_for_user(request.user, pk=pk)
+    form = TemperatureLogForm(request.POST, request.FILES, prefix="log")
+    if getattr(request, "upload_too_large", False):
+        form.add_error("file", "The file is larger than the upload limit.")
+    elif form.is_valid():
+        try:
+            result = temperature_logs.temperature_log_record(
+                case=case, actor=request.user, upload=form.cleaned_data["file"]
+            )
+        except DomainError as error:
+            form.add_error("file", str(error))
+        else:
+            summary = result.summary
+            if result.quarantined:
+                messages.warning(
+                    request,
+                    f"Excursion: the log leaves the {summary.excursion} range; "
+                    f"{case.reference} is now quarantined for a quality decision.",
+                )
+            else:
+                messages.success(
+                    request,
+                    f"Temperature log recorded: {summary.minimum:.1f} to {summary.maximum:.1f} "
+                    "°C, within the excursion range.",
+                )
+            return redirect(_case_url(case, "temperature"))
+    return _case_page(request, case, bound={"temperature": form}, status=400)
+
+
+# --- Resupply -----------------------------------------------------------------------------------
+
+
+@require_POST
+@coordinator_required
+def resupply(request: HttpRequest, pk: int) -> HttpResponse:
+    case = get_case_for_user(request.user, pk=pk)
+    try:
+        created = case_create_resupply(case=case, actor=request.user)
+    except DomainError as error:
+        messages.error(request, str(error))
+        return redirect(_case_url(case))
+    messages.success(
+        request,
+        f"{created.reference} opened as a draft resupply of {case.reference}; "
+        "the physician reviews and submits it.",
+    )
+    return redirect(_case_url(created))

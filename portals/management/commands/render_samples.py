@@ -1,0 +1,128 @@
+"""Render one sample of each generated document from a demo case.
+
+Creates its own people and one case, walks it along the happy path with the same
+services a person would use (portals.demo.walk_to), and renders each document at the
+state that asks for it. Meant for a scratch database:
+
+    DATABASE_URL=sqlite:////tmp/samples.sqlite3 .venv/bin/python manage.py migrate
+    DATABASE_URL=sqlite:////tmp/samples.sqlite3 .venv/bin/python manage.py render_samples
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.test import override_settings
+
+from documents.generation.papers import RENDERED_ON_ENTRY, render_document_pdf
+from npp.accounts.models import Role, User
+from orders.models import Patient, Physician, Product
+from orders.services import case_create
+from portals import demo
+
+# The sample people sign with this (the physician re-enters it for the undertaking).
+SAMPLE_PASSWORD = "npp-samples-2026"
+
+# The states a sample is rendered at, in walking order.
+SAMPLE_STATES = tuple(state for state in demo.HAPPY_PATH if state in RENDERED_ON_ENTRY)
+
+
+def _user(email: str, full_name: str, role: Role) -> User:
+    return User.objects.filter(email=email).first() or User.objects.create_user(
+        email, SAMPLE_PASSWORD, full_name=full_name, role=role
+    )
+
+
+def _physician() -> Physician:
+    user = _user("dr.rao@samples.npp", "Dr Anil Rao", Role.PHYSICIAN)
+    physician, _ = Physician.objects.get_or_create(
+        user=user,
+        defaults={
+            "full_name": "Anil Rao",
+            "registration_number": "NMC-2011-48213",
+            "registration_council": "National Medical Commission (NMC)",
+            "specialty": "Nephrology",
+            "hospital": "Whitefield Renal Centre, Bengaluru",
+            "phone": "+91 80 4000 1122",
+            "email": "dr.rao@samples.npp",
+        },
+    )
+    return physician
+
+
+def _patient() -> Patient:
+    user = _user("priya.menon@samples.npp", "Priya Menon", Role.PATIENT)
+    patient = Patient.objects.filter(user=user).first()
+    if patient is None:
+        patient = Patient(
+            user=user,
+            full_name="Priya Menon",
+            date_of_birth=dt.date(1990, 5, 17),
+            sex=Patient.Sex.FEMALE,
+            occupation="Teacher",
+            address="Flat 4B, Lakeview Apartments\n12 Old Airport Road",
+            city="Bengaluru",
+            state="Karnataka",
+            postal_code="560017",
+            phone="+91 98450 12345",
+            email="priya.menon@samples.npp",
+            id_document_type=Patient.IdentityDocument.AADHAAR,
+        )
+        patient.set_identity_number("4821 7730 9012")
+        patient.save()
+    return patient
+
+
+class Command(BaseCommand):
+    help = "Render a sample PDF of each generated document into docs/samples/."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--output", default=str(settings.BASE_DIR / "docs" / "samples"))
+
+    def handle(self, *args, output: str, **options) -> None:
+        target = Path(output)
+        target.mkdir(parents=True, exist_ok=True)
+        coordinator = _user("coordinator@samples.npp", "Cora Coordinator", Role.COORDINATOR)
+        physician = _physician()
+        product = Product.objects.get(brand_name="Lupkynis")
+        # Uploaded stand-in files of the walk go to a throwaway directory.
+        scratch = tempfile.mkdtemp(prefix="npp-samples-")
+        storages = {
+            **settings.STORAGES,
+            "private": {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": scratch},
+            },
+        }
+        with override_settings(STORAGES=storages):
+            case = case_create(
+                actor=physician.user,
+                patient=_patient(),
+                physician=physician,
+                product=product,
+                prescribed_dose="23.7 mg (3 capsules) twice daily",
+                daily_units=6,
+                quantity_packs=3,
+                treatment_days=90,
+                justification=(
+                    "Biopsy-proven active lupus nephritis (ISN/RPS class IV) with persistent "
+                    "proteinuria (UPCR 2.4 g/g) after six months of mycophenolate mofetil and "
+                    "corticosteroids. Voclosporin added to the current regimen is indicated; "
+                    "it is not approved in India."
+                ),
+                port_of_entry="Bengaluru (BLR) air cargo complex",
+                source_country="US",
+            )
+            for state in SAMPLE_STATES:
+                case = demo.walk_to(
+                    case, state, coordinator=coordinator, signing_password=SAMPLE_PASSWORD
+                )
+                kind = RENDERED_ON_ENTRY[state]
+                pdf, version = render_document_pdf(case, kind)
+                path = target / f"{kind.replace('_', '-')}.pdf"
+                path.write_bytes(pdf)
+                self.stdout.write(f"{path} ({len(pdf)} bytes, data version {version[:12]})")

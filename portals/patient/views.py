@@ -1,0 +1,141 @@
+"""The patient tracker: my orders in plain words, my documents, what I may do."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from documents.access import documents_visible_to
+from npp.accounts.models import Role
+from orders.access import cases_visible_to, get_case_for_user
+from orders.adverse_events import adverse_event_report
+from orders.errors import DomainError
+from orders.models import AdverseEvent, ImportCase
+from orders.services import case_transition
+from orders.states import CaseStatus
+from orders.tracker import progress_of
+from portals.patient.forms import ConfirmDeliveryForm, PatientUploadForm, SideEffectForm
+from portals.roles import role_required, upload_to_case
+
+S = CaseStatus
+PAGE_SIZE = 10
+patient_only = role_required(Role.PATIENT)
+# A patient adds their identity and consent while the application is prepared or filed.
+UPLOAD_STATES = (S.SUBMITTED, S.INFORMATION_REQUESTED, S.FORMS_PREPARATION, S.AWAITING_PERMIT)
+SIDE_EFFECT_STATES = (S.OUT_FOR_DELIVERY, S.DELIVERED, S.CLOSED)
+
+
+@require_GET
+@patient_only
+def home(request: HttpRequest) -> HttpResponse:
+    cases = (
+        cases_visible_to(request.user)
+        .exclude(status=S.DRAFT)
+        .select_related("product", "pathway", "physician")
+        .order_by("-created_at", "-pk")
+    )
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    orders = [(case, progress_of(case)) for case in page.object_list]
+    return render(request, "portals/patient/home.html", {"page": page, "orders": orders})
+
+
+def _case_page(request: HttpRequest, case: ImportCase, status: int = 200, **forms) -> HttpResponse:
+    documents = documents_visible_to(request.user).filter(case=case).current().order_by("kind")
+    return render(
+        request,
+        "portals/patient/case.html",
+        {
+            "case": case,
+            "progress": progress_of(case),
+            "documents": documents,
+            "may_upload": case.status in UPLOAD_STATES,
+            "may_confirm": case.status == S.OUT_FOR_DELIVERY,
+            "may_report": case.status in SIDE_EFFECT_STATES,
+            "upload_form": forms.get("upload_form") or PatientUploadForm(),
+            "confirm_form": forms.get("confirm_form") or ConfirmDeliveryForm(),
+        },
+        status=status,
+    )
+
+
+def _my_case(request: HttpRequest, pk: int) -> ImportCase:
+    case = get_case_for_user(request.user, pk=pk)
+    if case.status == S.DRAFT:
+        # Not shown until the physician sends it: a draft may still change entirely.
+        raise Http404("No such order.")
+    return case
+
+
+@require_GET
+@patient_only
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _case_page(request, _my_case(request, pk))
+
+
+@require_POST
+@patient_only
+def case_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _my_case(request, pk)
+    form = PatientUploadForm(request.POST, request.FILES)
+    document = upload_to_case(request, case, form)
+    if document is None:
+        return _case_page(request, case, status=400, upload_form=form)
+    messages.success(
+        request, f"Thank you: your {document.get_kind_display().lower()} was received."
+    )
+    return redirect("orders:patient-case", pk=case.pk)
+
+
+@require_POST
+@patient_only
+def case_confirm_delivery(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _my_case(request, pk)
+    form = ConfirmDeliveryForm(request.POST)
+    if not form.is_valid():
+        return _case_page(request, case, status=400, confirm_form=form)
+    try:
+        # Only the lot typed on this form is passed on: who received it and when are
+        # recorded by the domain (the patient, now), never taken from the post.
+        case_transition(
+            case=case,
+            actor=request.user,
+            transition="confirm_delivery",
+            data={"delivered_lot": form.cleaned_data["delivered_lot"]},
+        )
+    except (DomainError, PermissionDenied) as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Thank you: the delivery is confirmed.")
+    return redirect("orders:patient-case", pk=case.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@patient_only
+def case_side_effect(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _my_case(request, pk)
+    form = SideEffectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            adverse_event_report(
+                case=case,
+                reporter=request.user,
+                outcome=AdverseEvent.Outcome.UNKNOWN,
+                **form.cleaned_data,
+            )
+        except (DomainError, PermissionDenied) as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request, "Thank you. Your report was sent to the import team and your doctor."
+            )
+            return redirect("orders:patient-case", pk=case.pk)
+    return render(
+        request,
+        "portals/patient/side_effect.html",
+        {"case": case, "form": form},
+        status=400 if form.errors else 200,
+    )

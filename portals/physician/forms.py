@@ -1,0 +1,212 @@
+"""Forms of the physician portal. They only parse and validate what was typed; the
+services (orders.services, portals.physician.requests, documents.services,
+documents.signatures, orders.adverse_events) decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from documents.models import DocumentKind
+from orders.models import AdverseEvent, Patient, Physician, Product
+from orders.patients import patients_of
+from portals.forms import DateInput, file_field
+
+K = DocumentKind
+
+
+class RequestFieldsForm(forms.Form):
+    """The request itself. Drafts may be incomplete: the submit guard names what is
+    missing, so nothing here is required but the product."""
+
+    product = forms.ModelChoiceField(
+        queryset=Product.objects.order_by("brand_name", "strength"),
+        empty_label="Choose from the catalogue",
+        help_text="Only products in the service's catalogue can be imported.",
+    )
+    prescribed_dose = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Prescribed dose",
+        help_text='As on the prescription, e.g. "23.7 mg (3 capsules) twice daily".',
+    )
+    daily_units = forms.IntegerField(
+        min_value=1,
+        required=False,
+        label="Units taken per day",
+        help_text="Capsules or tablets a day.",
+    )
+    quantity_packs = forms.IntegerField(min_value=1, required=False, label="Quantity (packs)")
+    treatment_days = forms.IntegerField(
+        min_value=1, required=False, label="Treatment duration (days)"
+    )
+    justification = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+        label="Clinical justification",
+        help_text="Diagnosis, treatments tried, and why no product registered here will do.",
+    )
+
+    REQUEST_FIELDS = (
+        "product",
+        "prescribed_dose",
+        "daily_units",
+        "quantity_packs",
+        "treatment_days",
+        "justification",
+    )
+
+    def request_data(self) -> dict[str, Any]:
+        data = {name: self.cleaned_data.get(name) for name in self.REQUEST_FIELDS}
+        for text in ("prescribed_dose", "justification"):
+            data[text] = data[text] or ""
+        return data
+
+
+class NewRequestForm(RequestFieldsForm):
+    PATIENT_FIELDS = (
+        "full_name",
+        "date_of_birth",
+        "sex",
+        "id_document_type",
+        "id_document_number",
+        "address",
+        "city",
+        "state",
+        "postal_code",
+        "phone",
+        "email",
+    )
+    REQUIRED_FOR_NEW = (
+        "full_name",
+        "date_of_birth",
+        "sex",
+        "id_document_type",
+        "id_document_number",
+        "address",
+        "city",
+        "postal_code",
+    )
+
+    patient_choice = forms.ChoiceField(
+        label="Who is the request for?",
+        choices=[("existing", "A patient of mine"), ("new", "A new patient")],
+        widget=forms.RadioSelect,
+        initial="existing",
+    )
+    patient = forms.ModelChoiceField(
+        queryset=Patient.objects.none(), required=False, label="Existing patient"
+    )
+    full_name = forms.CharField(max_length=200, required=False, label="Full name")
+    date_of_birth = forms.DateField(required=False, widget=DateInput, label="Date of birth")
+    sex = forms.ChoiceField(choices=[("", "Choose"), *Patient.Sex.choices], required=False)
+    id_document_type = forms.ChoiceField(
+        choices=[("", "Choose"), *Patient.IdentityDocument.choices],
+        required=False,
+        label="Identity document",
+    )
+    id_document_number = forms.CharField(
+        max_length=40,
+        required=False,
+        label="Identity document number",
+        help_text="Only the last four characters are kept.",
+    )
+    address = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Delivery address"
+    )
+    city = forms.CharField(max_length=100, required=False)
+    state = forms.CharField(max_length=100, required=False)
+    postal_code = forms.CharField(max_length=20, required=False, label="Postal code")
+    phone = forms.CharField(max_length=30, required=False)
+    email = forms.EmailField(
+        required=False,
+        help_text="With an email address the patient is invited to follow the import online.",
+    )
+    prescription = file_field("Prescription")
+
+    field_order = ["patient_choice", "patient", *PATIENT_FIELDS]
+
+    def __init__(self, *args: Any, physician: Physician, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["patient"].queryset = patients_of(physician)
+        if not self.fields["patient"].queryset.exists():
+            self.fields["patient_choice"].initial = "new"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("patient_choice") == "existing":
+            if not data.get("patient"):
+                self.add_error("patient", "Choose the patient, or add a new one.")
+        else:
+            for name in self.REQUIRED_FOR_NEW:
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, "This field is required for a new patient.")
+        return data
+
+    def patient_data(self) -> dict[str, Any]:
+        return {name: self.cleaned_data.get(name) or "" for name in self.PATIENT_FIELDS}
+
+
+class PhysicianUploadForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Document",
+        choices=[
+            (K.PRESCRIPTION, K.PRESCRIPTION.label),
+            (K.MEDICAL_REPORT, K.MEDICAL_REPORT.label),
+        ],
+    )
+    file = file_field("File", required=True)
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        label="Your answer",
+        help_text="The coordinator reads this with the documents you add.",
+    )
+    kind = forms.ChoiceField(
+        label="Document (optional)",
+        required=False,
+        choices=[
+            (K.MEDICAL_REPORT, K.MEDICAL_REPORT.label),
+            (K.PRESCRIPTION, K.PRESCRIPTION.label),
+        ],
+    )
+    file = file_field("File")
+
+
+class SignUndertakingForm(forms.Form):
+    undertaking = file_field(
+        "Undertaking",
+        help_text="Your undertaking as a PDF, if it is not on the case yet.",
+    )
+    printed_name = forms.CharField(
+        max_length=200, label="Type your full name", help_text="As on your registration."
+    )
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        label="Your password",
+        help_text="Re-enter your password to sign. The time and your network address are recorded.",
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Reason")
+
+
+class AdverseEventForm(forms.Form):
+    onset_date = forms.DateField(widget=DateInput, label="When did it start?")
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), label="What happened?")
+    seriousness = forms.ChoiceField(
+        choices=AdverseEvent.Seriousness.choices,
+        widget=forms.RadioSelect,
+        label="Is it serious?",
+        help_text=(
+            "Serious: needed hospital care, was life-threatening, disabling, or caused death."
+        ),
+    )
+    outcome = forms.ChoiceField(choices=AdverseEvent.Outcome.choices, label="Outcome so far")
+    lot_number = forms.CharField(
+        max_length=100, required=False, label="Lot number on the pack (if known)"
+    )
