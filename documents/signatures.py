@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from documents.models import Document, DocumentKind, ReviewStatus, Signature, SignatureMeaning
 from documents.seals import seal
+from npp.accounts.reentry import password_reentry
 from orders import permissions as perm
 from orders.errors import DomainError
 
@@ -35,7 +36,24 @@ def may_sign(user, document: Document, meaning: str) -> bool:
     return False
 
 
-@transaction.atomic
+def signing_password_check(signer, password: str) -> None:
+    """The signer's password, typed again to sign, limited like sign-in: after too many
+    wrong ones the account may not sign, whatever is typed, until the cool-off ends,
+    and its owner is told (npp.accounts.reentry). Raises DomainError when refused.
+
+    Call it outside any transaction: the owner's alert must outlive the refusal."""
+    result = password_reentry(signer, password, purpose="signing")
+    if result.accepted:
+        return
+    if result.locked_until is not None:
+        until = timezone.localtime(result.locked_until).strftime("%H:%M")
+        raise DomainError(
+            "Too many wrong passwords: signing with this account is paused until "
+            f"{until}, and the account's owner has been told by email. Nothing was signed."
+        )
+    raise DomainError("The password is not correct; nothing was signed.")
+
+
 def document_sign(
     *,
     document: Document,
@@ -51,8 +69,20 @@ def document_sign(
         raise DomainError("The case is closed: nothing more can be signed on it.")
     if _superseded(document):
         raise DomainError("A newer version of this document exists: sign that one.")
-    if not signer.check_password(password or ""):
-        raise DomainError("The password is not correct; nothing was signed.")
+    signing_password_check(signer, password)
+    return _signature_record(
+        document=document,
+        signer=signer,
+        printed_name=printed_name,
+        meaning=meaning,
+        ip_address=ip_address,
+    )
+
+
+@transaction.atomic
+def _signature_record(
+    *, document: Document, signer, printed_name: str, meaning: str, ip_address: str | None
+) -> Signature:
     printed_name = " ".join((printed_name or "").split())
     if not printed_name:
         raise DomainError("Type your full name to sign.")

@@ -182,13 +182,19 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[NPP] "
 # Failed sign-ins are counted per address and per (email, address): an attacker on a
 # shared hospital network slows only their own guesses at one account from there and
 # cannot lock its owner out elsewhere; every limit cools off by itself.
+# The per-account limit also holds for typing one's password again to sign
+# (npp.accounts.reentry), counted per account there.
+NPP_LOGIN_FAILURES_PER_USER = env_int("NPP_LOGIN_FAILURES_PER_USER", 5)
+NPP_LOGIN_COOL_OFF_MINUTES = env_int("NPP_LOGIN_COOL_OFF_MINUTES", 15)
 ACCOUNT_RATE_LIMITS = {
     "login_failed": (
         f"{env_int('NPP_LOGIN_FAILURES_PER_ADDRESS', 30)}/m/ip,"
-        f"{env_int('NPP_LOGIN_FAILURES_PER_USER', 5)}"
-        f"/{env_int('NPP_LOGIN_COOL_OFF_MINUTES', 15)}m/key"
+        f"{NPP_LOGIN_FAILURES_PER_USER}/{NPP_LOGIN_COOL_OFF_MINUTES}m/key"
     ),
 }
+# Who hears at once of something done to an account (re-entry locked after too many
+# wrong passwords): called with an npp.accounts.reentry.AccountAlert.
+NPP_ACCOUNT_ALERT_HANDLERS = ["notifications.alerts.account_alert"]
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "NPP"
 # Accept the code of the 30-second step before or after too (RFC 6238 allows for clock

@@ -10,7 +10,7 @@ from typing import Any
 from documents.models import DocumentKind, Signature, SignatureMeaning
 from documents.selectors import current_undertaking
 from documents.services import document_upload
-from documents.signatures import document_sign
+from documents.signatures import document_sign, signing_password_check
 from npp.accounts.models import User
 from orders.errors import DomainError, GuardFailed
 from orders.models import ImportCase, Patient, Physician
@@ -90,9 +90,8 @@ def undertaking_sign(
 ) -> Signature:
     """The physician signs their undertaking on the case (adding it first if given)
     with their typed name and password; the time and address are recorded."""
-    if not actor.check_password(password or ""):
-        # Checked before anything is stored, so a wrong password adds nothing.
-        raise DomainError("The password is not correct; nothing was signed.")
+    # Checked (and counted) before anything is stored, so a wrong password adds nothing.
+    signing_password_check(actor, password)
     if undertaking is not None:
         document_upload(
             case=case,

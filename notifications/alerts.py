@@ -1,0 +1,58 @@
+"""Alerts about an account, for its owner (settings.NPP_ACCOUNT_ALERT_HANDLERS): an
+inbox message and an email, whatever the preferences, each once."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from notifications.models import Category, Channel, Notification, Status
+from notifications.services import _urls, render_message
+from notifications.tasks import enqueue_notifications
+
+# What the password was typed for, in a sentence.
+PURPOSES = {"signing": "to sign a document"}
+
+
+def account_alert(alert) -> list[Notification]:
+    """Tell `alert.user` (an npp.accounts.reentry.AccountAlert). Keyed by the moment
+    the lock ends, so a handler run twice for one lockout tells them once."""
+    user = alert.user
+    until = timezone.localtime(alert.until)
+    context = {
+        "recipient_name": user.full_name,
+        "failures": alert.failures,
+        "purpose": PURPOSES.get(alert.purpose, alert.purpose),
+        "until": until.strftime("%H:%M"),
+        "until_date": until.strftime("%-d %b %Y"),
+        **_urls(),
+    }
+    message = render_message(alert.kind, "account", context)
+    key = f"account:{user.pk}:{alert.kind}:{alert.purpose}:{int(alert.until.timestamp())}"
+    rows = []
+    with transaction.atomic():
+        for channel, address, status in (
+            (Channel.INBOX, "", Status.SENT),
+            (Channel.EMAIL, user.email, Status.PENDING),
+        ):
+            row, _created = Notification.objects.get_or_create(
+                key=f"{key}:{channel}",
+                defaults={
+                    "recipient": user,
+                    "channel": channel,
+                    "category": Category.SAFETY,  # always sent, whatever the preference
+                    "template": message.template,
+                    "address": address,
+                    "subject": message.subject,
+                    "body": message.body,
+                    "body_html": message.body_html if channel == Channel.EMAIL else "",
+                    "status": status,
+                    "sent_at": timezone.now() if status == Status.SENT else None,
+                },
+            )
+            rows.append(row)
+        pending = [row.pk for row in rows if row.status == Status.PENDING]
+        if pending:
+            # A broker that is down is logged there; the sweep sends the row later.
+            transaction.on_commit(lambda: enqueue_notifications(pending))
+    return rows
