@@ -23,11 +23,17 @@ from documents.services import document_review
 from npp.accounts.models import Role
 from orders import selectors, temperature
 from orders.access import cases_visible_to, get_case_for_user
-from orders.errors import DomainError, GuardFailed, InvalidInput
+from orders.errors import CaseConflict, DomainError, GuardFailed, InvalidInput
 from orders.models import ImportCase
 from orders.resupply import RESUPPLY_FROM, case_create_resupply
 from orders.safety import screen
-from orders.services import available_transitions, case_assign, case_transition, transition_label
+from orders.services import (
+    TRANSITIONS,
+    available_transitions,
+    case_assign,
+    case_transition,
+    transition_label,
+)
 from orders.states import PATIENT_LABELS, CaseStatus
 from portals.coordinator.forms import (
     DocumentUploadForm,
@@ -36,6 +42,7 @@ from portals.coordinator.forms import (
     TemperatureLogForm,
     transition_form,
 )
+from portals.coordinator.refusals import case_moved_message
 from portals.roles import role_required, upload_to_case
 
 S = CaseStatus
@@ -142,6 +149,12 @@ def _case_page(
                 "danger": name in DANGEROUS_TRANSITIONS,
             }
         )
+    drawn = {t["name"] for t in transitions}
+    for name, form in bound.items():
+        if name in TRANSITIONS and name not in drawn:
+            # A refusal must not hang on a form the page no longer draws.
+            for error in form.non_field_errors() or ["Your action was not applied."]:
+                messages.error(request, error)
     documents = document_selectors.case_documents(case)
     review_forms = {
         document.pk: bound.get(f"review-{document.pk}") or ReviewForm(prefix=f"r{document.pk}")
@@ -213,6 +226,10 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @coordinator_required
 def case_transition_view(request: HttpRequest, pk: int, transition: str) -> HttpResponse:
     case = get_case_for_user(request.user, pk=pk)
+    seen = request.POST.get(f"{transition}-seen_status") or case.status
+    if seen != case.status:
+        # The page was drawn before someone else moved the case.
+        return _case_moved(request, case, transition)
     if transition not in available_transitions(case=case, actor=request.user):
         messages.error(
             request,
@@ -234,6 +251,9 @@ def case_transition_view(request: HttpRequest, pk: int, transition: str) -> Http
             for field, errors in error.errors.items():
                 for message in errors:
                     form.add_error(field if field in form.fields else None, message)
+        except CaseConflict:
+            # Another request moved it between this one's read and its lock.
+            return _case_moved(request, case, transition)
         except GuardFailed as error:
             form.add_error(None, error.message_for(request.user))
         except (DomainError, PermissionDenied) as error:
@@ -246,6 +266,14 @@ def case_transition_view(request: HttpRequest, pk: int, transition: str) -> Http
             )
             return redirect(_case_url(moved))
     return _case_page(request, case, bound={transition: form}, status=400)
+
+
+def _case_moved(request: HttpRequest, case: ImportCase, transition: str) -> HttpResponse:
+    """The case moved under the coordinator: say who did what and when, at the top of
+    the page, whatever forms the case's new state draws (409 Conflict)."""
+    case = selectors.case_for_page(case)
+    messages.error(request, case_moved_message(case, transition=transition, viewer=request.user))
+    return _case_page(request, case, status=409)
 
 
 # --- Documents -----------------------------------------------------------------------------

@@ -259,8 +259,9 @@ def test_a_stale_page_cannot_act_on_a_case_that_moved(cora, coordinator, case_in
     posted = transition_post(case, "hold", note="Pause")
     posted["hold-seen_status"] = S.DRAFT
     response = cora.post(action_url(case, "hold"), posted)
-    assert response.status_code == 400
-    assert "someone else acted on it" in response.content.decode()
+    assert response.status_code == 409
+    assert "submitted this case at" in response.content.decode()
+    assert "your Put on hold was not applied" in response.content.decode()
     case.refresh_from_db()
     assert case.status == S.SUBMITTED
 
