@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Now
-from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import RETURN_VALUE, FSMField, FSMFieldDescriptor, transition
 
 from orders import guards
 from orders import permissions as perm
@@ -279,7 +279,39 @@ class DutyExemption(models.TextChoices):
     FREE_OF_COST = "free_of_cost", "Life-saving drug supplied free of cost"
 
 
-class ImportCase(ConcurrentTransitionMixin, models.Model):
+# --- The status field, safe under threads -------------------------------------------
+
+# Set in an instance's __dict__ while it is being reloaded from the database.
+_RELOADING = "_npp_reloading_from_db"
+
+
+class _StatusDescriptor(FSMFieldDescriptor):
+    """django-fsm's descriptor refuses `case.status = ...` on a protected field; an
+    instance reloading its own row (refresh_from_db, a deferred load) may write it."""
+
+    def __set__(self, instance: models.Model, value: object) -> None:
+        if instance.__dict__.get(_RELOADING):
+            self.field.set_state(instance, value)
+            return
+        super().__set__(instance, value)
+
+
+class StatusField(FSMField):
+    """FSMField whose protection is per instance. django-fsm-2's FSMModelMixin lets
+    refresh_from_db write a protected state by switching the field's `protected` flag
+    off and on: the field is shared by the class, so every other thread meanwhile
+    either writes freely or is refused its own reload (about 30% of transitions from
+    8 threads failed). Here the reloading instance is marked instead (ImportCase.
+    refresh_from_db). Same column, same migrations: it deconstructs as FSMField."""
+
+    descriptor_class = _StatusDescriptor
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django_fsm.FSMField", args, kwargs
+
+
+class ImportCase(models.Model):
     reference = models.CharField(max_length=20, unique=True, editable=False)
     pathway = models.ForeignKey(Pathway, on_delete=models.PROTECT, related_name="cases")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="cases")
@@ -305,7 +337,7 @@ class ImportCase(ConcurrentTransitionMixin, models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="resupplies"
     )
 
-    status = FSMField(default=S.DRAFT, choices=S.choices, protected=True, db_index=True)
+    status = StatusField(default=S.DRAFT, choices=S.choices, protected=True, db_index=True)
     held_from = models.CharField(max_length=30, choices=S.choices, blank=True)
     state_changed_at = models.DateTimeField(db_default=Now())
 
@@ -353,6 +385,17 @@ class ImportCase(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None) -> None:
+        """Reload this instance, marking it (not the shared field) as reloading: see
+        StatusField. No ConcurrentTransitionMixin either: services lock the row and
+        compare the status, which is exact, where the mixin re-read the status of
+        every instance built with it deferred (a hidden SELECT a transition)."""
+        self.__dict__[_RELOADING] = True
+        try:
+            super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        finally:
+            self.__dict__.pop(_RELOADING, None)
 
     # --- Derived facts ---------------------------------------------------------
 

@@ -16,7 +16,6 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models.functions import Now
 from django.utils import timezone
-from django_fsm import ConcurrentTransition
 
 from npp.accounts.models import User
 from orders import guards, handlers
@@ -220,20 +219,34 @@ def case_transition(
     """
     if transition not in TRANSITIONS:
         raise TransitionNotAvailable(f"There is no action called {transition!r}.")
-    try:
-        return _case_transition(
-            case=case,
-            actor=actor,
-            transition=transition,
-            note=(note or "").strip(),
-            data=data or {},
-            on_behalf_of=on_behalf_of,
-        )
-    except ConcurrentTransition:
-        raise CaseConflict(
-            f"{case.reference} was changed by someone else at the same moment. "
-            "Reload it and try again."
-        ) from None
+    return _case_transition(
+        case=case,
+        actor=actor,
+        transition=transition,
+        note=(note or "").strip(),
+        data=data or {},
+        on_behalf_of=on_behalf_of,
+    )
+
+
+_CASE_FIELDS = tuple(ImportCase._meta.concrete_fields)
+# Written by every transition whatever else changes.
+_ALWAYS_SAVED = ("status", "state_changed_at", "updated_at")
+
+
+def _lock_case(case: ImportCase) -> ImportCase:
+    """The case row alone, locked, with the database's clock: the lock makes the status
+    comparison that follows exact (no one else can move the case until we commit), and
+    the clock is the moment the case changes state, so it need not be read back. The
+    pathway, product and parties are read only when a guard or permission asks (one
+    primary-key lookup each, unlocked, as the join read them before)."""
+    return ImportCase.objects.select_for_update().annotate(db_now=Now()).get(pk=case.pk)
+
+
+def _changed_fields(case: ImportCase, before: dict[str, Any]) -> list[str]:
+    return [
+        field.name for field in _CASE_FIELDS if field.value_from_object(case) != before[field.name]
+    ]
 
 
 @transaction.atomic(durable=True)
@@ -246,11 +259,8 @@ def _case_transition(
     data: Mapping[str, Any],
     on_behalf_of: User | None,
 ) -> ImportCase:
-    locked = (
-        ImportCase.objects.select_for_update(of=("self",))
-        .select_related("pathway", "product", "patient", "physician")
-        .get(pk=case.pk)
-    )
+    locked = _lock_case(case)
+    before = {field.name: field.value_from_object(locked) for field in _CASE_FIELDS}
     label = transition_label(transition)
     if locked.status != case.status:
         raise CaseConflict(
@@ -282,9 +292,10 @@ def _case_transition(
     method(by=actor, note=note)
     if transition == "reorder":
         _reject_current_lot(locked, reason=note)
-    locked.state_changed_at = Now()
-    locked.save()
-    locked.refresh_from_db(fields=["state_changed_at"])
+    locked.state_changed_at = locked.db_now
+    # Only the columns this transition changed (and the state's own three).
+    changed = dict.fromkeys([*_ALWAYS_SAVED, *_changed_fields(locked, before)])
+    locked.save(update_fields=list(changed))
     _append_event(
         case=locked,
         actor=actor,
