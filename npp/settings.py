@@ -356,6 +356,10 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Generated PDFs: an optional dedicated queue (the render sweep goes there too), and
+# how often beat re-enqueues renders that never left or whose worker died.
+NPP_RENDER_QUEUE = env_str("NPP_RENDER_QUEUE", "")  # empty: the default queue
+NPP_RENDER_SWEEP_SECONDS = env_int("NPP_RENDER_SWEEP_SECONDS", 60)
 CELERY_BEAT_SCHEDULE = {
     "close-delivered-cases": {
         "task": "orders.tasks.close_delivered_cases",
@@ -371,7 +375,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     "documents-requeue-stale-renders": {
         "task": "documents.tasks.requeue_stale_render_jobs",
-        "schedule": env_int("NPP_RENDER_SWEEP_SECONDS", 600),
+        "schedule": NPP_RENDER_SWEEP_SECONDS,
+        "options": {"queue": NPP_RENDER_QUEUE} if NPP_RENDER_QUEUE else {},
     },
 }
 
@@ -383,9 +388,18 @@ NPP_SYSTEM_USER_EMAIL = "system@npp.invalid"
 NPP_SERVICE_NAME = env_str("NPP_SERVICE_NAME", "NPP Named-Patient Import Service")
 NPP_SERVICE_PHONE = env_str("NPP_SERVICE_PHONE", "+91 80 4718 2200")
 NPP_SERVICE_EMAIL = env_str("NPP_SERVICE_EMAIL", "care@npp.example")
-# Generated PDFs: the most one render may take, and an optional dedicated queue.
+# Generated PDFs, time bounds innermost first (documents.checks refuses another
+# order): one render's deadline < the task's soft limit < its hard limit < the lease a
+# worker holds on the job. A lease that runs out means the worker died, so another
+# takes the job over; it must outlast the hard limit or a slow, live render runs twice.
 NPP_RENDER_TIMEOUT = env_int("NPP_RENDER_TIMEOUT", 45)
-NPP_RENDER_QUEUE = env_str("NPP_RENDER_QUEUE", "")  # empty: the default queue
+NPP_RENDER_SOFT_TIME_LIMIT = env_int("NPP_RENDER_SOFT_TIME_LIMIT", 60)
+NPP_RENDER_TIME_LIMIT = env_int("NPP_RENDER_TIME_LIMIT", 90)
+NPP_RENDER_LEASE_SECONDS = env_int("NPP_RENDER_LEASE_SECONDS", 120)
+# A job still pending this long was never delivered (broker down at commit, message
+# lost) and the next sweep enqueues it again: by default one sweep interval, so such
+# a render is recovered within two intervals of its request.
+NPP_RENDER_STALE_SECONDS = env_int("NPP_RENDER_STALE_SECONDS", NPP_RENDER_SWEEP_SECONDS)
 
 # Notifications (notifications/): delivery, the sweep, and the reminders' clocks.
 NPP_NOTIFICATION_QUEUE = env_str("NPP_NOTIFICATION_QUEUE", "")  # empty: the default queue

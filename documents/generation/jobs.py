@@ -22,16 +22,22 @@ from orders.services import system_user
 log = logging.getLogger(__name__)
 
 
-# Time bounds, innermost first: rendering.deadline (45 s) < the task's soft limit <
-# its hard limit < the lease. A job whose lease ran out belongs to a worker that died
-# (or was killed at the hard limit), so another worker may take it over; the lease
-# must outlast the hard limit or a slow but live rendering would be taken twice.
-RENDER_SOFT_TIME_LIMIT = 60
-RENDER_TIME_LIMIT = 90
-RENDER_LEASE = timedelta(seconds=120)
-# A job still pending this long after it was requested was never delivered (broker
-# down at commit, message lost): the sweep enqueues it again.
-STALE_PENDING_AFTER = timedelta(minutes=10)
+# Time bounds, innermost first, in settings: NPP_RENDER_TIMEOUT (rendering.deadline) <
+# NPP_RENDER_SOFT_TIME_LIMIT < NPP_RENDER_TIME_LIMIT < NPP_RENDER_LEASE_SECONDS
+# (documents.checks). A job whose lease ran out belongs to a worker that died (or was
+# killed at the hard limit), so another worker may take it over. A job still pending
+# NPP_RENDER_STALE_SECONDS after it was requested was never delivered: the sweep
+# enqueues it again.
+
+
+def render_lease() -> timedelta:
+    return timedelta(seconds=settings.NPP_RENDER_LEASE_SECONDS)
+
+
+def stale_pending_after() -> timedelta:
+    return timedelta(seconds=settings.NPP_RENDER_STALE_SECONDS)
+
+
 # Events the render sweep looks back over for a render never requested; younger ones
 # are left to the handler that is about to run.
 MISSING_RENDER_WINDOW = timedelta(hours=24)
@@ -47,7 +53,7 @@ def claim(job_id: int, *, now: dt.datetime | None = None) -> bool:
     )
     updated = RenderJob.objects.filter(claimable, pk=job_id).update(
         status=RenderStatus.RUNNING,
-        lease_until=now + RENDER_LEASE,
+        lease_until=now + render_lease(),
         attempts=F("attempts") + 1,
         updated_at=now,
     )
@@ -113,7 +119,7 @@ def stale_render_jobs(*, now: dt.datetime | None = None) -> list[int]:
     task never left or was lost) or running with an expired lease (the worker died)."""
     now = now or timezone.now()
     stale = RenderJob.objects.filter(
-        Q(status=RenderStatus.PENDING, updated_at__lt=now - STALE_PENDING_AFTER)
+        Q(status=RenderStatus.PENDING, updated_at__lt=now - stale_pending_after())
         | Q(status=RenderStatus.RUNNING, lease_until__lt=now)
     )
     return list(stale.values_list("pk", flat=True))
@@ -151,8 +157,8 @@ def missing_renders(*, now: dt.datetime | None = None) -> list[CaseEvent]:
     retry_backoff_max=settings.NPP_TASK_RETRY_BACKOFF_MAX,
     retry_jitter=True,
     max_retries=5,
-    soft_time_limit=RENDER_SOFT_TIME_LIMIT,
-    time_limit=RENDER_TIME_LIMIT,
+    soft_time_limit=settings.NPP_RENDER_SOFT_TIME_LIMIT,
+    time_limit=settings.NPP_RENDER_TIME_LIMIT,
 )
 def render_document(job_id: int) -> None:
     render_job_run(job_id)

@@ -434,7 +434,7 @@ def test_a_job_held_by_a_live_worker_is_left_alone(case_in, coordinator):
 def test_a_job_whose_worker_died_is_taken_over_after_its_lease(case_in, coordinator):
     case = case_in(S.FORMS_PREPARATION)
     job = request_render(case=case, kind=K.REGULATORY_APPLICATION, actor=coordinator)
-    long_ago = job.created_at - jobs.RENDER_LEASE * 2
+    long_ago = job.created_at - jobs.render_lease() * 2
     assert jobs.claim(job.pk, now=long_ago)  # its lease ran out long ago
 
     render_job_run(job.pk)
@@ -527,7 +527,7 @@ def test_the_case_record_of_a_closed_case_is_stored(case_in, coordinator):
 def test_the_sweep_finds_jobs_never_delivered_or_abandoned(case_in, coordinator):
     case = case_in(S.FORMS_PREPARATION)
     job = request_render(case=case, kind=K.REGULATORY_APPLICATION, actor=coordinator)
-    later = job.updated_at + jobs.STALE_PENDING_AFTER * 2
+    later = job.updated_at + jobs.stale_pending_after() * 2
 
     assert jobs.stale_render_jobs(now=job.updated_at) == []
     assert jobs.stale_render_jobs(now=later) == [job.pk]
@@ -593,10 +593,10 @@ def test_the_task_is_acknowledged_late_retried_with_backoff_and_time_limited(set
     assert render_document.retry_backoff is True
     assert render_document.retry_backoff_max == settings.NPP_TASK_RETRY_BACKOFF_MAX
     assert render_document.max_retries == 5
-    assert render_document.soft_time_limit == jobs.RENDER_SOFT_TIME_LIMIT
-    assert render_document.time_limit == jobs.RENDER_TIME_LIMIT
+    assert render_document.soft_time_limit == settings.NPP_RENDER_SOFT_TIME_LIMIT
+    assert render_document.time_limit == settings.NPP_RENDER_TIME_LIMIT
     # the lease outlives the hard limit, so a live rendering is never taken twice
-    assert jobs.RENDER_LEASE.total_seconds() > render_document.time_limit
+    assert jobs.render_lease().total_seconds() > render_document.time_limit
     assert settings.CELERY_TASK_REJECT_ON_WORKER_LOST is True
 
 
