@@ -49,6 +49,7 @@ from notifications.recipients import (
 )
 from orders.models import CaseEvent, ImportCase
 from orders.states import PATIENT_LABELS, CaseStatus
+from orders.timeline import event_title
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +121,7 @@ def message_context(event: CaseEvent, recipient: Recipient) -> dict[str, Any]:
     context = {
         **common,
         "event": event.transition,
-        "event_label": _event_label(event.transition),
+        "event_label": event_title(event),
         "from_state": _state_label(event.from_state),
         "to_state": _state_label(event.to_state),
         "note": event.note,
@@ -137,14 +138,6 @@ def message_context(event: CaseEvent, recipient: Recipient) -> dict[str, Any]:
 
         context["adverse_event"] = AdverseEvent.objects.filter(pk=adverse_event_id).first()
     return context
-
-
-def _event_label(transition: str) -> str:
-    from orders.services import TRANSITIONS, transition_label
-
-    if transition in TRANSITIONS:
-        return transition_label(transition)
-    return transition.replace("_", " ").capitalize()
 
 
 # --- Fan-out ----------------------------------------------------------------------

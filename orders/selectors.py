@@ -11,7 +11,6 @@ import base64
 import binascii
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.core.cache import cache
 from django.db import connection
@@ -384,34 +383,6 @@ def case_timeline(case: ImportCase) -> list[CaseEvent]:
 
 def resupplies_of(case: ImportCase) -> list[ImportCase]:
     return list(case.resupplies.order_by("-created_at"))
-
-
-def event_label(event: CaseEvent) -> str:
-    from orders.services import TRANSITIONS, transition_label
-
-    if event.transition == CaseEvent.CREATED:
-        return "Request started"
-    if event.transition == "assign":
-        coordinator = (event.data or {}).get("coordinator")
-        return f"Assigned to {coordinator['name']}" if coordinator else "Unassigned"
-    if event.transition == "update_request":
-        return "Request edited"
-    if event.transition in TRANSITIONS:
-        return transition_label(event.transition)
-    return event.transition.replace("_", " ").capitalize()
-
-
-def event_summary(event: CaseEvent) -> dict[str, Any]:
-    """What to show of an event's structured data on the timeline."""
-    data = event.data or {}
-    shown = {}
-    for name, value in data.items():
-        if value in (None, "", [], {}):
-            continue
-        if isinstance(value, dict) and "name" in value:
-            value = value["name"]
-        shown[name.replace("_", " ").capitalize()] = value
-    return shown
 
 
 # --- The physician's pages ------------------------------------------------------------

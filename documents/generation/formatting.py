@@ -3,17 +3,24 @@ data (and its version) is stable."""
 
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
-import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from django.utils import timezone
+from orders.display import format_date, format_datetime, format_money, format_percent
 
-from orders.models import CaseEvent
-from orders.services import TRANSITIONS, transition_label
+__all__ = [
+    "address_lines",
+    "country_name",
+    "format_celsius",
+    "format_date",
+    "format_datetime",
+    "format_money",
+    "format_percent",
+    "monitoring_sentences",
+    "person_name",
+    "plural",
+]
 
 COUNTRY_NAMES = {
     "AE": "United Arab Emirates",
@@ -40,20 +47,6 @@ COUNTRY_NAMES = {
 
 def country_name(code: str) -> str:
     return COUNTRY_NAMES.get((code or "").upper(), code or "")
-
-
-def format_date(value: dt.date | None) -> str:
-    return f"{value.day} {value:%B %Y}" if value else ""
-
-
-def format_datetime(value: dt.datetime | None, *, short: bool = False) -> str:
-    if not value:
-        return ""
-    local = timezone.localtime(value) if timezone.is_aware(value) else value
-    zone = f" {local.tzname()}" if local.tzname() else ""
-    if short:
-        return f"{local.day} {local:%b %Y %H:%M}{zone}"
-    return f"{local.day} {local:%B %Y, %H:%M}{zone}"
 
 
 def format_celsius(value: Decimal) -> str:
@@ -117,46 +110,3 @@ def address_lines(patient) -> list[str]:
     city = " ".join(part for part in (patient.city, patient.postal_code) if part)
     lines += [part for part in (city, patient.state, country_name(patient.country)) if part]
     return lines
-
-
-ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _value_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, str) and ISO_DATETIME.match(value):
-        with contextlib.suppress(ValueError):
-            return format_datetime(dt.datetime.fromisoformat(value), short=True)
-    if isinstance(value, str) and ISO_DATE.match(value):
-        with contextlib.suppress(ValueError):
-            parsed = dt.date.fromisoformat(value)
-            return f"{parsed.day} {parsed:%b %Y}"
-    return str(value)
-
-
-def flatten(data: Any, prefix: str = "") -> list[str]:
-    """An event's structured data as 'key: value' lines for a reader."""
-    if isinstance(data, dict):
-        if set(data) == {"id", "name"}:
-            return [f"{prefix}: {data['name']}"] if prefix else [str(data["name"])]
-        lines = []
-        for key in sorted(data):
-            label = str(key).replace("_", " ")
-            lines += flatten(data[key], f"{prefix}, {label}" if prefix else label)
-        return lines
-    if isinstance(data, list):
-        shown = ", ".join(_value_text(item) for item in data)
-        return [f"{prefix}: {shown}" if prefix else shown] if shown else []
-    if data in (None, ""):
-        return []
-    return [f"{prefix}: {_value_text(data)}" if prefix else _value_text(data)]
-
-
-def action_label(transition: str) -> str:
-    if transition == CaseEvent.CREATED:
-        return "Request opened"
-    if transition in TRANSITIONS:
-        return transition_label(transition)
-    return transition.replace("_", " ").capitalize()

@@ -8,8 +8,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from orders.models import CaseEvent, ImportCase
-from orders.selectors import event_label
 from orders.services import transition_label
+from orders.timeline import event_title
 
 # What each move did, as a sentence's verb phrase about "this case".
 DID = {
@@ -71,7 +71,7 @@ def case_moved_message(case: ImportCase, *, transition: str, viewer) -> str:
     event = latest_move(case)
     if event is None:
         return f"Your {yours} was not applied: the case is now {now}."
-    did = DID.get(event.transition, f"did “{event_label(event)}” on this case")
+    did = DID.get(event.transition, f"did “{event_title(event)}” on this case")
     return (
         f"{_who(event, viewer)} {did} {_when(event.created_at)}; your {yours} was not "
         f"applied. The case is now {now}: check it before acting again."

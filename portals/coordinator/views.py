@@ -21,7 +21,7 @@ from documents.generation.requests import retry_failed
 from documents.models import RenderJob
 from documents.services import document_review
 from npp.accounts.models import Role
-from orders import selectors, temperature
+from orders import selectors, temperature, timeline
 from orders.access import cases_visible_to, get_case_for_user
 from orders.errors import CaseConflict, DomainError, GuardFailed, InvalidInput
 from orders.models import ImportCase
@@ -172,7 +172,11 @@ def _case_page(
             "patient_label": PATIENT_LABELS.get(case.status, ""),
             "due": selectors.due_of(case, timezone.now()),
             "events": [
-                (event, selectors.event_label(event), selectors.event_summary(event))
+                (
+                    event,
+                    timeline.event_title(event),
+                    timeline.event_details(event, product=case.product),
+                )
                 for event in selectors.case_timeline(case)
             ],
             "documents": [(document, review_forms[document.pk]) for document in documents],

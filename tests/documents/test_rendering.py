@@ -34,6 +34,7 @@ from orders.errors import DomainError
 from orders.models import CaseEvent, Product
 from orders.services import system_user
 from orders.states import CaseStatus
+from orders.timeline import event_title
 from tests.conftest import new_case
 
 K = DocumentKind
@@ -211,7 +212,7 @@ def test_the_case_record_lists_every_event_and_every_document_with_its_hash(case
     text = pdf_text(render_document_pdf(case, K.CASE_RECORD)[0])
 
     for event in CaseEvent.objects.filter(case=case):
-        assert formatting.action_label(event.transition) in text, event.transition
+        assert event_title(event) in text, event.transition
     assert "Treatment started; case complete." in text
     documents = list(case.documents.all())
     assert documents

@@ -122,13 +122,38 @@ def test_threshold_met_compares_exclusive_and_inclusive_limits(threshold, value,
 
 
 @pytest.mark.parametrize("assessable", ["100000", "250000", "12345.67", "0"])
-def test_india_duty_is_30_98_percent_of_the_assessable_value(india, assessable):
-    # Basic 10%, a 10% surcharge on the basic duty, then 18% IGST on value plus both:
-    # 10 + 1 + 18% of 111 = 30.98% (design section 2).
+def test_india_duty_is_16_55_percent_of_the_assessable_value(india, assessable):
+    # Basic 10%, a 10% surcharge on the basic duty, then 5% IGST (medicines, since
+    # 22 September 2025) on value plus both: 10 + 1 + 5% of 111 = 16.55% (design
+    # section 2). Each part is rounded to the paisa, so the total is within a paisa
+    # or two of the exact share.
     value = Decimal(assessable)
 
-    expected = (value * Decimal("30.98") / 100).quantize(Decimal("0.01"))
-    assert india.duty_estimate(value) == expected
+    breakdown = india.duty_breakdown(value)
+
+    exact = value * Decimal("16.55") / 100
+    assert abs(india.duty_estimate(value) - exact) <= Decimal("0.02")
+    assert breakdown.total == sum(line.amount for line in breakdown.lines)
+    assert [line.rate_percent for line in breakdown.lines] == [10, 10, 5]
+
+
+def test_the_duty_breakdown_names_each_part_with_its_base(india):
+    breakdown = india.duty_breakdown(Decimal("250000"))
+
+    basic, surcharge, igst = breakdown.lines
+    assert (basic.name, basic.base, basic.amount) == (
+        "Basic customs duty",
+        Decimal("250000"),
+        Decimal("25000.00"),
+    )
+    assert surcharge.name.startswith("Social welfare surcharge")
+    assert (surcharge.base, surcharge.amount) == (Decimal("25000.00"), Decimal("2500.00"))
+    assert (igst.name, igst.base, igst.amount) == (
+        "IGST",
+        Decimal("277500.00"),
+        Decimal("13875.00"),
+    )
+    assert breakdown.total == Decimal("41375.00")
 
 
 def test_duty_rates_are_read_from_the_pathway():

@@ -195,6 +195,23 @@ def test_the_case_page_shows_header_timeline_and_only_the_moves_available_now(co
     assert f'action="/work/cases/{case.pk}/actions/dispatch"' not in html
 
 
+def test_the_timeline_reads_in_words_with_lists_as_lists_and_rupees(cora, case_in):
+    case = case_in(S.OUT_FOR_DELIVERY)
+
+    html = cora.get(case_url(case)).content.decode()
+
+    timeline = html[html.index('id="timeline-title"') :]
+    assert "<dt>Diastolic BP</dt><dd>82 mmHg</dd>" in timeline
+    assert (
+        '<dt>Co-medications</dt><dd><ul class="plain-list"><li>mycophenolate mofetil</li>'
+        "<li>prednisolone</li></ul></dd>" in timeline
+    )
+    assert "<dt>Assessable value</dt><dd>₹2,50,000.00</dd>" in timeline
+    assert "<dt>Supplier</dt><dd>Aurinia Pharmaceuticals Inc.</dd>" in timeline
+    for raw in ("Measure diastolic bp", "[&#x27;", "['", "{&#x27;", "Co medications"):
+        assert raw not in timeline, raw
+
+
 def test_the_verification_checklist_shows_the_safety_screen_fields(cora, case_in):
     case = submitted(case_in)
     html = cora.get(case_url(case)).content.decode()
