@@ -21,7 +21,7 @@ from orders import guards
 from orders import permissions as perm
 from orders.errors import DomainError, GuardFailed
 from orders.papers import DocumentKind
-from orders.states import ACTIVE_STATES, BEFORE_DISPATCH, CaseStatus
+from orders.states import ACTIVE_STATES, BEFORE_DISPATCH, OPEN_STATES, CaseStatus
 
 S = CaseStatus
 
@@ -409,8 +409,13 @@ class ImportCase(models.Model):
         indexes = [
             models.Index(fields=["status", "state_changed_at"]),
             # The coordinators' queue, read by keyset (urgent first, longest waiting
-            # first): one index for all states, one for a single state's list.
-            models.Index(fields=["-priority", "state_changed_at", "id"], name="case_queue_idx"),
+            # first): one index for the open states only (the closed years of history
+            # are not in it, so no page walks past them), one for a single state's list.
+            models.Index(
+                fields=["-priority", "state_changed_at", "id"],
+                name="case_queue_idx",
+                condition=models.Q(status__in=OPEN_STATES),
+            ),
             models.Index(
                 fields=["status", "-priority", "state_changed_at", "id"],
                 name="case_queue_state_idx",
@@ -673,6 +678,28 @@ class ImportCase(models.Model):
     def cancel(self, *, by, note: str = "") -> None:
         _require_text(note, "the reason for cancelling", "cancel")
         self.held_from = ""
+
+
+class CaseStateCount(models.Model):
+    """How many cases are in each state, kept exact by database triggers on the case
+    table (migration 0007) in the transaction that moves the case: no COUNT(*) over a
+    million rows, no cache to go stale, whatever writes the row (a service, the admin,
+    a bulk load). Each state's count is split over SLOTS rows by case id, so that
+    transitions committing at once rarely wait on the same row; read the sum."""
+
+    SLOTS = 16
+
+    status = models.CharField(max_length=30)
+    slot = models.PositiveSmallIntegerField()
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["status", "slot"], name="case_state_count_slot")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.status}[{self.slot}]: {self.count}"
 
 
 class Shipment(models.Model):

@@ -59,6 +59,9 @@ ACTIVE_STATES = (
     S.DELIVERED,
 )
 
+# What the coordinators' queue lists: every case someone is working on.
+OPEN_STATES = (*ACTIVE_STATES, S.ON_HOLD)
+
 # Before the goods are dispatched a case can still be withdrawn.
 BEFORE_DISPATCH = (
     S.DRAFT,
