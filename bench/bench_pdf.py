@@ -89,8 +89,7 @@ def demo_case():
         quantity_packs=3,
         treatment_days=90,
         justification="Active lupus nephritis despite standard therapy; not approved in India.",
-        port_of_entry="Bengaluru (BLR) air cargo complex",
-        source_country="US",
+        port_of_entry="INBLR4",
     )
     return demo.walk_to(
         case,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.utils import timezone
 
-from orders import safety
+from orders import form_fields, safety
 from orders.papers import DocumentKind, ReviewStatus, SignatureMeaning
 from orders.states import BEFORE_DISPATCH, CaseStatus
 
@@ -196,6 +196,13 @@ def undertaking_signed(case: ImportCase) -> Iterable[str]:
     )
     if not any(signature.verifies() for signature in signatures):
         yield "the physician's electronic signature on the undertaking"
+
+
+@guard
+def application_complete(case: ImportCase) -> Iterable[str]:
+    """Every field the pathway requires of the pack's forms (Form 12A's applicant,
+    occupation, source and country of supply, port of entry...) is filled."""
+    yield from form_fields.blank_fields(case, case.pathway.forms)
 
 
 @guard

@@ -78,9 +78,16 @@ class VerifyInput(TransitionInput):
     co_medications_reviewed = forms.BooleanField(label="Co-medications reviewed")
     co_medications = LinesField(widget=forms.Textarea, help_text="One per line or comma-separated.")
     threshold_justification = forms.CharField(widget=forms.Textarea)
+    port_of_entry = forms.ChoiceField(
+        label="Port of entry", help_text="Where the goods clear customs (Form 12A asks for it)."
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["port_of_entry"].choices = [
+            ("", "Choose a port"),
+            *self.case.pathway.port_choices(),
+        ]
         # One field per safety threshold the product defines (eGFR, BP, ...).
         for threshold in self.case.product.safety_thresholds:
             self.fields[f"measure_{threshold['measure']}"] = forms.DecimalField(
@@ -117,6 +124,8 @@ class VerifyInput(TransitionInput):
         )
         # The guard reads case.verification: drop any cached copy.
         self.case._state.fields_cache.pop("verification", None)
+        if data["port_of_entry"]:
+            self.case.port_of_entry = data["port_of_entry"]
 
 
 class FileApplicationInput(TransitionInput):

@@ -19,7 +19,9 @@ from django_fsm import RETURN_VALUE, FSMField, FSMFieldDescriptor, transition
 
 from orders import guards
 from orders import permissions as perm
+from orders.countries import country_name
 from orders.errors import DomainError, GuardFailed
+from orders.form_fields import unknown_fields
 from orders.papers import DocumentKind
 from orders.states import ACTIVE_STATES, BEFORE_DISPATCH, OPEN_STATES, CaseStatus
 
@@ -45,6 +47,10 @@ def expected_time(expected_days: dict | None, state: str, priority: str) -> dt.t
     if priority == Priority.URGENT:
         days = days * settings.NPP_URGENT_EXPECTED_PERCENT / 100
     return dt.timedelta(days=days)
+
+
+def port_label(port: dict) -> str:
+    return f"{port.get('name') or port['code']} (customs station {port['code']})"
 
 
 class Pathway(models.Model):
@@ -86,12 +92,48 @@ class Pathway(models.Model):
         default=dict, blank=True, help_text="Rates in percent and exemptions: data, not code."
     )
     adverse_event_days = models.JSONField(default=dict, blank=True)
+    ports_of_entry = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Ports with a customs station an import may enter by: [{"code": "INBLR4", '
+        '"name": "Bengaluru (BLR) Air Cargo Complex"}], the code being the customs station\'s.',
+    )
+    required_fields = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="{form key or generated paper: [field names of orders.form_fields]}: "
+        "what must be filled before the paper can go out.",
+    )
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        unknown = unknown_fields(self.required_fields)
+        if unknown:
+            raise ValidationError(
+                {"required_fields": f"Unknown field names: {', '.join(sorted(unknown))}."}
+            )
+        codes = [
+            port.get("code") if isinstance(port, dict) else None for port in self.ports_of_entry
+        ]
+        if any(not code for code in codes) or len(set(codes)) != len(codes):
+            raise ValidationError(
+                {"ports_of_entry": 'Each port needs its own "code" (and a "name").'}
+            )
+
+    def port_choices(self) -> list[tuple[str, str]]:
+        return [(port["code"], port_label(port)) for port in self.ports_of_entry]
+
+    def port_name(self, code: str) -> str:
+        """The port as the papers print it, or "" for a code this pathway does not list."""
+        for port in self.ports_of_entry:
+            if port.get("code") == code:
+                return port_label(port)
+        return ""
 
     def expected_time(self, state: str, priority: str) -> dt.timedelta | None:
         return expected_time(self.expected_days, state, priority)
@@ -171,6 +213,15 @@ class Product(models.Model):
     )
     safety_thresholds = models.JSONField(default=list, blank=True)
     approved_in = models.JSONField(default=list, blank=True)
+    supplier = models.ForeignKey(
+        "Supplier",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="products",
+        help_text="The authorised source it is ordered from, unless a shipment names another: "
+        "the country and source of supply on the application.",
+    )
 
     class Meta:
         ordering = ["brand_name"]
@@ -205,6 +256,58 @@ class Supplier(models.Model):
     @property
     def is_authorised(self) -> bool:
         return self.kind in (self.Kind.MANUFACTURER, self.Kind.AUTHORISED_DISTRIBUTOR)
+
+
+class Importer(models.Model):
+    """The importing service's legal identity, printed on the papers it issues (the
+    application pack, the purchase order). One record is active at a time; a change
+    of licence or address is a new record, so old papers keep what they said."""
+
+    name = models.CharField(max_length=200, help_text="Legal name of the importing company.")
+    address = models.TextField(help_text="Registered address, one line per line.")
+    city = models.CharField(max_length=100)
+    state = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20)
+    country = models.CharField(max_length=2, default="IN")
+    phone = models.CharField(max_length=30, blank=True)
+    email = models.EmailField(blank=True)
+    drug_licence_number = models.CharField(
+        max_length=100, blank=True, help_text="Drug licence(s) held for import and sale."
+    )
+    iec = models.CharField(
+        max_length=20, blank=True, verbose_name="IEC", help_text="Importer-Exporter Code (DGFT)."
+    )
+    gstin = models.CharField(
+        max_length=15, blank=True, verbose_name="GSTIN", help_text="GST identification number."
+    )
+    is_active = models.BooleanField(default=True, help_text="The identity papers use now.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-is_active", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"],
+                condition=models.Q(is_active=True),
+                name="importer_one_active",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def current(cls) -> Importer | None:
+        return cls.objects.filter(is_active=True).first()
+
+    def address_lines(self) -> list[str]:
+        return _address_lines(self)
+
+
+def _address_lines(party) -> list[str]:
+    lines = [line.strip().rstrip(",") for line in party.address.splitlines() if line.strip()]
+    city = " ".join(part for part in (party.city, party.postal_code) if part)
+    return lines + [part for part in (city, party.state, country_name(party.country)) if part]
 
 
 def days_of_supply(
@@ -287,6 +390,9 @@ class Patient(models.Model):
 
     def set_identity_number(self, number: str) -> None:
         self.id_document_number_masked = mask_identity_number(number)
+
+    def address_lines(self) -> list[str]:
+        return _address_lines(self)
 
 
 # --- The import case -------------------------------------------------------------
@@ -376,8 +482,11 @@ class ImportCase(models.Model):
     state_changed_at = models.DateTimeField(db_default=Now())
 
     # Application and permit
-    port_of_entry = models.CharField(max_length=100, blank=True)
-    source_country = models.CharField(max_length=2, blank=True)
+    port_of_entry = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="The customs station code of one of the pathway's ports.",
+    )
     regulator_reference = models.CharField(max_length=100, blank=True)
     permit_number = models.CharField(max_length=100, blank=True)
     permit_issued_on = models.DateField(null=True, blank=True)
@@ -456,6 +565,29 @@ class ImportCase(models.Model):
     def is_locked(self) -> bool:
         return self.status == S.CLOSED
 
+    @property
+    def source_of_supply(self) -> Supplier | None:
+        """Who the goods come from: the shipment's supplier once one is named, until
+        then the product's usual source."""
+        shipment = self.current_shipment
+        if shipment is not None and shipment.supplier_id is not None:
+            return shipment.supplier
+        return self.product.supplier if self.product_id else None
+
+    @property
+    def port_of_entry_name(self) -> str:
+        return self.pathway.port_name(self.port_of_entry) if self.port_of_entry else ""
+
+    def clean(self) -> None:
+        if (
+            self.port_of_entry
+            and self.pathway_id
+            and not self.pathway.port_name(self.port_of_entry)
+        ):
+            raise ValidationError(
+                {"port_of_entry": f"Choose one of the {self.pathway.name} pathway's ports."}
+            )
+
     # --- The state machine -------------------------------------------------------
     # Transitions set fields only. Guards (conditions) refuse a move whose data is
     # incomplete; permissions say who may make it. Reasons and questions arrive as
@@ -528,6 +660,7 @@ class ImportCase(models.Model):
         source=S.FORMS_PREPARATION,
         target=S.AWAITING_PERMIT,
         conditions=[
+            guards.application_complete,
             guards.documents_required("file_application"),
             guards.undertaking_signed,
             guards.regulator_reference_recorded,

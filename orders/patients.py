@@ -84,6 +84,7 @@ def patient_create(
     state: str = "",
     phone: str = "",
     email: str = "",
+    occupation: str = "",
 ) -> Patient:
     """A physician (or coordinator) records a new patient. With an email address the
     patient gets a tracker account and, after the commit, an invitation to set its
@@ -104,6 +105,7 @@ def patient_create(
         full_name=full_name.strip(),
         date_of_birth=date_of_birth,
         sex=sex,
+        occupation=(occupation or "").strip(),
         address=address.strip(),
         city=city.strip(),
         state=state.strip(),

@@ -48,10 +48,12 @@ REQUEST_FIELDS = (
     "treatment_days",
     "justification",
     "port_of_entry",
-    "source_country",
     "priority",
 )
 EDITABLE_STATES = (S.DRAFT, S.INFORMATION_REQUESTED)
+# What the coordinator settles for the application itself, while preparing it.
+APPLICATION_FIELDS = ("port_of_entry",)
+APPLICATION_STATES = (S.SUBMITTED, S.FORMS_PREPARATION)
 
 
 def transition_label(name: str) -> str:
@@ -163,6 +165,44 @@ def case_update_request(*, case: ImportCase, actor: User, **changes: Any) -> Imp
         case=locked,
         actor=actor,
         transition="update_request",
+        from_state=locked.status,
+        to_state=locked.status,
+        data={"changed": changed},
+    )
+    return locked
+
+
+@transaction.atomic(durable=True)
+def case_update_application(*, case: ImportCase, actor: User, **changes: Any) -> ImportCase:
+    """A coordinator settles what the application needs besides the request (the port
+    of entry) before it is filed; the event it appends brings the pack up to date."""
+    if not actor.is_coordinator:
+        raise PermissionDenied("Only a coordinator prepares the application.")
+    locked = ImportCase.objects.select_for_update(of=("self",)).get(pk=case.pk)
+    if locked.status not in APPLICATION_STATES:
+        raise DomainError(
+            f"The application can no longer be changed: {locked.reference} is "
+            f"{locked.get_status_display().lower()}."
+        )
+    unknown = set(changes) - set(APPLICATION_FIELDS)
+    if unknown:
+        raise DomainError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
+    before = {name: getattr(locked, name) for name in changes}
+    for name, value in changes.items():
+        setattr(locked, name, value if value is not None else "")
+    locked.full_clean(exclude=["reference", "created_by", "status", "state_changed_at"])
+    changed = {
+        name: {"from": str(before[name]), "to": str(getattr(locked, name))}
+        for name in changes
+        if before[name] != getattr(locked, name)
+    }
+    if not changed:
+        return locked
+    locked.save(update_fields=[*changed, "updated_at"])
+    _append_event(
+        case=locked,
+        actor=actor,
+        transition="update_application",
         from_state=locked.status,
         to_state=locked.status,
         data={"changed": changed},

@@ -169,8 +169,7 @@ def new_case(
             "Active lupus nephritis class IV despite mycophenolate and steroids; "
             "voclosporin is not approved in India."
         ),
-        "port_of_entry": "Bengaluru (BLR) air cargo",
-        "source_country": "US",
+        "port_of_entry": "INBLR4",
     }
     request.update(overrides)
     return case_create(

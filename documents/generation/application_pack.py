@@ -58,7 +58,7 @@ def _attachments(case: ImportCase, sections: list[dict[str, str]]) -> list[dict[
 
     def status(kind: str) -> str:
         held = on_file.get(kind)
-        return f"Version {held['version']}, {held['status'].lower()}" if held else ""
+        return f"Version {held['version']}, {held['status'].lower()}" if held else "Not yet on file"
 
     rows = []
     for section in sections:
@@ -70,7 +70,7 @@ def _attachments(case: ImportCase, sections: list[dict[str, str]]) -> list[dict[
                 "item": section["title"],
                 "source": "This pack, signed"
                 + ("; upload accepted by the coordinator" if level == "accepted" else ""),
-                "on_file": status(section["key"]) if level else "",
+                "on_file": status(section["key"]) if level else "In this pack",
             }
         )
     for kind, level in wanted.items():

@@ -7,9 +7,11 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from orders.countries import COUNTRY_NAMES, country_name
 from orders.display import format_date, format_datetime, format_money, format_percent
 
 __all__ = [
+    "COUNTRY_NAMES",
     "address_lines",
     "country_name",
     "format_celsius",
@@ -21,32 +23,6 @@ __all__ = [
     "person_name",
     "plural",
 ]
-
-COUNTRY_NAMES = {
-    "AE": "United Arab Emirates",
-    "AU": "Australia",
-    "BE": "Belgium",
-    "CA": "Canada",
-    "CH": "Switzerland",
-    "DE": "Germany",
-    "DK": "Denmark",
-    "ES": "Spain",
-    "EU": "European Union",
-    "FR": "France",
-    "GB": "United Kingdom",
-    "IE": "Ireland",
-    "IN": "India",
-    "IT": "Italy",
-    "JP": "Japan",
-    "NL": "Netherlands",
-    "SE": "Sweden",
-    "SG": "Singapore",
-    "US": "United States",
-}
-
-
-def country_name(code: str) -> str:
-    return COUNTRY_NAMES.get((code or "").upper(), code or "")
 
 
 def format_celsius(value: Decimal) -> str:
@@ -106,7 +82,4 @@ def person_name(user) -> str:
 
 
 def address_lines(patient) -> list[str]:
-    lines = [line.strip() for line in patient.address.splitlines() if line.strip()]
-    city = " ".join(part for part in (patient.city, patient.postal_code) if part)
-    lines += [part for part in (city, patient.state, country_name(patient.country)) if part]
-    return lines
+    return patient.address_lines()

@@ -9,7 +9,6 @@ from django.conf import settings
 from django.utils import timezone
 
 from documents.generation.formatting import (
-    address_lines,
     country_name,
     format_celsius,
     format_date,
@@ -17,7 +16,7 @@ from documents.generation.formatting import (
     plural,
 )
 from documents.models import DocumentKind
-from orders.models import CaseEvent, ImportCase, Supplier
+from orders.models import CaseEvent, ImportCase, Importer
 
 
 def common(case: ImportCase, kind: DocumentKind) -> dict[str, Any]:
@@ -29,6 +28,7 @@ def common(case: ImportCase, kind: DocumentKind) -> dict[str, Any]:
             "phone": settings.NPP_SERVICE_PHONE,
             "email": settings.NPP_SERVICE_EMAIL,
         },
+        "importer": importer(),
         "case": {
             "reference": case.reference,
             "status": case.get_status_display(),
@@ -46,7 +46,7 @@ def patient(case: ImportCase) -> dict[str, Any]:
         "date_of_birth": format_date(patient.date_of_birth),
         "sex": patient.get_sex_display(),
         "occupation": patient.occupation,
-        "address_lines": address_lines(patient),
+        "address_lines": patient.address_lines(),
         "phone": patient.phone,
         "email": patient.email,
         "id_document": patient.get_id_document_type_display(),
@@ -113,8 +113,7 @@ def request(case: ImportCase) -> dict[str, Any]:
         "treatment_days": case.treatment_days,
         "days_of_supply": case.days_of_supply,
         "justification": case.justification,
-        "port_of_entry": case.port_of_entry,
-        "source_country": country_name(case.source_country),
+        "port_of_entry": case.port_of_entry_name,
     }
 
 
@@ -133,18 +132,33 @@ def pathway(case: ImportCase) -> dict[str, Any]:
     }
 
 
-def supplier(case: ImportCase, shipment) -> dict[str, Any]:
-    supplier = shipment.supplier if shipment and shipment.supplier_id else None
+def supplier(case: ImportCase, shipment=None) -> dict[str, Any]:
+    """The source of supply: the shipment's supplier once named, else the product's."""
+    named = shipment.supplier if shipment is not None and shipment.supplier_id else None
+    supplier = named or case.source_of_supply
     if supplier is None:
-        # Before a shipment names its supplier, the order goes to the manufacturer.
-        supplier = Supplier.objects.filter(name=case.product.manufacturer).first()
-    if supplier is None:
-        return {"name": case.product.manufacturer, "country": "", "kind": "", "email": ""}
+        return {"name": "", "country": "", "kind": "", "email": ""}
     return {
         "name": supplier.name,
         "country": country_name(supplier.country),
         "kind": supplier.get_kind_display(),
         "email": supplier.contact_email,
+    }
+
+
+def importer() -> dict[str, Any]:
+    """The importing service's legal identity (the one active Importer record)."""
+    record = Importer.current()
+    if record is None:
+        return {}
+    return {
+        "name": record.name,
+        "address_lines": record.address_lines(),
+        "phone": record.phone,
+        "email": record.email,
+        "drug_licence_number": record.drug_licence_number,
+        "iec": record.iec,
+        "gstin": record.gstin,
     }
 
 

@@ -150,7 +150,6 @@ CASE_FIELDSETS = [
                 "days_of_supply",
                 "justification",
                 "port_of_entry",
-                "source_country",
             ]
         },
     ),
@@ -195,7 +194,6 @@ ADD_FIELDSETS = [
                 "treatment_days",
                 "justification",
                 "port_of_entry",
-                "source_country",
             ]
         },
     ),

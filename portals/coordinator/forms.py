@@ -217,8 +217,9 @@ def initial_values(case: ImportCase, transition: str) -> dict[str, Any]:
     if transition == "verify":
         verification = getattr(case, "verification", None)
         if verification is None:
-            return {}
+            return {"port_of_entry": case.port_of_entry}
         values: dict[str, Any] = {
+            "port_of_entry": case.port_of_entry,
             "prescriber_registration_checked": verification.prescriber_registration_checked,
             "patient_identity_checked": verification.patient_identity_checked,
             "product_match_checked": verification.product_match_checked,
@@ -251,6 +252,26 @@ def initial_values(case: ImportCase, transition: str) -> dict[str, Any]:
             "delivered_lot": shipment.batch_number if shipment else "",
         }
     return {}
+
+
+# --- The application ----------------------------------------------------------------------
+
+
+class ApplicationForm(forms.Form):
+    """What the coordinator settles for the application besides the request."""
+
+    port_of_entry = forms.ChoiceField(
+        label="Port of entry", help_text="Where the goods clear customs; Form 12A names it."
+    )
+
+    def __init__(self, *args: Any, case: ImportCase, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"port_of_entry": case.port_of_entry})
+        kwargs.setdefault("prefix", "application")
+        super().__init__(*args, **kwargs)
+        self.fields["port_of_entry"].choices = [
+            ("", "Choose a port"),
+            *case.pathway.port_choices(),
+        ]
 
 
 # --- Documents --------------------------------------------------------------------------

@@ -14,6 +14,7 @@ urlpatterns = [
         name="coordinator-transition",
     ),
     path("cases/<int:pk>/documents", views.document_upload, name="coordinator-upload"),
+    path("cases/<int:pk>/application", views.application_update, name="coordinator-application"),
     path(
         "cases/<int:pk>/temperature-log",
         views.temperature_log,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,14 +28,17 @@ from orders.models import ImportCase
 from orders.resupply import RESUPPLY_FROM, case_create_resupply
 from orders.safety import screen
 from orders.services import (
+    APPLICATION_STATES,
     TRANSITIONS,
     available_transitions,
     case_assign,
     case_transition,
+    case_update_application,
     transition_label,
 )
 from orders.states import PATIENT_LABELS, CaseStatus
 from portals.coordinator.forms import (
+    ApplicationForm,
     DocumentUploadForm,
     QueueFilterForm,
     ReviewForm,
@@ -193,6 +196,8 @@ def _case_page(
             if verification
             else None,
             "upload_form": bound.get("upload") or DocumentUploadForm(prefix="upload"),
+            "application_form": bound.get("application") or ApplicationForm(case=case),
+            "may_edit_application": case.status in APPLICATION_STATES,
             "temperature_form": bound.get("temperature") or TemperatureLogForm(prefix="log"),
             "may_log_temperature": case.status in temperature.LOG_STATES,
             "temperature_log": log,
@@ -278,6 +283,29 @@ def _case_moved(request: HttpRequest, case: ImportCase, transition: str) -> Http
     case = selectors.case_for_page(case)
     messages.error(request, case_moved_message(case, transition=transition, viewer=request.user))
     return _case_page(request, case, status=409)
+
+
+# --- The application -------------------------------------------------------------------------
+
+
+@require_POST
+@coordinator_required
+def application_update(request: HttpRequest, pk: int) -> HttpResponse:
+    case = get_case_for_user(request.user, pk=pk)
+    form = ApplicationForm(request.POST, case=case)
+    if form.is_valid():
+        try:
+            case_update_application(case=case, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error("port_of_entry", message)
+        except DomainError as error:
+            messages.error(request, str(error))
+            return redirect(_case_url(case))
+        else:
+            messages.success(request, "The application details were saved.")
+            return redirect(_case_url(case, "application"))
+    return _case_page(request, case, bound={"application": form}, status=400)
 
 
 # --- Documents -----------------------------------------------------------------------------

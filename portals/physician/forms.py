@@ -69,6 +69,7 @@ class NewRequestForm(RequestFieldsForm):
         "full_name",
         "date_of_birth",
         "sex",
+        "occupation",
         "id_document_type",
         "id_document_number",
         "address",
@@ -101,6 +102,11 @@ class NewRequestForm(RequestFieldsForm):
     full_name = forms.CharField(max_length=200, required=False, label="Full name")
     date_of_birth = forms.DateField(required=False, widget=DateInput, label="Date of birth")
     sex = forms.ChoiceField(choices=[("", "Choose"), *Patient.Sex.choices], required=False)
+    occupation = forms.CharField(
+        max_length=100,
+        required=False,
+        help_text="The import application (Form 12A) asks for the applicant's occupation.",
+    )
     id_document_type = forms.ChoiceField(
         choices=[("", "Choose"), *Patient.IdentityDocument.choices],
         required=False,

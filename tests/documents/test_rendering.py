@@ -30,6 +30,7 @@ from documents.rendering import (
     safe_fetcher,
 )
 from documents.tasks import render_document
+from orders import form_fields
 from orders.errors import DomainError
 from orders.models import CaseEvent, Product
 from orders.services import system_user
@@ -70,8 +71,8 @@ def test_the_application_pack_shows_the_patient_drug_quantity_and_prescriber(cas
         "7.9 mg",
         "3 packs of 180",
         "540 capsules",
-        "Bengaluru (BLR) air cargo",
-        "United States",
+        "Bengaluru (BLR) Air Cargo Complex (customs station INBLR4)",
+        "Canada; Aurinia Pharmaceuticals Inc. (manufacturer)",
         "NMC-123456",
         "Dr Anil Rao",
         "FDA",
@@ -80,6 +81,33 @@ def test_the_application_pack_shows_the_patient_drug_quantity_and_prescriber(cas
         case.reference,
     ):
         assert fact in text, fact
+
+
+def test_every_required_field_of_each_pack_form_shows_the_cases_value(case_in):
+    case = case_in(S.FORMS_PREPARATION)
+    pages = pdf_pages(render_document_pdf(case, K.REGULATORY_APPLICATION)[0])
+
+    checked = 0
+    for form, page in zip(case.pathway.forms, pages, strict=True):
+        for name in form_fields.required_for(case, form):
+            value = " ".join(form_fields.text_of(case, name).split())
+            assert value, f"{name} of {form} is blank in the test case"
+            assert value in page, f"{form}: {name} {value!r} not on its page"
+            checked += 1
+    assert checked >= 20
+    for name in form_fields.required_for(case, "form_12a"):
+        assert name in form_fields.FIELDS
+
+
+def test_form_12a_names_the_source_once_with_one_full_stop(case_in):
+    case = case_in(S.FORMS_PREPARATION)
+
+    form_12a = pdf_pages(render_document_pdf(case, K.REGULATORY_APPLICATION)[0])[0]
+
+    assert "for personal use from Aurinia Pharmaceuticals Inc., Canada. I attach" in form_12a
+    assert "Inc.." not in form_12a
+    assert "—" not in form_12a
+    assert "not stated" not in form_12a
 
 
 def test_the_pack_has_one_section_per_pathway_form_each_starting_a_page(case_in):

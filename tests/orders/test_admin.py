@@ -16,7 +16,7 @@ from django.utils import timezone
 from documents.models import DocumentKind
 from documents.services import document_review
 from orders.admin.cases import ImportCaseAdmin
-from orders.models import CaseEvent, ImportCase, Verification
+from orders.models import CaseEvent, ImportCase, Importer, Verification
 from orders.services import case_transition
 from orders.states import CaseStatus
 from portals import demo
@@ -161,6 +161,7 @@ def test_the_case_list_and_case_page_render_for_the_coordinator(office_client, c
         "verification",
         "caseevent",
         "casesequence",
+        "importer",
     ],
 )
 def test_every_orders_list_renders(office_client, case_in, name):
@@ -169,6 +170,33 @@ def test_every_orders_list_renders(office_client, case_in, name):
     response = office_client.get(reverse(f"admin:orders_{name}_changelist"))
 
     assert response.status_code == 200
+
+
+def test_the_importers_identity_is_edited_in_the_admin_and_never_deleted(office_client):
+    importer = Importer.current()
+    url = reverse("admin:orders_importer_change", args=[importer.pk])
+    html = office_client.get(url).content.decode()
+    for text in ("Drug licence number", "IEC", "GSTIN", importer.gstin, importer.iec):
+        assert text in html, text
+
+    data = {
+        "name": importer.name,
+        "is_active": "on",
+        "address": importer.address,
+        "city": importer.city,
+        "state": importer.state,
+        "postal_code": importer.postal_code,
+        "country": importer.country,
+        "phone": importer.phone,
+        "email": importer.email,
+        "drug_licence_number": "KA-B20-999999",
+        "iec": importer.iec,
+        "gstin": importer.gstin,
+    }
+    assert office_client.post(url, data).status_code == 302
+    assert Importer.current().drug_licence_number == "KA-B20-999999"
+    delete = reverse("admin:orders_importer_delete", args=[importer.pk])
+    assert office_client.get(delete).status_code == 403
 
 
 @pytest.mark.parametrize("name", ["document", "documentdownload", "renderjob", "signature"])
@@ -425,8 +453,7 @@ def test_a_coordinator_opens_a_case_through_the_service(
             "quantity_packs": "3",
             "treatment_days": "90",
             "justification": "Lupus nephritis class IV.",
-            "port_of_entry": "BLR",
-            "source_country": "US",
+            "port_of_entry": "INBLR4",
         },
     )
 

@@ -226,6 +226,54 @@ def test_the_verification_checklist_shows_the_safety_screen_fields(cora, case_in
         assert text in html, text
 
 
+def test_the_port_of_entry_is_chosen_from_the_pathways_list_when_verifying(cora, case_in):
+    case = submitted(case_in)
+    html = cora.get(case_url(case)).content.decode()
+    assert 'name="verify-port_of_entry"' in html
+    assert '<option value="INBLR4" selected>' in html
+    assert "Mumbai (BOM) Air Cargo Complex (customs station INBOM4)" in html
+
+
+def test_the_application_details_set_the_port_and_record_an_event(cora, case_in):
+    case = case_in(S.FORMS_PREPARATION)
+    url = reverse("orders:coordinator-application", args=[case.pk])
+
+    response = cora.post(url, {"application-port_of_entry": "INMAA4"})
+
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.port_of_entry == "INMAA4"
+    assert events_of(case)[-1] == "update_application"
+    html = cora.get(case_url(case)).content.decode()
+    assert "Chennai (MAA) Air Cargo Complex (customs station INMAA4)" in html
+
+
+def test_a_port_not_on_the_list_is_refused_on_the_page(cora, case_in):
+    case = case_in(S.FORMS_PREPARATION)
+    events = events_of(case)
+    url = reverse("orders:coordinator-application", args=[case.pk])
+
+    response = cora.post(url, {"application-port_of_entry": "Goa"})
+
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+    case.refresh_from_db()
+    assert case.port_of_entry == "INBLR4"
+    assert events_of(case) == events
+
+
+def test_the_application_details_are_closed_once_filed(cora, case_in):
+    case = case_in(S.AWAITING_PERMIT)
+    assert 'id="application"' not in cora.get(case_url(case)).content.decode()
+    url = reverse("orders:coordinator-application", args=[case.pk])
+
+    response = cora.post(url, {"application-port_of_entry": "INMAA4"}, follow=True)
+
+    assert "can no longer be changed" in response.content.decode()
+    case.refresh_from_db()
+    assert case.port_of_entry == "INBLR4"
+
+
 def test_a_refusing_guard_is_shown_and_what_was_typed_is_kept(cora, case_in):
     case = submitted(case_in)  # the prescription is not accepted yet
     data = demo.verification_data(case, co_medications="prednisolone 10 mg")

@@ -44,6 +44,7 @@ NEW_PATIENT = {
     "full_name": "Lakshmi Iyer",
     "date_of_birth": "1984-02-11",
     "sex": "F",
+    "occupation": "Bank clerk",
     "id_document_type": "aadhaar",
     "id_document_number": "4321 8765 2109",
     "address": "4 Residency Road",
@@ -140,6 +141,7 @@ def test_a_new_patient_without_email_is_followed_through_the_physician(rao, lupk
     patient = Patient.objects.get(full_name="Lakshmi Iyer")
     assert patient.user is None
     assert patient.id_document_number_masked == "XXXXXXXX2109"
+    assert patient.occupation == "Bank clerk"  # Form 12A asks for it
     assert mail.outbox == []
 
 

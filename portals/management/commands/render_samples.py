@@ -114,8 +114,7 @@ class Command(BaseCommand):
                     "corticosteroids. Voclosporin added to the current regimen is indicated; "
                     "it is not approved in India."
                 ),
-                port_of_entry="Bengaluru (BLR) air cargo complex",
-                source_country="US",
+                port_of_entry="INBLR4",
             )
             for state in SAMPLE_STATES:
                 case = demo.walk_to(

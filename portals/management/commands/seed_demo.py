@@ -296,7 +296,7 @@ class DemoCase:
     quantity_packs: int = 3
     treatment_days: int = 90
     priority: str = Priority.NORMAL
-    port_of_entry: str = "Bengaluru (BLR) air cargo"
+    port_of_entry: str = "INBLR4"
     resupply_of: str = ""  # justification of the earlier case of the same patient
     expect: str = field(default="")  # the state the steps lead to, checked after seeding
 
@@ -325,7 +325,7 @@ CASES = (
         f"{LN} class III+V with persistent nephrotic-range proteinuria on mycophenolate. "
         f"{NOT_IN_INDIA}",
         (Walk(S.DELIVERED),),
-        port_of_entry="Thiruvananthapuram (TRV) air cargo",
+        port_of_entry="INTRV4",
         expect=S.DELIVERED,
     ),
     DemoCase(
@@ -338,7 +338,7 @@ CASES = (
                 "Opened twice by mistake; the other request for Lakshmi Nair goes ahead.",
             ),
         ),
-        port_of_entry="Thiruvananthapuram (TRV) air cargo",
+        port_of_entry="INTRV4",
         expect=S.CANCELLED,
     ),
     DemoCase(
@@ -354,7 +354,7 @@ CASES = (
                 "blood pressure is controlled.",
             ),
         ),
-        port_of_entry="Mumbai (BOM) air cargo",
+        port_of_entry="INBOM4",
         expect=S.REJECTED,
     ),
     DemoCase(
@@ -370,7 +370,7 @@ CASES = (
                 "date).",
             ),
         ),
-        port_of_entry="Mumbai (BOM) air cargo",
+        port_of_entry="INBOM4",
         expect=S.INFORMATION_REQUESTED,
     ),
     DemoCase(
@@ -388,7 +388,7 @@ CASES = (
         f"full dose. {NOT_IN_INDIA}",
         (Walk(S.SUBMITTED),),
         priority=Priority.URGENT,
-        port_of_entry="Hyderabad (HYD) air cargo",
+        port_of_entry="INHYD4",
         expect=S.SUBMITTED,
     ),
     DemoCase(
@@ -411,7 +411,7 @@ CASES = (
             ),
             Walk(S.FORMS_PREPARATION),
         ),
-        port_of_entry="Chennai (MAA) air cargo",
+        port_of_entry="INMAA4",
         expect=S.FORMS_PREPARATION,
     ),
     DemoCase(
@@ -419,7 +419,7 @@ CASES = (
         f"{LN} class V with nephrotic syndrome, steroid-dependent. {NOT_IN_INDIA}",
         (Walk(S.AWAITING_PERMIT),),
         priority=Priority.URGENT,
-        port_of_entry="Mumbai (BOM) air cargo",
+        port_of_entry="INBOM4",
         expect=S.AWAITING_PERMIT,
     ),
     DemoCase(
@@ -434,7 +434,7 @@ CASES = (
             ),
             Act("resume", "coordinator", "Stock confirmed by the manufacturer; ordering now."),
         ),
-        port_of_entry="Ahmedabad (AMD) air cargo",
+        port_of_entry="INAMD4",
         expect=S.SUPPLIER_ORDERING,
     ),
     DemoCase(
@@ -443,14 +443,14 @@ CASES = (
         (Walk(S.IN_TRANSIT),),
         quantity_packs=2,
         treatment_days=60,
-        port_of_entry="Mumbai (BOM) air cargo",
+        port_of_entry="INBOM4",
         expect=S.IN_TRANSIT,
     ),
     DemoCase(
         "Vikram Singh",
         f"{LN} class IV, second flare in two years on azathioprine maintenance. {NOT_IN_INDIA}",
         (Walk(S.CUSTOMS_CLEARANCE),),
-        port_of_entry="Delhi (DEL) air cargo",
+        port_of_entry="INDEL4",
         expect=S.CUSTOMS_CLEARANCE,
     ),
     DemoCase(
@@ -466,7 +466,7 @@ CASES = (
                 "asked for a stability assessment.",
             ),
         ),
-        port_of_entry="Mumbai (BOM) air cargo",
+        port_of_entry="INBOM4",
         expect=S.QUARANTINED,
     ),
     DemoCase(
@@ -481,7 +481,7 @@ CASES = (
                 "is discharged and re-assessed.",
             ),
         ),
-        port_of_entry="Kolkata (CCU) air cargo",
+        port_of_entry="INCCU4",
         expect=S.ON_HOLD,
     ),
 )
@@ -606,7 +606,6 @@ class Command(BaseCommand):
             treatment_days=spec.treatment_days,
             justification=spec.justification,
             port_of_entry=spec.port_of_entry,
-            source_country="US",
             priority=spec.priority,
         )
         actors = {"coordinator": coordinator, "physician": physician.user, "patient": patient.user}
