@@ -5,7 +5,9 @@ from __future__ import annotations
 from itertools import pairwise
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
+
+MIN_SIGNING_KEY_LENGTH = 32
 
 RENDER_BOUNDS = (
     "NPP_RENDER_TIMEOUT",
@@ -43,3 +45,29 @@ def render_time_bounds(app_configs=None, **kwargs) -> list[Error]:
             )
         )
     return errors
+
+
+@register(Tags.security, deploy=True)
+def signing_keys(app_configs=None, **kwargs) -> list[CheckMessage]:
+    """Signatures sealed with the SECRET_KEY-derived key stop verifying when the
+    database is restored under another SECRET_KEY, or the key is rotated."""
+    messages: list[CheckMessage] = []
+    if settings.NPP_SIGNING_KEY_ID == settings.LEGACY_SIGNING_KEY_ID:
+        messages.append(
+            Warning(
+                "New signatures are sealed with the key derived from SECRET_KEY.",
+                hint="Set NPP_SIGNING_KEYS=<id>=<50+ random characters> and keep it with "
+                "the backups (README, Production).",
+                id="documents.W001",
+            )
+        )
+    for key_id, secret in settings.NPP_SIGNING_KEYS.items():
+        if key_id != settings.LEGACY_SIGNING_KEY_ID and len(secret) < MIN_SIGNING_KEY_LENGTH:
+            messages.append(
+                Error(
+                    f"The signing key {key_id!r} is shorter than {MIN_SIGNING_KEY_LENGTH} "
+                    "characters.",
+                    id="documents.E003",
+                )
+            )
+    return messages

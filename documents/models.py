@@ -9,7 +9,7 @@ from django.core.files.storage import storages
 from django.db import models
 from django.db.models.functions import Now
 
-from documents.seals import seal, seal_matches
+from documents.seals import UnknownSigningKey, seal, seal_matches
 from orders.papers import DocumentKind, ReviewStatus, SignatureMeaning
 
 
@@ -152,6 +152,8 @@ class Signature(models.Model):
     signed_at = models.DateTimeField()
     content_sha256 = models.CharField(max_length=64)
     seal = models.CharField(max_length=64)
+    # Which of settings.NPP_SIGNING_KEYS sealed it ("legacy": the SECRET_KEY-derived key).
+    key_id = models.CharField(max_length=32)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
 
     class Meta:
@@ -167,15 +169,22 @@ class Signature(models.Model):
         document = Document.objects.get(pk=self.document_id)
         with document.file.open("rb") as stored:
             actual = hashlib.sha256(stored.read()).hexdigest()
-        expected = seal(
+        try:
+            expected = self.expected_seal(case_id=document.case_id)
+        except UnknownSigningKey:
+            return False  # sealed with a key this installation does not hold
+        return actual == self.content_sha256 == document.sha256 and seal_matches(
+            expected, self.seal
+        )
+
+    def expected_seal(self, *, case_id: int) -> str:
+        return seal(
+            key_id=self.key_id,
             document_id=self.document_id,
-            case_id=document.case_id,
+            case_id=case_id,
             signer_id=self.signer_id,
             printed_name=self.printed_name,
             meaning=self.meaning,
             signed_at_iso=self.signed_at.isoformat(),
             content_sha256=self.content_sha256,
-        )
-        return actual == self.content_sha256 == document.sha256 and seal_matches(
-            expected, self.seal
         )

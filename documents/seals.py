@@ -1,6 +1,11 @@
 """The seal that binds an electronic signature to its record: an HMAC over who
 signed which document of which case, meaning what, when, and the sha256 of the
-exact bytes signed. Changing any of them, or the file, breaks it."""
+exact bytes signed. Changing any of them, or the file, breaks it.
+
+The HMAC key is one of the signing keys (settings.NPP_SIGNING_KEYS), named by the
+id each signature records, never SECRET_KEY itself: a database restored under
+another SECRET_KEY, or sealed before a key rotation, still verifies. The "legacy" id
+is the key derived from SECRET_KEY that sealed the first signatures."""
 
 from __future__ import annotations
 
@@ -10,8 +15,25 @@ import hmac
 from django.conf import settings
 
 
+class UnknownSigningKey(LookupError):
+    """A signature names a key this installation does not hold."""
+
+
+def current_key_id() -> str:
+    return settings.NPP_SIGNING_KEY_ID
+
+
+def _key(key_id: str) -> bytes:
+    try:
+        secret = settings.NPP_SIGNING_KEYS[key_id]
+    except KeyError:
+        raise UnknownSigningKey(key_id) from None
+    return hashlib.sha256(b"npp-signature:" + secret.encode()).digest()
+
+
 def seal(
     *,
+    key_id: str,
     document_id: int,
     case_id: int,
     signer_id: int,
@@ -31,8 +53,7 @@ def seal(
             content_sha256,
         ]
     ).encode()
-    key = hashlib.sha256(b"npp-signature:" + settings.SECRET_KEY.encode()).digest()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
+    return hmac.new(_key(key_id), message, hashlib.sha256).hexdigest()
 
 
 def seal_matches(expected: str, actual: str) -> bool:

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from documents.models import Document, DocumentKind, ReviewStatus, Signature, SignatureMeaning
-from documents.seals import seal
+from documents.seals import current_key_id, seal
 from npp.accounts.reentry import password_reentry
 from orders import permissions as perm
 from orders.errors import DomainError
@@ -91,6 +91,7 @@ def _signature_record(
     if content_sha256 != document.sha256:
         raise DomainError("The stored document failed its integrity check; it cannot be signed.")
     signed_at = timezone.now().replace(microsecond=0)
+    key_id = current_key_id()
     signature = Signature.objects.create(
         document=document,
         signer=signer,
@@ -98,7 +99,9 @@ def _signature_record(
         meaning=meaning,
         signed_at=signed_at,
         content_sha256=content_sha256,
+        key_id=key_id,
         seal=seal(
+            key_id=key_id,
             document_id=document.pk,
             case_id=document.case_id,
             signer_id=signer.pk,

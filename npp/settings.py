@@ -288,6 +288,40 @@ STORAGES = {
     },
 }
 
+# --- Electronic signatures ---------------------------------------------------
+
+# Signatures are sealed (documents.seals) with keys of their own, so that a restore
+# under another SECRET_KEY still verifies them. NPP_SIGNING_KEYS="2026a=<secret>,
+# 2024b=<secret>": ids with secrets of 32+ characters (no commas). New signatures use
+# NPP_SIGNING_KEY_ID (default: the first listed); every listed key keeps verifying
+# what it sealed, so rotating means adding a key in front and keeping the old ones.
+# "legacy" is the key every signature had before: derived from SECRET_KEY unless
+# listed (list legacy=<the old SECRET_KEY> after changing it).
+LEGACY_SIGNING_KEY_ID = "legacy"
+
+
+def env_keys(name: str) -> dict[str, str]:
+    keys: dict[str, str] = {}
+    for item in env_list(name, []):
+        key_id, _, secret = item.partition("=")
+        key_id = key_id.strip()
+        if not key_id or not secret or len(key_id) > 32 or not key_id.replace("-", "").isalnum():
+            raise ImproperlyConfigured(
+                f"{name} must read id=secret,id=secret (ids of letters, digits and '-'), "
+                f"not {key_id!r}=..."
+            )
+        keys[key_id] = secret
+    return keys
+
+
+_signing_keys = env_keys("NPP_SIGNING_KEYS")
+NPP_SIGNING_KEY_ID = env_str("NPP_SIGNING_KEY_ID", next(iter(_signing_keys), LEGACY_SIGNING_KEY_ID))
+NPP_SIGNING_KEYS = {LEGACY_SIGNING_KEY_ID: SECRET_KEY, **_signing_keys}
+if NPP_SIGNING_KEY_ID not in NPP_SIGNING_KEYS:
+    raise ImproperlyConfigured(
+        f"NPP_SIGNING_KEY_ID {NPP_SIGNING_KEY_ID!r} is not in NPP_SIGNING_KEYS."
+    )
+
 # --- Uploads ------------------------------------------------------------------
 
 NPP_UPLOAD_MAX_BYTES = env_int("NPP_UPLOAD_MAX_MB", 10) * 1024 * 1024

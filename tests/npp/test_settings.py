@@ -21,6 +21,7 @@ PRODUCTION = {
     "SECRET_KEY": PRODUCTION_SECRET_KEY,
     "ALLOWED_HOSTS": "npp.example",
     "NPP_HTTPS": "1",
+    "NPP_SIGNING_KEYS": "2026a=" + PRODUCTION_SECRET_KEY.replace(",", ""),
 }
 
 
