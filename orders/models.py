@@ -104,6 +104,11 @@ class Pathway(models.Model):
         help_text="{form key or generated paper: [field names of orders.form_fields]}: "
         "what must be filled before the paper can go out.",
     )
+    emergency_number = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="The country's emergency telephone number, printed on the patient sheet.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -185,6 +190,14 @@ class DutyBreakdown:
         return sum((line.amount for line in self.lines), Decimal("0.00"))
 
 
+class SideEffectUrgency(models.TextChoices):
+    """How soon a patient acts on a sign the product's label warns of."""
+
+    EMERGENCY = "emergency", "Get emergency help now"
+    SAME_DAY = "same_day", "Call your doctor the same day"
+    ROUTINE = "routine", "Tell your doctor at your next visit, or sooner if it worries you"
+
+
 class Product(models.Model):
     brand_name = models.CharField(max_length=100)
     generic_name = models.CharField(max_length=100)
@@ -194,6 +207,12 @@ class Product(models.Model):
     units_per_pack = models.PositiveIntegerField()
     standard_daily_units = models.PositiveIntegerField(
         help_text="Units a day at the labelled dose (used for days of supply)."
+    )
+    indication = models.TextField(
+        blank=True, help_text="What the medicine is for, in words a patient understands."
+    )
+    route = models.CharField(
+        max_length=50, blank=True, default="oral", help_text='How it is given, e.g. "oral".'
     )
     dosing = models.TextField()
     administration = models.TextField(blank=True)
@@ -212,6 +231,14 @@ class Product(models.Model):
         help_text='[{"test", "every_days", "from_day", "until_day"}] counted from the start.',
     )
     safety_thresholds = models.JSONField(default=list, blank=True)
+    side_effects = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=(
+            'Signs to watch for, most urgent first: [{"signs": "...", "urgency": '
+            '"emergency" | "same_day" | "routine"}]. The patient sheet says what to do.'
+        ),
+    )
     approved_in = models.JSONField(default=list, blank=True)
     supplier = models.ForeignKey(
         "Supplier",
@@ -233,6 +260,22 @@ class Product(models.Model):
 
     def __str__(self) -> str:
         return f"{self.brand_name} ({self.generic_name}) {self.strength} {self.dosage_form}"
+
+    def clean(self) -> None:
+        for entry in self.side_effects or []:
+            if (
+                not isinstance(entry, dict)
+                or not str(entry.get("signs", "")).strip()
+                or entry.get("urgency") not in SideEffectUrgency.values
+            ):
+                raise ValidationError(
+                    {
+                        "side_effects": (
+                            'Each side effect is {"signs": "...", "urgency": one of '
+                            f"{', '.join(SideEffectUrgency.values)}}}; found {entry!r}."
+                        )
+                    }
+                )
 
 
 class Supplier(models.Model):

@@ -12,6 +12,7 @@ from django.template.loader import get_template
 
 from documents.generation.application_pack import regulatory_application_data
 from documents.generation.case_record import case_record_data
+from documents.generation.parts import PaperIncomplete
 from documents.generation.patient_information import patient_information_data
 from documents.generation.purchase_order import purchase_order_data
 from documents.models import DocumentKind
@@ -57,8 +58,13 @@ def version_of(data: Mapping[str, Any]) -> str:
 
 
 def data_version(case: ImportCase, kind: str) -> str:
-    """SHA-256 of the exact data the document is rendered from."""
-    return version_of(document_data(case, kind))
+    """SHA-256 of the exact data the document is rendered from. A paper that cannot
+    be made yet (a blank where a fact is needed) still gets a version, of its refusal:
+    its render job is recorded and fails with the reason, where a coordinator sees it."""
+    try:
+        return version_of(document_data(case, kind))
+    except PaperIncomplete as refusal:
+        return version_of({"incomplete": str(refusal)})
 
 
 def render_document_pdf(case: ImportCase, kind: str) -> tuple[bytes, str]:

@@ -16,7 +16,20 @@ from documents.generation.formatting import (
     plural,
 )
 from documents.models import DocumentKind
+from orders.errors import DomainError
 from orders.models import CaseEvent, ImportCase, Importer
+
+
+class PaperIncomplete(DomainError):
+    """A paper would have a blank where a reader needs a fact: it is not made."""
+
+
+def require(paper: str, facts: dict[str, Any]) -> None:
+    """Refuse `paper` when any of `facts` (what it is called -> its value) is empty,
+    naming every missing one, so whoever fixes the data fixes all at once."""
+    missing = [name for name, value in facts.items() if not value or not str(value).strip()]
+    if missing:
+        raise PaperIncomplete(f"{paper} cannot be made yet. Missing: {'; '.join(missing)}.")
 
 
 def common(case: ImportCase, kind: DocumentKind) -> dict[str, Any]:

@@ -3,6 +3,7 @@ render job is idempotent and recoverable, and rendering fetches nothing from out
 
 from __future__ import annotations
 
+import datetime as dt
 import http.server
 import io
 import signal
@@ -32,7 +33,7 @@ from documents.rendering import (
 from documents.tasks import render_document
 from orders import form_fields
 from orders.errors import DomainError
-from orders.models import CaseEvent, Product
+from orders.models import CaseEvent, ImportCase, Product, Shipment, Supplier
 from orders.services import system_user
 from orders.states import CaseStatus
 from orders.timeline import event_title
@@ -265,6 +266,11 @@ def test_nothing_about_the_reference_product_is_written_into_the_templates(
         dosage_form="tablet",
         units_per_pack=30,
         standard_daily_units=1,
+        indication="Zentavir treats refractory nodular disease in adults.",
+        side_effects=[
+            {"signs": "Yellowing of the skin or eyes", "urgency": "same_day"},
+            {"signs": "Mild nausea", "urgency": "routine"},
+        ],
         dosing="5 mg once daily.",
         administration="Take with water, with or without food.",
         missed_dose="Take it as soon as you remember the same day.",
@@ -288,6 +294,19 @@ def test_nothing_about_the_reference_product_is_written_into_the_templates(
         treatment_days=90,
         justification="Refractory disease; no approved alternative.",
     )
+    # What the patient sheet's delivery note needs, from its own supplier.
+    nordfarma = Supplier.objects.create(name="Nordfarma AB", country="SE", kind="manufacturer")
+    Shipment.objects.create(
+        case=case,
+        supplier=nordfarma,
+        batch_number="NF-2231",
+        expiry_date=dt.date(2030, 1, 31),
+        quantity_packs=3,
+    )
+    ImportCase.objects.filter(pk=case.pk).update(
+        permit_number="12B/77/2026", bill_of_entry_number="BE7700001"
+    )
+    case.refresh_from_db()
 
     texts = {
         kind: pdf_text(render_document_pdf(case, kind)[0])
@@ -302,6 +321,8 @@ def test_nothing_about_the_reference_product_is_written_into_the_templates(
     assert "EMA (Sweden)" in texts[K.REGULATORY_APPLICATION]
     assert "between 2 and 8 °C" in texts[K.PURCHASE_ORDER]
     assert "Liver tests: every 4 weeks." in texts[K.PATIENT_INFORMATION]
+    assert "Zentavir treats refractory nodular disease in adults." in texts[K.PATIENT_INFORMATION]
+    assert "Yellowing of the skin or eyes" in texts[K.PATIENT_INFORMATION]
     assert "rifampicin" in texts[K.PATIENT_INFORMATION]
 
 
