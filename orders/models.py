@@ -878,6 +878,24 @@ class CaseStateCount(models.Model):
         return f"{self.status}[{self.slot}]: {self.count}"
 
 
+class CaseSearch(models.Model):
+    """What a coordinator may quote to find a case, as one lower-case text per case:
+    reference, patient name, phone (digits only), identity last four, physician name,
+    regulator reference, permit, Bill of Entry, lot delivered, and each shipment's lot
+    and AWB/tracking number. The database keeps it (triggers on the case, its patient
+    and its shipments, migration 0012, reading the view orders_casesearch_source), so
+    every write path keeps it current; it is searched through a trigram index (pg_trgm
+    GIN on PostgreSQL, an FTS5 trigram table on SQLite)."""
+
+    case = models.OneToOneField(
+        ImportCase, primary_key=True, on_delete=models.CASCADE, related_name="search"
+    )
+    document = models.TextField()
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.document}"
+
+
 class Shipment(models.Model):
     """One consignment for a case; a quarantined lot rejected on reorder stays here."""
 

@@ -11,7 +11,9 @@ import base64
 import binascii
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 from django.db.models import (
@@ -32,9 +34,10 @@ from django.utils.dateparse import parse_datetime
 
 from npp.accounts.models import Role, User
 from orders.access import cases_visible_to
-from orders.models import CaseEvent, CaseStateCount, ImportCase, Pathway, Priority
+from orders.models import CaseEvent, CaseStateCount, ImportCase, Pathway, Physician, Priority
 from orders.models import expected_time as expected_time_of
 from orders.papers import DocumentKind
+from orders.search import search_condition
 from orders.states import OPEN_STATES, CaseStatus
 
 S = CaseStatus
@@ -167,7 +170,7 @@ class QueueFilters:
     state: str = ""
     coordinator: str = ""  # "me", "none" or a user id
     product: int | None = None
-    physician: int | None = None
+    physician: str = ""  # an id, or part of a name
     overdue: bool = False
     q: str = ""
 
@@ -278,8 +281,13 @@ def _in_queue() -> RawSQL:
 
 
 def queue_cases(filters: QueueFilters, *, user: User, now: dt.datetime) -> QuerySet[ImportCase]:
+    """The cases the filters ask for: the open ones, or one state; a search looks in
+    every state unless one is chosen."""
     cases = cases_visible_to(user)
-    cases = cases.filter(status=filters.state) if filters.state else cases.filter(_in_queue())
+    if filters.state:
+        cases = cases.filter(status=filters.state)
+    elif not filters.q:
+        cases = cases.filter(_in_queue())
     if filters.coordinator == "me":
         cases = cases.filter(assigned_coordinator=user)
     elif filters.coordinator == "none":
@@ -289,21 +297,64 @@ def queue_cases(filters: QueueFilters, *, user: User, now: dt.datetime) -> Query
     if filters.product:
         cases = cases.filter(product_id=filters.product)
     if filters.physician:
-        cases = cases.filter(physician_id=filters.physician)
+        cases = cases.filter(physician_id__in=physicians_named(filters.physician))
     if filters.overdue:
         cases = cases.filter(overdue_q(now))
     if filters.q:
-        term = filters.q.strip()
-        cases = cases.filter(
-            Q(reference__icontains=term)
-            | Q(patient__full_name__icontains=term)
-            | Q(physician__full_name__icontains=term)
-        )
+        cases = cases.filter(search_condition(filters.q))
     return cases
+
+
+def physicians_named(name: str) -> QuerySet[Physician]:
+    """The physicians a filter names: by id (a link), or by a part of their name as
+    typed (the field suggests names as one types, physician_suggestions)."""
+    name = str(name).strip()
+    if name.isdigit():
+        return Physician.objects.filter(pk=int(name)).values("pk")
+    name = name.removeprefix("Dr ").strip()
+    return Physician.objects.filter(full_name__icontains=name).values("pk")
+
+
+def physician_suggestions(typed: str, *, limit: int = 15) -> list[str]:
+    """Names for the physician filter as one types: those starting with what was typed
+    first, then those containing it."""
+    typed = typed.strip().removeprefix("Dr ").strip()
+    if len(typed) < 2:
+        return []
+    names = Physician.objects.order_by("full_name").values_list("full_name", flat=True)
+    starting = list(names.filter(full_name__istartswith=typed)[:limit])
+    if len(starting) < limit:
+        containing = names.filter(full_name__icontains=typed).exclude(full_name__istartswith=typed)
+        starting += list(containing[: limit - len(starting)])
+    return list(dict.fromkeys(starting))
 
 
 QUEUE_ORDER = ("-priority", "state_changed_at", "id")
 QUEUE_ORDER_BACKWARDS = ("priority", "-state_changed_at", "-id")
+
+
+@dataclass(frozen=True)
+class _Keyset:
+    """One order the list can be read in, by keyset: the queue's (urgent first, then
+    longest waiting) or a search's (newest case first)."""
+
+    forwards: tuple[str, ...]
+    backwards: tuple[str, ...]
+    decode: Callable[[str], Any]
+    after: Callable[[Any], Q]
+    before: Callable[[Any], Q]
+    encode: Callable[[Any], str]
+
+
+def _decode_id(token: str) -> int | None:
+    return int(token) if token.isdigit() else None
+
+
+QUEUE_KEYSET = _Keyset(QUEUE_ORDER, QUEUE_ORDER_BACKWARDS, decode_cursor, _after, _before,
+                       lambda row: encode_cursor(row))  # fmt: skip
+# Search results span the years: newest first, by id (the primary key's index).
+SEARCH_KEYSET = _Keyset(("-id",), ("id",), _decode_id, lambda pk: Q(id__lt=pk),
+                        lambda pk: Q(id__gt=pk), lambda row: str(row.pk))  # fmt: skip
 
 
 def queue_page(
@@ -319,14 +370,15 @@ def queue_page(
     query for its rows, whichever page it is."""
     now = now or timezone.now()
     cases = queue_cases(filters, user=user, now=now)
-    backwards = decode_cursor(before)
-    forwards = None if backwards else decode_cursor(after)
+    keyset = SEARCH_KEYSET if filters.q else QUEUE_KEYSET
+    backwards = keyset.decode(before)
+    forwards = None if backwards else keyset.decode(after)
     if backwards is not None:
-        cases = cases.filter(_before(backwards)).order_by(*QUEUE_ORDER_BACKWARDS)
+        cases = cases.filter(keyset.before(backwards)).order_by(*keyset.backwards)
     elif forwards is not None:
-        cases = cases.filter(_after(forwards)).order_by(*QUEUE_ORDER)
+        cases = cases.filter(keyset.after(forwards)).order_by(*keyset.forwards)
     else:
-        cases = cases.order_by(*QUEUE_ORDER)
+        cases = cases.order_by(*keyset.forwards)
     # Only the columns the queue shows, as tuples: the catalogue's and pathway's JSON
     # documents and six model instances a row would cost more than the query.
     found = list(cases.values_list(*QUEUE_COLUMNS)[: per_page + 1])
@@ -344,8 +396,8 @@ def queue_page(
         has_previous, has_next = forwards is not None, more
     return QueuePage(
         rows=rows,
-        next_cursor=encode_cursor(rows[-1]) if rows and has_next else None,
-        previous_cursor=encode_cursor(rows[0]) if rows and has_previous else None,
+        next_cursor=keyset.encode(rows[-1]) if rows and has_next else None,
+        previous_cursor=keyset.encode(rows[0]) if rows and has_previous else None,
         is_first=not has_previous,
     )
 

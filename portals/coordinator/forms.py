@@ -8,13 +8,15 @@ from typing import Any
 
 from django import forms
 from django.forms.utils import flatatt
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from documents.models import DocumentKind
 from orders.inputs import INPUTS, TransitionInput
-from orders.models import ImportCase, Physician, Product, Supplier
+from orders.models import ImportCase, Product, Supplier
+from orders.search import is_searchable
 from orders.selectors import QUEUE_STATES, QueueFilters, coordinators
 from orders.services import TRANSITIONS
 from orders.states import CaseStatus
@@ -53,8 +55,10 @@ class QueueFilterForm(forms.Form):
     q = forms.CharField(
         required=False,
         max_length=100,
-        label="Search",
-        widget=forms.SearchInput(attrs={"placeholder": "Reference, patient or physician"}),
+        label="Search all cases",
+        widget=forms.SearchInput(
+            attrs={"placeholder": "Reference, patient, phone, permit, lot, AWB, Bill of Entry"}
+        ),
     )
     state = forms.ChoiceField(required=False, label="State", widget=QuickSelect)
     coordinator = forms.ChoiceField(required=False, label="Coordinator", widget=QuickSelect)
@@ -62,8 +66,20 @@ class QueueFilterForm(forms.Form):
     product = forms.TypedChoiceField(
         required=False, coerce=int, empty_value=None, label="Product", widget=QuickSelect
     )
-    physician = forms.TypedChoiceField(
-        required=False, coerce=int, empty_value=None, label="Physician", widget=QuickSelect
+    # Typed, with names suggested as one types (npp.js asks physician_suggestions):
+    # a list of every physician would be thousands of options on every queue view.
+    physician = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Physician",
+        widget=forms.TextInput(
+            attrs={
+                "list": "physician-suggestions",
+                "autocomplete": "off",
+                "data-suggest": "",
+                "placeholder": "Any physician",
+            }
+        ),
     )
     overdue = forms.BooleanField(required=False, label="Overdue only")
 
@@ -92,15 +108,15 @@ class QueueFilterForm(forms.Form):
                 )
             ),
         ]
-        self.fields["physician"].choices = [
-            ("", "Any physician"),
-            *(
-                (pk, f"Dr {name}")
-                for pk, name in Physician.objects.order_by("full_name").values_list(
-                    "pk", "full_name"
-                )
-            ),
-        ]
+        self.fields["physician"].widget.attrs["data-suggest"] = reverse(
+            "orders:coordinator-physicians"
+        )
+
+    def clean_q(self) -> str:
+        q = self.cleaned_data["q"].strip()
+        if q and not is_searchable(q):
+            raise forms.ValidationError("Type at least three letters or digits to search.")
+        return q
 
     def filters(self) -> QueueFilters:
         """The filters as typed, or none when the form does not validate (an old link
@@ -112,7 +128,7 @@ class QueueFilterForm(forms.Form):
             state=data["state"],
             coordinator=data["coordinator"],
             product=data["product"],
-            physician=data["physician"],
+            physician=data["physician"].strip(),
             overdue=data["overdue"],
             q=data["q"].strip(),
         )

@@ -6,6 +6,7 @@ from portals.coordinator import views
 
 urlpatterns = [
     path("", views.queue, name="coordinator-queue"),
+    path("physicians", views.physician_suggestions, name="coordinator-physicians"),
     path("cases/<int:pk>/", views.case_detail, name="coordinator-case"),
     path("cases/<int:pk>/assign", views.assign_to_me, name="coordinator-assign"),
     path(

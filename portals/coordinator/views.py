@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -107,6 +107,13 @@ def queue(request: HttpRequest) -> HttpResponse:
             "now": timezone.now(),
         },
     )
+
+
+@require_GET
+@coordinator_required
+def physician_suggestions(request: HttpRequest) -> JsonResponse:
+    """Names for the queue's physician filter, as the coordinator types."""
+    return JsonResponse({"names": selectors.physician_suggestions(request.GET.get("q", ""))})
 
 
 @require_POST

@@ -58,7 +58,36 @@
     update();
   }
 
+  /* A text field that suggests values as one types: data-suggest holds the URL that
+     answers ?q= with {"names": [...]}, shown through the field's datalist. */
+  function suggest(input) {
+    var list = document.getElementById(input.getAttribute("list"));
+    var url = input.getAttribute("data-suggest");
+    if (!list || !url || !window.fetch) return;
+    var timer = null;
+    var asked = "";
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var typed = input.value.trim();
+        if (typed.length < 2 || typed === asked) return;
+        asked = typed;
+        fetch(url + "?q=" + encodeURIComponent(typed), { credentials: "same-origin" })
+          .then(function (response) { return response.ok ? response.json() : { names: [] }; })
+          .then(function (data) {
+            list.replaceChildren.apply(list, data.names.map(function (name) {
+              var option = document.createElement("option");
+              option.value = name;
+              return option;
+            }));
+          })
+          .catch(function () {});
+      }, 150);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("input[data-suggest]").forEach(suggest);
     document.querySelectorAll("form[data-request-form]").forEach(function (form) {
       supplyEstimate(form);
       patientChoice(form);
