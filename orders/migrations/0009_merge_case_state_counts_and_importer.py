@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0007_case_state_counts'),
-        ('orders', '0008_india_ports_fields_importer'),
+        ("orders", "0007_case_state_counts"),
+        ("orders", "0008_india_ports_fields_importer"),
     ]
 
-    operations = [
-    ]
+    operations = []

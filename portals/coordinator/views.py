@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from documents import selectors as document_selectors
 from documents import temperature_logs
@@ -37,6 +37,7 @@ from orders.services import (
     transition_label,
 )
 from orders.states import PATIENT_LABELS, CaseStatus
+from portals.coordinator import search
 from portals.coordinator.forms import (
     ApplicationForm,
     DocumentUploadForm,
@@ -72,10 +73,18 @@ def _case_url(case: ImportCase, anchor: str = "") -> str:
 # --- The queue ----------------------------------------------------------------------------
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @coordinator_required
 def queue(request: HttpRequest) -> HttpResponse:
-    form = QueueFilterForm(request.GET or None, user=request.user)
+    if request.method == "POST":
+        # The filter form is posted so that the search term stays out of every URL
+        # (portals.coordinator.search): remembered, then redirected to.
+        term = " ".join(request.POST.get(search.TERM, "").split())[:100]
+        query = search.redirect_query(request.POST, term, request)
+        url = reverse("orders:coordinator-queue")
+        return redirect(f"{url}?{query}" if query else url)
+    data = search.filters_with_search(request)
+    form = QueueFilterForm(data or None, user=request.user)
     filters = form.filters() if form.is_bound else selectors.QueueFilters()
     page = selectors.queue_page(
         filters,
@@ -91,6 +100,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         row.assign_url = assign_url.format(row.pk)
     counts = selectors.state_counts()
     params = request.GET.copy()
+    params.pop(search.TERM, None)
     params.pop("after", None)
     params.pop("before", None)
     return render(

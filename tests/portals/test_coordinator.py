@@ -143,7 +143,8 @@ def test_the_queue_searches_reference_patient_and_physician_names(
     case_transition(case=theirs, actor=other_physician.user, transition="submit")
 
     def found(q):
-        return {row.reference for row in cora.get(QUEUE, {"q": q}).context["page"].rows}
+        response = cora.post(QUEUE, {"q": q}, follow=True)
+        return {row.reference for row in response.context["page"].rows}
 
     assert found(mine.reference) == {mine.reference}
     assert found("priya") == {mine.reference}
