@@ -23,6 +23,7 @@ from PIL import Image, ImageOps
 
 from documents.models import DocumentKind
 from orders.errors import DomainError
+from orders.temperature import TemperatureLogInvalid, log_delimiter, parse_temperature_log
 
 PDF = "application/pdf"
 JPEG = "image/jpeg"
@@ -291,17 +292,62 @@ def _keep_jump_as_destination(obj: pikepdf.Object) -> None:
 
 
 def clean_csv(content: bytes) -> bytes:
+    """A temperature log, the one CSV accepted. Every reading must be a timestamp and a
+    number (orders.temperature reads it, naming the line it refuses), so no text or
+    formula is stored where a number belongs. Re-written with the separator it came
+    with; text cells (a header, a notes column) are kept and made safe when served
+    (csv_for_spreadsheets)."""
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise UploadRejected("The CSV file is not UTF-8 text.") from None
     if "\x00" in text:
         raise UploadRejected("The CSV file contains binary data.")
-    rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
-    if len(rows) < 2 or any(len(row) < 2 for row in rows):
-        raise UploadRejected(
-            "The CSV file must have a header and at least one row of timestamp, temperature."
-        )
+    try:
+        parse_temperature_log(content)
+    except TemperatureLogInvalid as error:
+        raise UploadRejected(str(error)) from None
+    delimiter = log_delimiter(text)
+    rows = [
+        row
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        if any(cell.strip() for cell in row)
+    ]
     out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(rows)
+    _csv_writer(out, delimiter).writerows(rows)
     return out.getvalue().encode("utf-8")
+
+
+def _csv_writer(out: io.StringIO, delimiter: str):
+    # CRLF line ends (RFC 4180): Python then quotes any cell holding a CR or LF, which
+    # would otherwise start a new row (and hide a formula at its start).
+    return csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
+
+
+# A cell beginning with one of these runs as a formula in a spreadsheet (OWASP CSV
+# injection); a line break or tab first can hide the formula behind it.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+# A plain number, with the unit a logger may add (-2.5, +3, -1,5 °C): data, not a
+# formula, so negative temperatures stay numbers a spreadsheet can chart.
+_PLAIN_NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)?\s*(?:°\s*C|C)?", re.IGNORECASE)
+
+
+def csv_for_spreadsheets(content: bytes) -> bytes:
+    """A stored CSV as the download view serves it: any cell a spreadsheet would run
+    as a formula gets a leading single quote, which spreadsheets show as text. A
+    plain number is left as it is. The stored file (and its sha256) is unchanged."""
+    text = content.decode("utf-8-sig", errors="replace")
+    delimiter = log_delimiter(text)
+    out = io.StringIO()
+    writer = _csv_writer(out, delimiter)
+    for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+        writer.writerow([_formula_safe(cell) for cell in row])
+    return out.getvalue().encode("utf-8")
+
+
+def _formula_safe(cell: str) -> str:
+    if not cell.lstrip(" ").startswith(FORMULA_TRIGGERS):
+        return cell
+    if _PLAIN_NUMBER.fullmatch(cell.strip()):
+        return cell
+    return "'" + cell

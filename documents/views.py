@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from documents import services
 from documents.access import get_document_for_user
 from documents.models import DocumentDownload
+from documents.validation import CSV, csv_for_spreadsheets
 from orders.access import get_case_for_user
 from orders.errors import DomainError
 
@@ -46,6 +47,9 @@ def document_download(request: HttpRequest, pk: int) -> HttpResponse:
     DocumentDownload.objects.create(
         document=document, user=request.user, ip_address=request.META.get("REMOTE_ADDR")
     )
+    if document.content_type == CSV:
+        # Opened in a spreadsheet, a cell like =HYPERLINK(...) would run: served as text.
+        content = csv_for_spreadsheets(content)
     name = document.original_filename or f"{document.kind}-v{document.version}"
     response = FileResponse(
         io.BytesIO(content), as_attachment=True, filename=name, content_type=document.content_type

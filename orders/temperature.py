@@ -18,6 +18,7 @@ import io
 import itertools
 import re
 import statistics
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -135,11 +136,10 @@ def parse_temperature_log(content: bytes) -> list[Reading]:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise TemperatureLogInvalid("The temperature log is not a UTF-8 text (CSV) file.") from None
-    # Loggers set up for a decimal comma separate cells with ";" (or a tab).
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = ";" if ";" in first else "\t" if "\t" in first else ","
     readings: list[Reading] = []
-    for number, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
+    # newline="": the csv module itself reads line breaks, inside quotes too.
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=log_delimiter(text))
+    for number, row in _numbered(rows):
         cells = [cell.strip() for cell in row]
         if not any(cells):
             continue
@@ -151,10 +151,18 @@ def parse_temperature_log(content: bytes) -> list[Reading]:
         at = _timestamp(cells[0])
         if not readings and (celsius is None or at is None) and number == 1:
             continue  # the header line
+        # Text, or a spreadsheet formula, where a number belongs refuses the whole file:
+        # a reading must be a number, and nothing of the file is stored.
         if at is None:
-            raise TemperatureLogInvalid(f"Line {number}: {cells[0]!r} is not a date and time.")
+            raise TemperatureLogInvalid(
+                f"Line {number}: {cells[0]!r} is not a date and time (such as "
+                "2026-03-01 08:00). Nothing was stored."
+            )
         if celsius is None:
-            raise TemperatureLogInvalid(f"Line {number}: {cells[1]!r} is not a temperature.")
+            raise TemperatureLogInvalid(
+                f"Line {number}: {cells[1]!r} is not a temperature (a number of °C between "
+                "-100 and 100, such as 5.5 or -2). Nothing was stored."
+            )
         readings.append(Reading(at, celsius))
         if len(readings) > MAX_READINGS:
             raise TemperatureLogInvalid(f"The log has more than {MAX_READINGS} readings.")
@@ -164,6 +172,29 @@ def parse_temperature_log(content: bytes) -> list[Reading]:
         )
     readings.sort(key=lambda reading: reading.at)
     return readings
+
+
+def _numbered(rows: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
+    """(line, row) pairs; a file the csv module cannot split is refused, naming where."""
+    number = 0
+    while True:
+        number += 1
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise TemperatureLogInvalid(
+                f"Line {number}: not a CSV row ({error}). Nothing was stored."
+            ) from None
+        yield number, row
+
+
+def log_delimiter(text: str) -> str:
+    """The cell separator of a log: loggers set up for a decimal comma separate cells
+    with ";" (or a tab), others with ","."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    return ";" if ";" in first else "\t" if "\t" in first else ","
 
 
 def _temperature(cell: str) -> Decimal | None:
