@@ -5,12 +5,18 @@ right one, until the cool-off ends, and its owner is told once."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
+import subprocess
+import sys
 
 import pytest
 import time_machine
 from django.core import mail
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.db import connection
 
 from documents.models import DocumentKind, Signature, SignatureMeaning
 from documents.services import document_upload
@@ -18,7 +24,7 @@ from documents.signatures import document_sign
 from notifications.models import Category, Channel, Notification, Status
 from notifications.services import notifications_send, unsent
 from orders.errors import DomainError
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, need
 from tests.documents import files
 
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -176,3 +182,85 @@ def test_the_signing_page_refuses_the_sixth_attempt_with_a_clear_message(
     assert not Signature.objects.exists()
     assert not case.documents.filter(kind=DocumentKind.PHYSICIAN_UNDERTAKING).exists()
     assert alerts_to(physician.user).count() == 2  # inbox and email, once
+
+
+# --- Across processes -----------------------------------------------------------------------
+
+GUESSER = """
+import json, os, sys, time
+import django
+django.setup()
+from django.test.utils import override_settings
+from documents.models import Document
+from documents.signatures import document_sign
+from npp.accounts.models import User
+from orders.errors import DomainError
+
+cache = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                     "LOCATION": sys.argv[1]}}
+with override_settings(CACHES=cache):
+    document, user = Document.objects.get(pk=sys.argv[2]), User.objects.get(pk=sys.argv[3])
+    while not os.path.exists(sys.argv[4]):  # both processes start guessing together
+        time.sleep(0.01)
+    answers = []
+    for attempt in range(5):
+        try:
+            document_sign(document=document, signer=user, password=f"guess-{attempt}",
+                          printed_name="Anil Rao", meaning="authorship")
+        except DomainError as refused:
+            answers.append(str(refused))
+print(json.dumps(answers))
+"""
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_limit_holds_across_processes_sharing_the_cache(
+    undertaking, physician, settings, tmp_path
+):
+    """Two processes guess five times each at once, through a cache they share (the
+    database cache here; Redis in production): five guesses are checked in all, the
+    owner is told once, and this third process then refuses the right password."""
+    need(connection.vendor == "postgresql", "DATABASE_URL does not point at PostgreSQL")
+    table = "npp_test_reentry_cache"
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": table}
+    }
+    call_command("createcachetable", table)
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "npp.settings",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}",
+        "NPP_VAR_DIR": str(tmp_path / "var"),
+        "NPP_LOGIN_FAILURES_PER_USER": "5",
+    }
+    go = tmp_path / "go"
+    argv = [sys.executable, "-c", GUESSER, table, str(undertaking.pk), str(physician.user.pk)]
+    guessers = [
+        subprocess.Popen(
+            [*argv, str(go)],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    go.touch()
+    answers = []
+    for guesser in guessers:
+        out, err = guesser.communicate(timeout=120)
+        assert guesser.returncode == 0, err
+        answers += json.loads(out.strip().splitlines()[-1])
+
+    checked = [a for a in answers if "not correct" in a]
+    paused = [a for a in answers if "paused" in a]
+    assert len(answers) == 10
+    assert len(checked) == 4 and len(paused) == 6  # the fifth failure pauses, the rest refused
+    assert alerts_to(physician.user).count() == 2  # inbox and email, once
+    with pytest.raises(DomainError, match="paused until"):
+        sign(undertaking, physician.user, PASSWORD)
+    assert not Signature.objects.exists()
