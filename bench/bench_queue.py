@@ -1,23 +1,35 @@
-"""How fast the coordinators' queue page answers at 100,000 cases, against a bare view.
+"""The coordinators' pages at 10,000 cases and at N (100,000 by default, 1,000,000 for
+the full run), each against a bare one-row view on the same stack, in one run.
 
-Fills a throwaway database with N cases (bulk_create in batches), signs a
-coordinator in with Django's test Client and times, as the median of R requests
-each: the queue's first page, a deep page (a keyset cursor near the end), a page
-filtered by one state, and a bare Django view (same middleware, same session) that
-reads one case and renders a tiny template. The ratio of the slowest queue page to
-the bare view is the number to watch.
+    .venv/bin/python bench/bench_queue.py [--cases 100000] [-r 15]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/npp \\
+        .venv/bin/python bench/bench_queue.py --cases 1000000 [--large-db npp_load]
 
-    .venv/bin/python bench/bench_queue.py [-n 100000] [-r 30]
+Two databases are filled by `orders.load.make_load` (10,000 cases, and N): SQLite
+files in a temporary directory, or scratch PostgreSQL databases `<name>_bench_small`
+and `<name>_bench_large` next to DATABASE_URL's (dropped afterwards). `--large-db`
+uses an already loaded PostgreSQL database for N instead (it is not dropped; the
+bench adds one coordinator to it).
 
-The database is a SQLite file in a temporary directory; with DATABASE_URL pointing
-at PostgreSQL a scratch database `<name>_bench_queue` is created on that server for
-the run and dropped afterwards (the named database itself is not touched).
+Both databases are served by the same process: Django's test Client (whole
+middleware stack, a signed-in coordinator, DEBUG off), the default connection
+switched between the two before each request, requests interleaved so that a busy
+machine slows both alike. Each target is the median of R requests:
+
+- queue page 1, the page after 20 "Next", and each open state's filter;
+- search by reference, surname, full name, phone, permit number and lot;
+- a case page (a closed case with its history);
+- the bare view: one case by primary key, a one-line template.
+
+The lines at the end are the issue's targets: N against 10,000 for the queue pages,
+the searches and the case page; the queue pages against the bare view at N; the SQL
+queries of each page equal at both sizes. `--explain` prints EXPLAIN (ANALYZE) of the
+queue's and the search's row queries at N.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import statistics
 import sys
@@ -30,12 +42,27 @@ from urllib.parse import urlsplit, urlunsplit
 SCRATCH = Path(tempfile.mkdtemp(prefix="npp-bench-queue-"))
 SOURCE_URL = os.environ.get("DATABASE_URL", "")
 ON_POSTGRES = SOURCE_URL.startswith(("postgres://", "postgresql://"))
+SMALL = 10_000
+
+parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser.add_argument("-n", "--cases", type=int, default=100_000)
+parser.add_argument("-r", "--runs", type=int, default=15)
+parser.add_argument("--large-db", default="", help="an already loaded PostgreSQL database")
+parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the row queries")
+ARGS = parser.parse_args()
+
+
+def _url(name: str) -> str:
+    return urlunsplit(urlsplit(SOURCE_URL)._replace(path="/" + name))
+
+
 if ON_POSTGRES:
-    _parts = urlsplit(SOURCE_URL)
-    SCRATCH_DB = (_parts.path.lstrip("/") or "npp") + "_bench_queue"
-    os.environ["DATABASE_URL"] = urlunsplit(_parts._replace(path="/" + SCRATCH_DB))
+    BASE = urlsplit(SOURCE_URL).path.lstrip("/") or "npp"
+    NAMES = {"small": BASE + "_bench_small", "large": ARGS.large_db or BASE + "_bench_large"}
+    os.environ["DATABASE_URL"] = _url(NAMES["large"])
 else:
-    os.environ["DATABASE_URL"] = f"sqlite:///{SCRATCH / 'bench.sqlite3'}"
+    NAMES = {"small": str(SCRATCH / "small.sqlite3"), "large": str(SCRATCH / "large.sqlite3")}
+    os.environ["DATABASE_URL"] = f"sqlite:///{NAMES['large']}"
 # Production-like: no query log (DEBUG), no HTTPS redirect for the test client.
 os.environ["DEBUG"] = "0"
 os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 50)
@@ -48,36 +75,40 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "npp.settings")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-def _postgres_scratch(create: bool) -> None:
+def _postgres(name: str, create: bool) -> None:
     import psycopg
 
-    admin = urlunsplit(urlsplit(SOURCE_URL)._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DB}" WITH (FORCE)')
+    with psycopg.connect(_url("postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if create:
-            conn.execute(f'CREATE DATABASE "{SCRATCH_DB}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
 
 
+SCRATCH_DBS = [NAMES["small"]] + ([] if ARGS.large_db else [NAMES["large"]])
 if ON_POSTGRES:
-    _postgres_scratch(create=True)
+    for scratch in SCRATCH_DBS:
+        _postgres(scratch, create=True)
 
 import django  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 django.setup()
+settings.DATABASES["small"] = {**settings.DATABASES["default"], "NAME": NAMES["small"]}
 
-from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, connections  # noqa: E402
 from django.http import HttpRequest, HttpResponse  # noqa: E402
 from django.template import engines  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import override_settings  # noqa: E402
+from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
 from django.urls import include, path  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from npp.accounts.models import Role, User  # noqa: E402
-from orders.models import ImportCase, Pathway, Patient, Physician, Priority, Product  # noqa: E402
-from orders.selectors import QUEUE_STATES, QueueFilters, encode_cursor, queue_cases  # noqa: E402
+from orders.load import make_load  # noqa: E402
+from orders.models import ImportCase, Patient, Shipment  # noqa: E402
+from orders.selectors import QUEUE_STATES, QueueFilters, queue_page  # noqa: E402
+from orders.states import CaseStatus  # noqa: E402
 
 TINY = engines["django"].from_string(
     "<!doctype html><title>{{ case.reference }}</title><p>{{ case.reference }}: "
@@ -94,161 +125,155 @@ urls = types.ModuleType("bench_queue_urls")
 urls.urlpatterns = [path("bench/bare", bare_view), path("", include("npp.urls"))]
 sys.modules["bench_queue_urls"] = urls
 
+WRAPPERS = {"large": connections["default"], "small": connections["small"]}
 
-def fill(total: int, batch: int = 5000) -> User:
+
+def use(size: str) -> None:
+    """Point the default connection at one of the two databases."""
+    connections["default"] = WRAPPERS[size]
+
+
+def fill(size: str, cases: int) -> float:
+    use(size)
+    started = time.perf_counter()
     call_command("migrate", verbosity=0)
-    coordinator = User.objects.create_user(
-        "bench.coordinator@npp.example",
-        "bench-password-1",
-        full_name="Bench Coordinator",
-        role=Role.COORDINATOR,
-    )
-    try:  # coordinators sign in with a second factor where the accounts app asks for one
-        from allauth.mfa.totp.internal.auth import TOTP
-
-        TOTP.activate(coordinator, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
-    except (ImportError, RuntimeError):
-        pass
-    others = [
-        User.objects.create_user(
-            f"coordinator{i}@npp.example",
-            None,
-            full_name=f"Coordinator {i}",
-            role=Role.COORDINATOR,
-        )
-        for i in range(4)
-    ]
-    physicians = Physician.objects.bulk_create(
-        Physician(
-            user=User.objects.create_user(
-                f"dr{i}@hospital.example", None, full_name=f"Dr {i}", role=Role.PHYSICIAN
-            ),
-            full_name=f"Physician {i:03d}",
-            registration_number=f"NMC-{i:06d}",
-            registration_council="NMC",
-        )
-        for i in range(150)
-    )
-    patients = Patient.objects.bulk_create(
-        Patient(
-            full_name=f"Patient {i:05d}",
-            date_of_birth=dt.date(1970 + i % 40, 1 + i % 12, 1 + i % 28),
-            sex=Patient.Sex.FEMALE if i % 2 else Patient.Sex.MALE,
-            address=f"{i} MG Road",
-            city="Bengaluru",
-            postal_code="560001",
-            id_document_type=Patient.IdentityDocument.AADHAAR,
-            id_document_number_masked="XXXXXXXX1234",
-        )
-        for i in range(3000)
-    )
-    product = Product.objects.get(brand_name="Lupkynis")
-    pathway = Pathway.default()
-    assignees = [None, coordinator, *others]
-    now = timezone.now()
-    # Most cases are finished history; the open ones spread over the queue's states.
-    finished = ["closed", "closed", "closed", "cancelled", "rejected", "draft"]
-    states = list(QUEUE_STATES) + finished
-    for start in range(0, total, batch):
-        ImportCase.objects.bulk_create(
-            ImportCase(
-                reference=f"NPP-B-{n:07d}",
-                pathway=pathway,
-                patient=patients[n % len(patients)],
-                physician=physicians[n % len(physicians)],
-                product=product,
-                prescribed_dose="23.7 mg twice daily",
-                daily_units=6,
-                quantity_packs=3,
-                treatment_days=90,
-                justification="Bench",
-                status=states[n % len(states)],
-                priority=Priority.URGENT if n % 17 == 0 else Priority.NORMAL,
-                state_changed_at=now - dt.timedelta(minutes=(n * 37) % (60 * 24 * 40)),
-                assigned_coordinator=assignees[n % len(assignees)],
-                created_by=coordinator,
-            )
-            for n in range(start, min(start + batch, total))
-        )
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE orders_importcase")
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-    return coordinator
+    if not ImportCase.objects.exists():
+        make_load(cases=cases)
+    return time.perf_counter() - started
 
 
-def medians_ms(client: Client, targets: dict[str, tuple[str, dict]], runs: int) -> dict:
-    """Median ms of each target, the targets interleaved request by request so that
-    a busy machine slows them alike."""
-    for url, params in targets.values():
-        for _ in range(3):  # warm up: templates compiled, counts cached
-            assert client.get(url, params).status_code == 200
-    times: dict[str, list[float]] = {name: [] for name in targets}
-    for _ in range(runs):
-        for name, (url, params) in targets.items():
-            started = time.perf_counter()
-            response = client.get(url, params)
-            times[name].append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200, (name, response.status_code)
-    return {name: statistics.median(values) for name, values in times.items()}
+def coordinator() -> User:
+    user, _ = User.objects.get_or_create(
+        email="bench.coordinator@npp.example",
+        defaults={"full_name": "Bench Coordinator", "role": Role.COORDINATOR},
+    )
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    if not Authenticator.objects.filter(user=user).exists():
+        TOTP.activate(user, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+    return user
+
+
+def targets(user: User) -> dict[str, dict]:
+    """What to request on the current database: the same kinds of thing on both."""
+    deep_params: dict = {}
+    for _ in range(20):  # twenty clicks on "Next"
+        page = queue_page(QueueFilters(), user=user, after=deep_params.get("after", ""))
+        deep_params = {"after": page.next_cursor}
+    closed = ImportCase.objects.filter(status=CaseStatus.CLOSED)
+    middle = closed.order_by("pk")[closed.count() // 2]
+    shipment = Shipment.objects.filter(case=middle).first()
+    patient = Patient.objects.get(pk=middle.patient_id)
+    targets = {
+        "bare": ("/bench/bare", {"pk": middle.pk}),
+        "page 1": ("/work/", {}),
+        "page 21": ("/work/", deep_params),
+        **{f"state {state}": ("/work/", {"state": state}) for state in QUEUE_STATES},
+        "search reference": ("/work/", {"q": middle.reference}),
+        "search surname": ("/work/", {"q": "Menon"}),
+        "search full name": ("/work/", {"q": patient.full_name}),
+        "search phone": ("/work/", {"q": patient.phone}),
+        "search permit": ("/work/", {"q": middle.permit_number}),
+        "search lot": ("/work/", {"q": shipment.batch_number}),
+        "case page": (f"/work/cases/{middle.pk}/", {}),
+    }
+    return targets
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-n", "--cases", type=int, default=100_000)
-    parser.add_argument("-r", "--runs", type=int, default=40)
-    args = parser.parse_args()
-
-    started = time.perf_counter()
-    coordinator = fill(args.cases)
-    print(
-        f"database: {connection.vendor}, {ImportCase.objects.count()} cases "
-        f"(filled in {time.perf_counter() - started:.1f} s)"
-    )
-
-    from django.conf import settings
-
-    # Static URLs without a collectstatic manifest (the pages only name the files).
+    sizes = {"small": SMALL, "large": ARGS.cases}
+    loaded = {size: fill(size, cases) for size, cases in sizes.items()}
     storages = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    clients, plans, queries = {}, {}, {}
     with override_settings(ROOT_URLCONF="bench_queue_urls", STORAGES=storages):
-        client = Client()
-        client.force_login(coordinator)
-        open_cases = queue_cases(QueueFilters(), user=coordinator, now=timezone.now())
-        ordered = open_cases.order_by("-priority", "state_changed_at", "id")
-        total_open = ordered.count()
-        deep = encode_cursor(ordered[total_open - 40])
-        some = ordered.first()
+        for size in sizes:
+            use(size)
+            user = coordinator()
+            clients[size] = Client()
+            clients[size].force_login(user)
+            plans[size] = targets(user)
+            counted = {}
+            for name, (url, params) in plans[size].items():
+                for _ in range(2):  # warm up: templates compiled, plans cached
+                    response = clients[size].get(url, params)
+                    assert response.status_code == 200, (size, name, response.status_code)
+                with CaptureQueriesContext(connection) as captured:
+                    clients[size].get(url, params)
+                counted[name] = len(captured)
+            queries[size] = counted
+        times: dict[tuple[str, str], list[float]] = {}
+        for _ in range(ARGS.runs):
+            for name in plans["small"]:
+                for size in sizes:
+                    use(size)
+                    url, params = plans[size][name]
+                    started = time.perf_counter()
+                    response = clients[size].get(url, params)
+                    times.setdefault((size, name), []).append(
+                        (time.perf_counter() - started) * 1000
+                    )
+                    assert response.status_code == 200
+        if ARGS.explain:
+            use("large")
+            explain(plans["large"], User.objects.get(email="bench.coordinator@npp.example"))
 
-        measured = medians_ms(
-            client,
-            {
-                "bare": ("/bench/bare", {"pk": some.pk}),
-                "first": ("/work/", {}),
-                "deep": ("/work/", {"after": deep}),
-                "state": ("/work/", {"state": "in_transit"}),
-            },
-            args.runs,
-        )
-        bare, first = measured["bare"], measured["first"]
-        deep_page, one_state = measured["deep"], measured["state"]
-        cache.clear()
-        cold_started = time.perf_counter()
-        client.get("/work/")
-        cold = (time.perf_counter() - cold_started) * 1000
+    ms = {key: statistics.median(values) for key, values in times.items()}
+    use("large")
+    total = ImportCase.objects.count()
+    print(f"database: {connection.vendor}; runs: {ARGS.runs} (median of each, ms)")
+    for size, cases in sizes.items():
+        print(f"{size}: {cases} cases requested, loaded in {loaded[size]:.0f} s")
+    print(f"large database: {total} cases")
+    print(f"{'page':<32} {'10k ms':>8} {'N ms':>8} {'N/10k':>6} {'queries':>8}")
+    for name in plans["small"]:
+        small, large = ms[("small", name)], ms[("large", name)]
+        counts = f"{queries['small'][name]}/{queries['large'][name]}"
+        print(f"{name:<32} {small:8.2f} {large:8.2f} {large / small:6.2f} {counts:>8}")
 
-    print(f"open cases in the queue: {total_open}; runs: {args.runs} (median of each)")
-    print(f"bare view (one row, tiny template): {bare:.2f} ms")
-    print(f"queue page 1: {first:.2f} ms")
-    print(f"queue deep page (row {total_open - 40} of {total_open}): {deep_page:.2f} ms")
-    print(f"queue one state (in transit): {one_state:.2f} ms")
-    print(f"queue page 1 with the state counts not cached (one request): {cold:.2f} ms")
-    ratio = max(first, deep_page, one_state) / bare
-    print(f"queue_page_vs_bare_view: {ratio:.2f} (target <= 5)")
+    def worst(prefixes: tuple[str, ...]) -> tuple[float, str]:
+        names = [n for n in plans["small"] if n.startswith(prefixes)]
+        return max((ms[("large", n)] / ms[("small", n)], n) for n in names)
+
+    label = f"{ARGS.cases // 1000}k" if ARGS.cases < 1_000_000 else f"{ARGS.cases // 10**6}m"
+    queue_ratio, queue_name = worst(("page", "state"))
+    search_ratio, search_name = worst(("search",))
+    case_ratio, _ = worst(("case page",))
+    bare = ms[("large", "bare")]
+    vs_bare, vs_bare_name = max(
+        (ms[("large", n)] / bare, n) for n in plans["large"] if n.startswith(("page", "state"))
+    )
+    equal = queries["small"] == queries["large"]
+    print(f"slowest: queue {queue_name}, search {search_name}, against bare {vs_bare_name}")
+    print(f"queue_{label}_vs_10k: {queue_ratio:.2f} (target <= 1.2)")
+    print(f"queue_{label}_vs_bare_view: {vs_bare:.2f} (target <= 5)")
+    print(f"search_{label}_vs_10k: {search_ratio:.2f} (target <= 1.5)")
+    print(f"case_page_{label}_vs_10k: {case_ratio:.2f} (target <= 1.2)")
+    print(f"queries_per_page_10k_vs_{label}: {'equal' if equal else 'DIFFERENT'} (target equal)")
+
+
+def explain(plan: dict[str, tuple[str, dict]], user: User) -> None:
+    """EXPLAIN ANALYZE of the row query behind each queue and search target."""
+    from portals.coordinator.forms import QueueFilterForm
+
+    for name, (url, params) in plan.items():
+        if url != "/work/":
+            continue
+        form = QueueFilterForm(params or None, user=user)
+        filters = form.filters() if form.is_bound else QueueFilters()
+        with CaptureQueriesContext(connection) as captured:
+            queue_page(filters, user=user, after=params.get("after", ""), now=timezone.now())
+        rows = [q["sql"] for q in captured.captured_queries if "LIMIT 26" in q["sql"]]
+        for sql in rows:
+            prefix = "EXPLAIN (ANALYZE, BUFFERS) " if connection.vendor == "postgresql" else ""
+            prefix = prefix or "EXPLAIN QUERY PLAN "
+            with connection.cursor() as cursor:
+                cursor.execute(prefix + sql)
+                lines = [" ".join(str(c) for c in row) for row in cursor.fetchall()]
+            print(f"\n--- {name}: {params}\n" + "\n".join(lines))
 
 
 if __name__ == "__main__":
@@ -256,5 +281,7 @@ if __name__ == "__main__":
         main()
     finally:
         if ON_POSTGRES:
-            connection.close()
-            _postgres_scratch(create=False)
+            for wrapper in WRAPPERS.values():
+                wrapper.close()
+            for scratch in SCRATCH_DBS:
+                _postgres(scratch, create=False)
