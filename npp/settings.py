@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "npp.accounts",
     "orders",
+    "billing",
     "documents",
     "notifications",
 ]
@@ -94,6 +95,7 @@ INSTALLED_APPS = [
 # with the CaseEvent after its transaction commits; one that fails is logged and the
 # others still run. Every consumer also sweeps for events it never saw.
 NPP_CASE_EVENT_HANDLERS = [
+    "billing.handlers.invoice_on_delivery",  # the tax invoice, before its paper is asked for
     "documents.generation.requests.render_on_entry",  # the papers a state needs
     "notifications.tasks.notify_on_event",  # who is told, by inbox, email and text
 ]
@@ -399,6 +401,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.tasks.close_delivered_cases",
         "schedule": env_int("NPP_AUTO_CLOSE_SWEEP_SECONDS", 3600),
     },
+    "billing-invoice-sweep": {
+        "task": "billing.tasks.invoice_sweep",
+        "schedule": env_int("NPP_AUTO_CLOSE_SWEEP_SECONDS", 3600),
+    },
     "notifications-sweep": {
         "task": "notifications.tasks.sweep",
         "schedule": env_int("NPP_NOTIFICATION_SWEEP_SECONDS", 300),
@@ -422,6 +428,16 @@ NPP_SYSTEM_USER_EMAIL = "system@npp.invalid"
 NPP_SERVICE_NAME = env_str("NPP_SERVICE_NAME", "NPP Named-Patient Import Service")
 NPP_SERVICE_PHONE = env_str("NPP_SERVICE_PHONE", "+91 80 4718 2200")
 NPP_SERVICE_EMAIL = env_str("NPP_SERVICE_EMAIL", "care@npp.example")
+# The service as a supplier of taxable services, on its invoices (until the importer's
+# organisation record holds them): GSTIN, billing address and state (place of supply).
+NPP_SERVICE_GSTIN = env_str("NPP_SERVICE_GSTIN", "29AABCN1234F1ZS")
+NPP_SERVICE_ADDRESS = env_str(
+    "NPP_SERVICE_ADDRESS", "4th Floor, 80 Feet Road, Koramangala, Bengaluru 560034"
+)
+NPP_SERVICE_STATE = env_str("NPP_SERVICE_STATE", "Karnataka")
+# A quotation is valid this many days; an accepted one is due this many days later.
+NPP_QUOTATION_VALID_DAYS = env_int("NPP_QUOTATION_VALID_DAYS", 30)
+NPP_PAYMENT_DUE_DAYS = env_int("NPP_PAYMENT_DUE_DAYS", 7)
 # Generated PDFs, time bounds innermost first (documents.checks refuses another
 # order): one render's deadline < the task's soft limit < its hard limit < the lease a
 # worker holds on the job. A lease that runs out means the worker died, so another

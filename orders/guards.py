@@ -16,6 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from orders import form_fields, safety
+from orders.money import QuotationStatus, format_inr
 from orders.papers import DocumentKind, ReviewStatus, SignatureMeaning
 from orders.states import BEFORE_DISPATCH, CaseStatus
 
@@ -278,6 +279,42 @@ def _shelf_life_problems(case: ImportCase, shipment) -> Iterable[str]:
         remaining = (shipment.expiry_date - today()).days
         if total > 0 and remaining / total < float(fraction):
             yield f"at least {float(fraction):.0%} of the shelf life remaining"
+
+
+@guard
+def quotation_paid_or_waived(case: ImportCase) -> Iterable[str]:
+    """No order goes to the supplier until the payer accepted a quotation and paid it,
+    or a coordinator waived the payment with a reason. Billing's rows are reached
+    through the case (`case.quotations`), as the document guards reach documents:
+    orders does not import billing."""
+    accepted = case.quotations.filter(status=QuotationStatus.ACCEPTED).first()
+    if accepted is None:
+        yield "a quotation the payer accepted"
+        return
+    if accepted.waived_at is None and accepted.balance_due > 0:
+        yield (
+            f"payment of the accepted quotation ({format_inr(accepted.balance_due)} still "
+            "due), or a coordinator's waiver with its reason"
+        )
+
+
+ORDERING_ENTRIES = ("record_permit", "reorder")
+
+
+@guard
+def supplier_ordered(case: ImportCase) -> Iterable[str]:
+    """The order went to the supplier since the case last came to ordering (a permit,
+    or a rejected lot reordered)."""
+    entry = (
+        case.events.filter(transition__in=ORDERING_ENTRIES, to_state=CaseStatus.SUPPLIER_ORDERING)
+        .order_by("-pk")
+        .first()
+    )
+    sent = case.events.filter(transition="order_from_supplier")
+    if entry is not None:
+        sent = sent.filter(pk__gt=entry.pk)
+    if not sent.exists():
+        yield "the order sent to the supplier"
 
 
 # --- Customs -----------------------------------------------------------------

@@ -88,6 +88,8 @@ class Pathway(models.Model):
     expected_days = models.JSONField(
         default=dict, blank=True, help_text="{state: days a case may stay there}"
     )
+    # The current rates and the exemptions as a description; quotations use the dated
+    # duty rates (billing.DutyRate), which keep their history.
     duty = models.JSONField(
         default=dict, blank=True, help_text="Rates in percent and exemptions: data, not code."
     )
@@ -728,8 +730,19 @@ class ImportCase(models.Model):
     @transition(
         field=status,
         source=S.SUPPLIER_ORDERING,
+        target=S.SUPPLIER_ORDERING,
+        conditions=[guards.quotation_paid_or_waived],
+        permission=perm.is_coordinator,
+        custom={"label": "Send the order to the supplier"},
+    )
+    def order_from_supplier(self, *, by, note: str = "") -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=S.SUPPLIER_ORDERING,
         target=S.IN_TRANSIT,
-        conditions=[guards.shipment_ready],
+        conditions=[guards.supplier_ordered, guards.shipment_ready],
         permission=perm.is_coordinator,
         custom={"label": "Dispatch"},
     )

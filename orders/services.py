@@ -332,7 +332,9 @@ def _case_transition(
     method(by=actor, note=note)
     if transition == "reorder":
         _reject_current_lot(locked, reason=note)
-    locked.state_changed_at = locked.db_now
+    if locked.status != from_state:
+        # A step within a state (sending the order) does not restart the state's clock.
+        locked.state_changed_at = locked.db_now
     # Only the columns this transition changed (and the state's own three).
     changed = dict.fromkeys([*_ALWAYS_SAVED, *_changed_fields(locked, before)])
     locked.save(update_fields=list(changed))

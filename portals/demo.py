@@ -12,6 +12,10 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from billing import services as billing
+from billing.gst import STATE_CODES
+from billing.models import Payer, PayerKind
+from billing.selectors import case_account
 from documents.models import Document, DocumentKind, SignatureMeaning
 from documents.pdf_minimal import minimal_pdf
 from documents.services import document_review, document_store
@@ -100,11 +104,68 @@ def shipment_data(case: ImportCase, **overrides) -> dict:
     return data
 
 
+def payer_data(case: ImportCase, **overrides) -> dict:
+    """The patient pays for themself, billed at their delivery address."""
+    patient = case.patient
+    data = {
+        "kind": PayerKind.PATIENT,
+        "name": patient.full_name,
+        "address": "\n".join(
+            part for part in (patient.address, f"{patient.city} {patient.postal_code}") if part
+        ),
+        "state": patient.state if patient.state in STATE_CODES else "Karnataka",
+        "postal_code": patient.postal_code,
+        "gstin": "",
+        "email": patient.email,
+    }
+    data.update(overrides)
+    return data
+
+
+def settle_money(case: ImportCase, coordinator) -> None:
+    """What the order to the supplier waits for: the payer named, the quotation issued,
+    accepted (by the patient in the tracker, or by phone through the coordinator) and
+    paid in full."""
+    if not Payer.objects.filter(case=case).exists():
+        billing.payer_set(case=case, actor=coordinator, **payer_data(case))
+    quotation = case.quotations.filter(status="accepted").first()
+    if quotation is None:
+        quotation = billing.quotation_issue(case=case, actor=coordinator)
+        patient = case.patient.user
+        if patient is not None:
+            billing.quotation_accept(quotation=quotation, actor=patient)
+        else:
+            billing.quotation_accept(
+                quotation=quotation, actor=coordinator, note="Accepted by phone."
+            )
+    due = case_account(case).balance_due
+    if due > 0 and not quotation.waived:
+        billing.payment_record(
+            case=case,
+            actor=coordinator,
+            method="upi",
+            reference=f"UPI/{case.pk:06d}",
+            amount=due,
+            received_on=timezone.localdate(),
+        )
+
+
+def settle_and_order(case: ImportCase, coordinator) -> ImportCase:
+    """Money settled, then the order sent to the supplier."""
+    settle_money(case, coordinator)
+    return case_transition(case=case, actor=coordinator, transition="order_from_supplier")
+
+
 def customs_data(case: ImportCase, **overrides) -> dict:
+    """What customs assessed: the quotation's estimate, as a Bill of Entry usually
+    confirms it (250,000 rupees assessed at 16.55% for a case never quoted)."""
+    quotation = case.quotations.filter(status="accepted").first()
+    assessable = quotation.assessable_value if quotation else Decimal("250000.00")
+    duty = quotation.duty_total if quotation else Decimal("41375.00")
     data = {
         "bill_of_entry_number": f"BE{case.pk:07d}",
-        "assessable_value": "250000.00",
-        "duty_amount": str(case.pathway.duty_estimate(Decimal("250000"))),
+        "assessable_value": str(assessable),
+        "duty_amount": str(duty),
         "duty_exemption": "",
         "clearance_date": timezone.localdate().isoformat(),
     }
@@ -167,6 +228,7 @@ def _record_permit(case: ImportCase, coordinator, **options) -> ImportCase:
 
 
 def _dispatch(case: ImportCase, coordinator, **options) -> ImportCase:
+    case = settle_and_order(case, coordinator)
     return case_transition(
         case=case, actor=coordinator, transition="dispatch", data=shipment_data(case)
     )

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ["npp", "orders", "documents", "notifications", "portals"]
+PACKAGES = ["npp", "orders", "billing", "documents", "notifications", "portals"]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 

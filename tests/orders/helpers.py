@@ -32,6 +32,7 @@ NOTES: dict[str, str] = {
     "reject": "The prescriber's registration could not be confirmed.",
     "file_application": "Filed on SUGAM.",
     "record_permit": "Form 12B received.",
+    "order_from_supplier": "Purchase order emailed to the manufacturer.",
     "dispatch": "Shipped by the manufacturer.",
     "arrive": "Landed at BLR air cargo.",
     "clear_customs": "Out of charge order issued.",
@@ -54,6 +55,7 @@ SOURCE: dict[str, str] = {
     "reject": S.SUBMITTED,
     "file_application": S.FORMS_PREPARATION,
     "record_permit": S.AWAITING_PERMIT,
+    "order_from_supplier": S.SUPPLIER_ORDERING,
     "dispatch": S.SUPPLIER_ORDERING,
     "arrive": S.IN_TRANSIT,
     "clear_customs": S.CUSTOMS_CLEARANCE,
@@ -156,7 +158,10 @@ def prepare(case: ImportCase, transition: str, coordinator: User) -> dict[str, A
     elif transition == "record_permit":
         upload(case, DocumentKind.IMPORT_PERMIT, coordinator)
         data = demo.permit_data(case)
+    elif transition == "order_from_supplier":
+        demo.settle_money(case, coordinator)
     elif transition == "dispatch":
+        demo.settle_and_order(case, coordinator)
         data = demo.shipment_data(case)
     elif transition == "clear_customs":
         data = demo.customs_data(case)

@@ -389,8 +389,9 @@ def test_record_permit_refuses_without_the_permit_document(case_in, coordinator)
 
 
 @pytest.fixture
-def ordering(case_in):
-    return case_in(S.SUPPLIER_ORDERING)
+def ordering(case_in, coordinator):
+    """A case whose order went to the supplier (quotation accepted and paid)."""
+    return demo.settle_and_order(case_in(S.SUPPLIER_ORDERING), coordinator)
 
 
 def test_dispatch_refuses_a_supplier_that_is_not_authorised(ordering, coordinator):

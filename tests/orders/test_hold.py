@@ -47,6 +47,7 @@ def test_a_held_case_cannot_move_on_until_it_is_resumed(case_in, coordinator):
 def test_a_resumed_case_carries_on_from_where_it_was(case_in, coordinator):
     case = reach(case_in, coordinator, S.ON_HOLD, held_from=S.SUPPLIER_ORDERING)
     case = case_transition(case=case, actor=coordinator, transition="resume", note=NOTES["resume"])
+    case = demo.settle_and_order(case, coordinator)
 
     case_transition(
         case=case, actor=coordinator, transition="dispatch", data=demo.shipment_data(case)

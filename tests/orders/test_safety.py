@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from orders import safety
-from orders.models import ImportCase, Pathway
+from orders.models import ImportCase
 
 CLEAN = {"egfr": "72", "systolic_bp": "128", "diastolic_bp": "82"}
 

@@ -16,7 +16,15 @@ from orders.services import case_transition
 from orders.states import CaseStatus
 from portals import demo
 from tests.conftest import PASSWORD
-from tests.orders.helpers import NOTES, backdate, prepare, reach, upload
+from tests.orders.helpers import (
+    NOTES,
+    assert_refused,
+    backdate,
+    prepare,
+    reach,
+    refuse,
+    upload,
+)
 
 S = CaseStatus
 
@@ -252,7 +260,11 @@ def test_reorder_records_the_rejected_lot_and_a_new_lot_can_then_be_dispatched(
     assert rejected.rejection_reason == NOTES["reorder"]
     assert case.current_shipment is None
 
+    # A reorder is a new order: it goes to the supplier again before a lot is shipped.
     new_lot = demo.shipment_data(case, batch_number="LOT-REPLACEMENT-2")
+    error = refuse(case, coordinator, "dispatch", data=new_lot)
+    assert_refused(error, "the order sent to the supplier")
+    case_transition(case=case, actor=coordinator, transition="order_from_supplier")
     move(case, coordinator, "dispatch", data=new_lot)
 
     case.refresh_from_db()
@@ -268,6 +280,7 @@ def test_reorder_records_the_rejected_lot_and_a_new_lot_can_then_be_dispatched(
 def test_a_reordered_case_is_delivered_with_the_new_lot(case_in, coordinator, patient):
     case = reach(case_in, coordinator, S.QUARANTINED)
     move(case, coordinator, "reorder", note=NOTES["reorder"])
+    case_transition(case=case, actor=coordinator, transition="order_from_supplier")
     move(case, coordinator, "dispatch", data=demo.shipment_data(case, batch_number="LOT-NEW"))
     case = demo.walk_to(
         ImportCase.objects.get(pk=case.pk),

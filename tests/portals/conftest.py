@@ -133,6 +133,9 @@ def catalogue(transactional_db):
     from django.apps import apps
 
     importlib.import_module("orders.migrations.0003_india_pathway_and_lupkynis").load(apps, None)
+    from billing.reference_data import billing_reference_load
+
+    billing_reference_load(apps=apps)
 
 
 @pytest.fixture

@@ -1,0 +1,133 @@
+"""Money words every layer shares: rupee amounts with Indian digit grouping, amounts in
+words for an invoice, and the vocabulary of a quotation's life that the domain's guard
+reads (orders.guards.quotation_paid_or_waived).
+
+A leaf: it imports nothing of the project, so the domain, billing, the papers and the
+pages all format an amount the same way. Amounts are `Decimal`, never float.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import models
+
+PAISE = Decimal("0.01")
+RUPEE = Decimal("1")
+
+
+class QuotationStatus(models.TextChoices):
+    ISSUED = "issued", "Issued, awaiting acceptance"
+    ACCEPTED = "accepted", "Accepted"
+    SUPERSEDED = "superseded", "Superseded by a newer version"
+
+
+def to_paise(amount: Decimal) -> Decimal:
+    """Round half up to the paisa: the rule for every rupee amount but customs duty."""
+    return Decimal(amount).quantize(PAISE, rounding=ROUND_HALF_UP)
+
+
+def to_rupee(amount: Decimal) -> Decimal:
+    """Round to the nearest rupee, fifty paise and more going up: customs duty
+    (Customs Act 1962, section 154A)."""
+    return Decimal(amount).quantize(RUPEE, rounding=ROUND_HALF_UP)
+
+
+def indian_grouping(digits: str) -> str:
+    """'32000000' -> '3,20,00,000': the last three digits, then groups of two."""
+    if len(digits) <= 3:
+        return digits
+    head, tail = digits[:-3], digits[-3:]
+    groups = []
+    while len(head) > 2:
+        groups.insert(0, head[-2:])
+        head = head[:-2]
+    if head:
+        groups.insert(0, head)
+    return ",".join([*groups, tail])
+
+
+def format_inr(amount: Decimal | int | str | None, *, symbol: bool = True) -> str:
+    """₹3,20,000.00: Indian digit grouping, always two decimals (paise), a minus sign
+    before the symbol for a negative amount; '' for None."""
+    if amount is None or amount == "":
+        return ""
+    value = to_paise(Decimal(str(amount)))
+    sign = "-" if value < 0 else ""
+    rupees, _, paise = f"{abs(value):.2f}".partition(".")
+    return f"{sign}{'₹' if symbol else ''}{indian_grouping(rupees)}.{paise}"
+
+
+def format_amount(amount: Decimal | None, currency: str) -> str:
+    """A foreign amount as 'USD 12,500.00' (Western grouping); rupees as format_inr."""
+    if amount is None:
+        return ""
+    if currency == "INR":
+        return format_inr(amount)
+    return f"{currency} {to_paise(Decimal(str(amount))):,.2f}"
+
+
+_ONES = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
+_TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+
+
+def _below_thousand(number: int) -> str:
+    words = []
+    hundreds, rest = divmod(number, 100)
+    if hundreds:
+        words.append(f"{_ONES[hundreds]} hundred")
+    if rest:
+        if rest < 20:
+            words.append(_ONES[rest])
+        else:
+            tens, ones = divmod(rest, 10)
+            words.append(_TENS[tens] + (f"-{_ONES[ones]}" if ones else ""))
+    return " ".join(words)
+
+
+def number_in_words(number: int) -> str:
+    """Indian numbering: 320000 -> 'three lakh twenty thousand'."""
+    if number == 0:
+        return "zero"
+    parts = []
+    for size, name in ((10**7, "crore"), (10**5, "lakh"), (10**3, "thousand")):
+        count, number = divmod(number, size)
+        if count:
+            parts.append(
+                f"{number_in_words(count) if count >= 100 else _below_thousand(count)} {name}"
+            )
+    if number:
+        parts.append(_below_thousand(number))
+    return " ".join(parts)
+
+
+def rupees_in_words(amount: Decimal) -> str:
+    """'Rupees three lakh twenty thousand and fifty paise only', as invoices print it."""
+    value = to_paise(Decimal(str(amount)))
+    prefix = "Minus rupees" if value < 0 else "Rupees"
+    rupees, paise = divmod(int(abs(value) * 100), 100)
+    text = f"{prefix} {number_in_words(rupees)}"
+    if paise:
+        text += f" and {number_in_words(paise)} paise"
+    return text + " only"
