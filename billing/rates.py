@@ -29,9 +29,9 @@ from billing.models import (
     ServiceTaxRate,
     SupplierPrice,
 )
+from orders.display import format_money
 from orders.errors import DomainError
 from orders.models import ImportCase, Supplier
-from orders.money import format_inr
 
 # Terms under which the supplier's price already pays carriage and insurance to India.
 CARRIAGE_INCLUDED = (Incoterm.CIP, Incoterm.DAP, Incoterm.DDP)
@@ -135,7 +135,7 @@ class Basis:
                 "id": self.fee.pk,
                 "description": self.fee.description,
                 "amount": str(self.fee.amount),
-                "amount_text": format_inr(self.fee.amount),
+                "amount_text": format_money(self.fee.amount),
                 "sac": self.fee.sac_code,
                 "effective_from": self.fee.effective_from.isoformat(),
             },

@@ -1,11 +1,11 @@
 """The rates and prices an install starts with, dated and sourced (design section 2).
 
-The India pathway was first seeded with IGST 18%, the rate of other goods. Medicines
-paid 12% until 21 September 2025, and since 22 September 2025 pay 5%, with a listed set
-of life-saving and rare-disease drugs at nil: the rates below say so, each from its
-date, and `correct_seeded_igst` puts the pathway's own description right (migration
-0002). The exchange rate, price list, freight and fee are the demo's: a coordinator
-enters the real ones in the admin.
+The India pathway was first seeded with IGST 18%, the rate of other goods (orders
+migration 0006 corrected its description). Medicines paid 12% until 21 September 2025,
+and since 22 September 2025 pay 5%, with a listed set of life-saving and rare-disease
+drugs at nil: the rates below say so, each from its date, so a quotation made on any
+day finds the rate then in force. The exchange rate, price list, freight and fee are
+the demo's: a coordinator enters the real ones in the admin.
 
 Migration 0002 loads this into a new database; tests load it again after a flush.
 """
@@ -99,24 +99,10 @@ USD_RATE = {
 }
 
 
-def correct_seeded_igst(apps) -> None:
-    """The pathway's duty description said IGST 18%: medicines pay 5% since 22 September
-    2025. Only the seeded value is corrected; a rate a coordinator set is left alone."""
-    Pathway = apps.get_model("orders", "Pathway")
-    for pathway in Pathway.objects.filter(code="IN-12A"):
-        duty = dict(pathway.duty or {})
-        if duty.get("igst_percent") == 18:
-            duty["igst_percent"] = 5
-            duty["rates"] = "Dated duty rates (billing) apply; these are the current ones."
-            pathway.duty = duty
-            pathway.save(update_fields=["duty"])
-
-
 def billing_reference_load(*, apps=global_apps) -> None:
     Pathway = apps.get_model("orders", "Pathway")
     Product = apps.get_model("orders", "Product")
     Supplier = apps.get_model("orders", "Supplier")
-    correct_seeded_igst(apps)
     india = Pathway.objects.filter(code="IN-12A").first()
     if india is not None:
         for rate_class, effective, basic, surcharge, igst, source in DUTY_RATES:

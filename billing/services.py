@@ -37,9 +37,10 @@ from billing.rates import basis_for
 from billing.selectors import case_account, service_party
 from npp.accounts.models import User
 from orders import permissions as perm
+from orders.display import format_money
 from orders.errors import DomainError, GuardFailed
 from orders.models import DutyExemption, ImportCase
-from orders.money import QuotationStatus, format_inr, to_paise
+from orders.money import QuotationStatus, to_paise
 from orders.services import _append_event
 from orders.states import BEFORE_DISPATCH, CaseStatus
 
@@ -118,7 +119,7 @@ def payer_set(*, case: ImportCase, actor: User, **fields: Any) -> Payer:
         locked,
         actor,
         SET_PAYER,
-        {"payer": payer.name, "kind": payer.get_kind_display(), "gstin": payer.gstin},
+        {"payer": payer.name, "payer_kind": payer.get_kind_display(), "gstin": payer.gstin},
     )
     return payer
 
@@ -253,7 +254,7 @@ def quotation_issue(
         ISSUE_QUOTATION,
         {
             "version": candidate.version,
-            "total": format_inr(candidate.total),
+            "total": str(candidate.total),
             "valid_until": candidate.valid_until.isoformat(),
             "exemption": candidate.get_exemption_display() if exemption else "",
         },
@@ -314,7 +315,7 @@ def quotation_accept(*, quotation: Quotation, actor: User, note: str = "") -> Qu
         locked_case,
         actor,
         ACCEPT_QUOTATION,
-        {"version": current.version, "total": format_inr(current.total)},
+        {"version": current.version, "total": str(current.total)},
         note=note,
     )
     return current
@@ -384,11 +385,11 @@ def payment_record(
         actor,
         RECORD_PAYMENT,
         {
-            "amount": format_inr(value),
+            "amount": str(value),
             "method": payment.get_method_display(),
             "reference": payment.reference,
             "received_on": received_on.isoformat(),
-            "balance_due": format_inr(account.balance_due),
+            "balance_due": str(account.balance_due),
         },
     )
     return payment
@@ -419,7 +420,7 @@ def payment_waive(*, case: ImportCase, actor: User, reason: str) -> Quotation:
         locked,
         actor,
         WAIVE_PAYMENT,
-        {"version": accepted.version, "balance_due": format_inr(accepted.balance_due)},
+        {"version": accepted.version, "balance_due": str(accepted.balance_due)},
         note=reason,
     )
     return accepted
@@ -448,7 +449,7 @@ def refund_record(
         problems.append("the reason for the refund")
     refundable = case_account(locked).refundable
     if value > refundable:
-        problems.append(f"an amount no more than the refundable {format_inr(refundable)}")
+        problems.append(f"an amount no more than the refundable {format_money(refundable)}")
     if problems:
         raise GuardFailed("record the refund", problems)
     refund = Payment.objects.create(
@@ -466,9 +467,10 @@ def refund_record(
         actor,
         RECORD_REFUND,
         {
-            "amount": format_inr(value),
+            "amount": str(value),
             "method": refund.get_method_display(),
             "reference": reference,
+            "paid_on": paid_on.isoformat(),
         },
         note=reason,
     )
@@ -578,8 +580,8 @@ def invoice_issue(*, case: ImportCase, actor: User, on: dt.date | None = None) -
             ISSUE_INVOICE,
             {
                 "number": number,
-                "total": format_inr(invoice.total),
-                "duty_difference": format_inr(difference) if actual is not None else "",
+                "total": str(invoice.total),
+                "duty_difference": str(difference) if actual is not None else "",
             },
         )
         return invoice
@@ -637,5 +639,5 @@ def _credit_note(case: ImportCase, actor: User, *, refund: Payment, reason: str)
         refund=refund,
         reason=reason,
     )
-    _event(case, actor, ISSUE_CREDIT_NOTE, {"number": number, "total": format_inr(note.total)})
+    _event(case, actor, ISSUE_CREDIT_NOTE, {"number": number, "total": str(note.total)})
     return note

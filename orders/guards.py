@@ -16,7 +16,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from orders import form_fields, safety
-from orders.money import QuotationStatus, format_inr
+from orders.display import format_money
+from orders.money import QuotationStatus
 from orders.papers import DocumentKind, ReviewStatus, SignatureMeaning
 from orders.states import BEFORE_DISPATCH, CaseStatus
 
@@ -293,7 +294,7 @@ def quotation_paid_or_waived(case: ImportCase) -> Iterable[str]:
         return
     if accepted.waived_at is None and accepted.balance_due > 0:
         yield (
-            f"payment of the accepted quotation ({format_inr(accepted.balance_due)} still "
+            f"payment of the accepted quotation ({format_money(accepted.balance_due)} still "
             "due), or a coordinator's waiver with its reason"
         )
 

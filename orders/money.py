@@ -1,9 +1,9 @@
-"""Money words every layer shares: rupee amounts with Indian digit grouping, amounts in
-words for an invoice, and the vocabulary of a quotation's life that the domain's guard
-reads (orders.guards.quotation_paid_or_waived).
+"""Money rules every layer shares: the rounding rules (paise; customs duty to the
+rupee), amounts in words for an invoice, and the vocabulary of a quotation's life that
+the domain's guard reads (orders.guards.quotation_paid_or_waived). Amounts are shown
+with orders.display.format_money (Indian digit grouping).
 
-A leaf: it imports nothing of the project, so the domain, billing, the papers and the
-pages all format an amount the same way. Amounts are `Decimal`, never float.
+A leaf: it imports nothing of the project. Amounts are `Decimal`, never float.
 """
 
 from __future__ import annotations
@@ -31,40 +31,6 @@ def to_rupee(amount: Decimal) -> Decimal:
     """Round to the nearest rupee, fifty paise and more going up: customs duty
     (Customs Act 1962, section 154A)."""
     return Decimal(amount).quantize(RUPEE, rounding=ROUND_HALF_UP)
-
-
-def indian_grouping(digits: str) -> str:
-    """'32000000' -> '3,20,00,000': the last three digits, then groups of two."""
-    if len(digits) <= 3:
-        return digits
-    head, tail = digits[:-3], digits[-3:]
-    groups = []
-    while len(head) > 2:
-        groups.insert(0, head[-2:])
-        head = head[:-2]
-    if head:
-        groups.insert(0, head)
-    return ",".join([*groups, tail])
-
-
-def format_inr(amount: Decimal | int | str | None, *, symbol: bool = True) -> str:
-    """₹3,20,000.00: Indian digit grouping, always two decimals (paise), a minus sign
-    before the symbol for a negative amount; '' for None."""
-    if amount is None or amount == "":
-        return ""
-    value = to_paise(Decimal(str(amount)))
-    sign = "-" if value < 0 else ""
-    rupees, _, paise = f"{abs(value):.2f}".partition(".")
-    return f"{sign}{'₹' if symbol else ''}{indian_grouping(rupees)}.{paise}"
-
-
-def format_amount(amount: Decimal | None, currency: str) -> str:
-    """A foreign amount as 'USD 12,500.00' (Western grouping); rupees as format_inr."""
-    if amount is None:
-        return ""
-    if currency == "INR":
-        return format_inr(amount)
-    return f"{currency} {to_paise(Decimal(str(amount))):,.2f}"
 
 
 _ONES = [

@@ -96,6 +96,22 @@ DETAIL_LABELS: dict[str, tuple[str, str]] = {
     "acknowledged_on": ("Manufacturer confirmed receipt on", DATE),
     "manufacturer_reference": ("Manufacturer's reference", TEXT),
     "reason": ("Reason", TEXT),
+    # Money (billing): the payer, quotations, payments, invoices
+    "payer": ("Payer", TEXT),
+    "payer_kind": ("Who pays", TEXT),
+    "gstin": ("GSTIN", TEXT),
+    "version": ("Quotation version", TEXT),
+    "total": ("Total", MONEY),
+    "valid_until": ("Valid until", DATE),
+    "exemption": ("Duty exemption claimed", TEXT),
+    "amount": ("Amount", MONEY),
+    "method": ("Method", TEXT),
+    "reference": ("Reference", TEXT),
+    "received_on": ("Received on", DATE),
+    "paid_on": ("Paid on", DATE),
+    "balance_due": ("Balance due", MONEY),
+    "number": ("Number", TEXT),
+    "duty_difference": ("Duty assessed minus the estimate", MONEY),
 }
 
 # Keys that identify rows for the software, not facts for a reader.
@@ -110,6 +126,14 @@ EVENT_TITLES = {
     "adverse_event_report_unsent": "Side-effect report (CIOMS I) could not be sent",
     "forward_adverse_event": "Side-effect report sent to the manufacturer",
     "acknowledge_adverse_event": "Manufacturer confirmed receipt of the side-effect report",
+    "set_payer": "Payer named",
+    "issue_quotation": "Quotation issued",
+    "accept_quotation": "Quotation accepted",
+    "record_payment": "Payment received",
+    "waive_payment": "Payment before ordering waived",
+    "record_refund": "Refund paid",
+    "issue_invoice": "Tax invoice issued",
+    "issue_credit_note": "Credit note issued",
 }
 
 ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")

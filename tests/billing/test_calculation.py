@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from billing import calculation as calc
-from orders.money import format_inr, rupees_in_words, to_paise, to_rupee
+from orders.display import format_money
+from orders.money import rupees_in_words, to_paise, to_rupee
 
 D = Decimal
 INDIA_2026 = calc.DutyRates(D("10"), D("10"), D("5"))
@@ -104,7 +105,7 @@ def test_lupkynis_priced_in_dollars_converts_each_amount_at_the_recorded_rate():
     assert result.duty_percent_of_assessable == D("16.55")
     assert (lines["cgst"], lines["sgst"]) == (D("2250.00"), D("2250.00"))
     assert result.total == D("2468689.69")
-    assert format_inr(result.total) == "₹24,68,689.69"
+    assert format_money(result.total) == "₹24,68,689.69"
 
 
 def test_customs_assumes_20_percent_freight_and_1_125_percent_insurance_when_unknown():
@@ -275,7 +276,7 @@ def test_the_actual_duty_replaces_the_estimate_on_the_final_invoice(actual, diff
     ],
 )
 def test_rupees_use_indian_digit_grouping(amount, text):
-    assert format_inr(D(amount)) == text
+    assert format_money(D(amount)) == text
 
 
 def test_amounts_in_words_follow_lakhs_and_crores():

@@ -4,6 +4,7 @@ invoice at delivery and credit notes."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -78,7 +79,7 @@ def test_a_waiver_with_its_reason_lets_the_order_go_unpaid(accepted, coordinator
     assert accepted.waived and accepted.waived_by == coordinator
     event = CaseEvent.objects.get(case=case, transition="waive_payment")
     assert event.note == "City Hospital pays on invoice (PO 4471)."
-    assert event.data["balance_due"] == "₹24,68,689.69"
+    assert event.data["balance_due"] == "2468689.69"
 
 
 def test_the_order_is_sent_before_a_lot_is_dispatched(accepted, coordinator):
@@ -102,7 +103,7 @@ def test_part_payments_add_up_whatever_the_order(accepted, coordinator):
     assert account.paid == D("600000.00")
     assert account.balance_due == TOTAL - D("600000.00")
     event = CaseEvent.objects.filter(case=case, transition="record_payment").last()
-    assert event.data["balance_due"] == "₹18,68,689.69"
+    assert event.data["balance_due"] == "1868689.69"
 
 
 @pytest.mark.parametrize(
@@ -170,7 +171,7 @@ def test_a_cancelled_case_refunds_all_but_the_fee_with_a_credit_note(accepted, c
     assert account.retained == D("29500.00")
     assert account.refundable == TOTAL - D("29500.00")
 
-    with pytest.raises(GuardFailed, match="no more than the refundable ₹24,39,189.69"):
+    with pytest.raises(GuardFailed, match=re.escape("no more than the refundable ₹24,39,189.69")):
         billing.refund_record(
             case=case,
             actor=coordinator,
@@ -231,7 +232,7 @@ def test_delivery_produces_the_tax_invoice_with_the_actual_duty(case_in, coordin
     account = case_account(case)
     assert account.balance_due == D("1000.00")  # the shortfall is due
     issued = CaseEvent.objects.get(case=case, transition="issue_invoice")
-    assert issued.data["duty_difference"] == "₹1,000.00"
+    assert issued.data["duty_difference"] == "1000.00"
 
 
 def test_the_sweep_issues_an_invoice_the_handler_never_did(case_in, coordinator):

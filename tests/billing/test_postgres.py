@@ -15,7 +15,7 @@ from billing.reference_data import billing_reference_load
 from orders.models import ImportCase
 from orders.states import CaseStatus
 from portals import demo
-from tests.conftest import make_patient, new_case
+from tests.conftest import make_patient, need, new_case
 from tests.orders.test_postgres import race
 
 S = CaseStatus
@@ -23,15 +23,16 @@ DELIVERIES = 4
 
 
 @pytest.fixture
-def postgres(transactional_db):
-    from tests.conftest import need
-
+def postgres(request):
+    # Skip before the transactional database is set up: its flush would leave the
+    # next tests in this process without the catalogue.
     need(connection.vendor == "postgresql", "DATABASE_URL does not point at PostgreSQL")
+    request.getfixturevalue("transactional_db")
     importlib.import_module("orders.migrations.0003_india_pathway_and_lupkynis").load(apps, None)
     billing_reference_load(apps=apps)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_deliveries_get_consecutive_invoice_numbers(postgres, physician, coordinator):
     from orders.models import Product
 

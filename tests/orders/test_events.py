@@ -33,9 +33,7 @@ def test_a_walked_case_has_one_event_per_step_in_order(case_in, physician, patie
 
     # Steps within a state (the payer, the quotation, its payment, the order sent to the
     # supplier) are events too; the moves between states follow the happy path.
-    events = [
-        e for e in CaseEvent.objects.filter(case=case) if e.from_state != e.to_state
-    ]
+    events = [e for e in CaseEvent.objects.filter(case=case) if e.from_state != e.to_state]
 
     assert [e.to_state for e in events] == list(demo.HAPPY_PATH)
     assert events[0].transition == CaseEvent.CREATED

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from orders import safety
-from orders.models import ImportCase
+from orders.models import ImportCase, Pathway
 
 CLEAN = {"egfr": "72", "systolic_bp": "128", "diastolic_bp": "82"}
 
