@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from billing.models import PAID_BY_PATIENT_SIDE
 from documents.models import Document, DocumentKind
 from npp.accounts.models import Role
 from orders import permissions as perm
@@ -24,10 +25,22 @@ VISIBLE_TO_PATIENT = frozenset(
 )
 
 
+# The payer's papers: the patient reads them when they (or their family) pay.
+MONEY_PAPERS = frozenset({K.PROFORMA_INVOICE, K.TAX_INVOICE, K.CREDIT_NOTE})
+# Papers with the supplier's prices on them: coordinators only (never a patient or
+# physician: supplier cost prices are the service's business).
+COST_PAPERS = frozenset({K.PURCHASE_ORDER})
+
+
 def documents_visible_to(user) -> QuerySet[Document]:
     documents = Document.objects.filter(case__in=cases_visible_to(user))
     if user.is_authenticated and user.role == Role.PATIENT:
-        documents = documents.filter(kind__in=VISIBLE_TO_PATIENT)
+        documents = documents.filter(
+            Q(kind__in=VISIBLE_TO_PATIENT)
+            | Q(kind__in=MONEY_PAPERS, case__payer__kind__in=PAID_BY_PATIENT_SIDE)
+        )
+    elif user.is_authenticated and user.role == Role.PHYSICIAN:
+        documents = documents.exclude(kind__in=COST_PAPERS)
     return documents
 
 

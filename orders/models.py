@@ -289,6 +289,9 @@ class Supplier(models.Model):
     name = models.CharField(max_length=200, unique=True)
     country = models.CharField(max_length=2)
     kind = models.CharField(max_length=30, choices=Kind.choices)
+    address = models.TextField(blank=True, help_text="Full postal address, for the order.")
+    contact_name = models.CharField(max_length=200, blank=True, help_text="Who takes orders.")
+    phone = models.CharField(max_length=40, blank=True)
     contact_email = models.EmailField(blank=True)
     safety_contact_email = models.EmailField(blank=True)
 

@@ -17,6 +17,8 @@ class DocumentKind(models.TextChoices):
     REGULATORY_APPLICATION = "regulatory_application", "Regulatory application pack"
     IMPORT_PERMIT = "import_permit", "Import permit"
     PROFORMA_INVOICE = "proforma_invoice", "Proforma invoice"
+    TAX_INVOICE = "tax_invoice", "Tax invoice"
+    CREDIT_NOTE = "credit_note", "Credit note"
     PURCHASE_ORDER = "purchase_order", "Purchase order"
     CERTIFICATE_OF_ANALYSIS = "certificate_of_analysis", "Certificate of analysis"
     AIRWAY_BILL = "airway_bill", "Airway bill"

@@ -365,11 +365,15 @@ def queue_page(
     before: str = "",
     per_page: int = PER_PAGE,
     now: dt.datetime | None = None,
+    narrow: Q | None = None,
 ) -> QueuePage:
     """One page of the queue, after a cursor (Next) or before one (Previous): a single
-    query for its rows, whichever page it is."""
+    query for its rows, whichever page it is. `narrow` is a further condition from a
+    layer above the domain (billing's: an amount due or overdue)."""
     now = now or timezone.now()
     cases = queue_cases(filters, user=user, now=now)
+    if narrow is not None:
+        cases = cases.filter(narrow)
     keyset = SEARCH_KEYSET if filters.q else QUEUE_KEYSET
     backwards = keyset.decode(before)
     forwards = None if backwards else keyset.decode(after)

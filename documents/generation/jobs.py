@@ -13,7 +13,11 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from documents.generation.papers import RENDERED_ON_ENTRY, render_document_pdf
+from documents.generation.papers import (
+    RENDERED_AFTER_EVENT,
+    RENDERED_ON_ENTRY,
+    render_document_pdf,
+)
 from documents.models import RenderJob, RenderStatus
 from documents.services import document_store
 from orders.models import CaseEvent, ImportCase
@@ -129,16 +133,29 @@ def missing_renders(*, now: dt.datetime | None = None) -> list[CaseEvent]:
     """Recent entries into a state that needs a paper with no render requested since:
     the process died between the commit and `render_on_entry`."""
     now = now or timezone.now()
-    recent = CaseEvent.objects.filter(
+    window = CaseEvent.objects.filter(
         created_at__gte=now - MISSING_RENDER_WINDOW, created_at__lt=now - MISSING_RENDER_GRACE
-    ).exclude(from_state=F("to_state"))
+    )
+    recent = window.exclude(from_state=F("to_state"))
+    steps = window.filter(from_state=F("to_state"))
     missing: list[CaseEvent] = []
-    for state, kind in RENDERED_ON_ENTRY.items():
-        requested = RenderJob.objects.filter(
+
+    def requested(kind: str):
+        return RenderJob.objects.filter(
             case=OuterRef("case"), kind=kind, created_at__gte=OuterRef("created_at")
         )
+
+    for state, kind in RENDERED_ON_ENTRY.items():
         missing.extend(
-            recent.filter(to_state=state).exclude(Exists(requested)).select_related("case", "actor")
+            recent.filter(to_state=state)
+            .exclude(Exists(requested(kind)))
+            .select_related("case", "actor")
+        )
+    for transition, kind in RENDERED_AFTER_EVENT.items():
+        missing.extend(
+            steps.filter(transition=transition)
+            .exclude(Exists(requested(kind)))
+            .select_related("case", "actor")
         )
     return missing
 

@@ -12,6 +12,7 @@ from django.template.loader import get_template
 
 from documents.generation.application_pack import regulatory_application_data
 from documents.generation.case_record import case_record_data
+from documents.generation.money import credit_note_data, proforma_invoice_data, tax_invoice_data
 from documents.generation.parts import PaperIncomplete
 from documents.generation.patient_information import patient_information_data
 from documents.generation.purchase_order import purchase_order_data
@@ -32,12 +33,30 @@ RENDERED_ON_ENTRY: dict[str, DocumentKind] = {
     S.CLOSED: K.CASE_RECORD,
 }
 
+# Which document a step within a state produces (billing's events, the order sent).
+RENDERED_AFTER_EVENT: dict[str, DocumentKind] = {
+    "issue_quotation": K.PROFORMA_INVOICE,
+    "order_from_supplier": K.PURCHASE_ORDER,
+    "issue_invoice": K.TAX_INVOICE,
+    "issue_credit_note": K.CREDIT_NOTE,
+}
+
+
+def paper_for(transition: str, from_state: str, to_state: str) -> DocumentKind | None:
+    """The paper an event asks for: the new state's, or the step's."""
+    if from_state != to_state:
+        return RENDERED_ON_ENTRY.get(to_state)
+    return RENDERED_AFTER_EVENT.get(transition)
+
 
 DATA_BUILDERS: dict[str, Callable[[ImportCase], dict[str, Any]]] = {
     K.REGULATORY_APPLICATION: regulatory_application_data,
     K.PURCHASE_ORDER: purchase_order_data,
     K.PATIENT_INFORMATION: patient_information_data,
     K.CASE_RECORD: case_record_data,
+    K.PROFORMA_INVOICE: proforma_invoice_data,
+    K.TAX_INVOICE: tax_invoice_data,
+    K.CREDIT_NOTE: credit_note_data,
 }
 GENERATED_KINDS = frozenset(DATA_BUILDERS)
 

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from documents.generation.jobs import missing_renders, render_document, stale_render_jobs
-from documents.generation.papers import RENDERED_ON_ENTRY, data_version
+from documents.generation.papers import data_version, paper_for
 from documents.models import RenderJob, RenderStatus
 from orders.errors import DomainError
 from orders.models import CaseEvent, ImportCase
@@ -40,10 +40,11 @@ def _enqueue_on_commit(job_id: int) -> None:
 
 def render_on_entry(event: CaseEvent) -> RenderJob | None:
     """A case-event handler (settings.NPP_CASE_EVENT_HANDLERS), called after the commit
-    that appended `event`: request the paper the case needs on entering its new state.
-    A request lost to a crash before this ran is found by `missing_renders`."""
-    kind = RENDERED_ON_ENTRY.get(event.to_state)
-    if kind is None or event.from_state == event.to_state:
+    that appended `event`: request the paper the case needs on entering its new state,
+    or the one a step within it produces (a quotation, an invoice). A request lost to a
+    crash before this ran is found by `missing_renders`."""
+    kind = paper_for(event.transition, event.from_state, event.to_state)
+    if kind is None:
         return None
     with transaction.atomic():
         return request_render(case=event.case, kind=kind, actor=event.actor)

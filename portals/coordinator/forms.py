@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
+from documents.generation.parts import order_number
 from documents.models import DocumentKind
 from orders.inputs import INPUTS, TransitionInput
 from orders.models import ImportCase, Product, Supplier
@@ -82,6 +83,11 @@ class QueueFilterForm(forms.Form):
         ),
     )
     overdue = forms.BooleanField(required=False, label="Overdue only")
+    payment = forms.ChoiceField(
+        required=False,
+        label="Payment",
+        choices=[("", "Any"), ("due", "Amount due"), ("overdue", "Payment overdue")],
+    )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -117,6 +123,10 @@ class QueueFilterForm(forms.Form):
         if q and not is_searchable(q):
             raise forms.ValidationError("Type at least three letters or digits to search.")
         return q
+
+    def payment_filter(self) -> str:
+        """'due', 'overdue' or '' (billing's filter, applied by the view)."""
+        return self.cleaned_data.get("payment", "") if self.is_valid() else ""
 
     def filters(self) -> QueueFilters:
         """The filters as typed, or none when the form does not validate (an old link
@@ -254,7 +264,10 @@ def initial_values(case: ImportCase, transition: str) -> dict[str, Any]:
         return {"permit_issued_on": today, "permitted_quantity_packs": case.quantity_packs}
     if transition == "dispatch":
         manufacturer = Supplier.objects.filter(kind=Supplier.Kind.MANUFACTURER).order_by("pk")
+        shipment = case.current_shipment
         return {
+            # The number on the purchase order the service generated and sent.
+            "purchase_order_number": order_number(case, shipment),
             "supplier": manufacturer.first(),
             "quantity_packs": case.permitted_quantity_packs or case.quantity_packs,
         }

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portals.coordinator import views
+from portals.coordinator import money, views
 
 urlpatterns = [
     path("", views.queue, name="coordinator-queue"),
@@ -22,6 +22,12 @@ urlpatterns = [
         name="coordinator-temperature-log",
     ),
     path("cases/<int:pk>/resupply", views.resupply, name="coordinator-resupply"),
+    path("cases/<int:pk>/payer", money.payer_view, name="coordinator-payer"),
+    path("cases/<int:pk>/quotation", money.quote_view, name="coordinator-quote"),
+    path("quotations/<int:pk>/accept", money.accept_view, name="coordinator-quote-accept"),
+    path("cases/<int:pk>/payments", money.payment_view, name="coordinator-payment"),
+    path("cases/<int:pk>/waiver", money.waive_view, name="coordinator-waive"),
+    path("cases/<int:pk>/refunds", money.refund_view, name="coordinator-refund"),
     path("documents/<int:pk>/review", views.document_review_view, name="coordinator-review"),
     path("generated/<int:pk>/retry", views.render_retry, name="coordinator-render-retry"),
 ]

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from billing import selectors as billing_selectors
 from documents import selectors as document_selectors
 from documents import temperature_logs
 from documents.access import get_document_for_user
@@ -46,6 +47,7 @@ from portals.coordinator.forms import (
     TemperatureLogForm,
     transition_form,
 )
+from portals.coordinator.money import money_context
 from portals.coordinator.refusals import case_moved_message
 from portals.roles import role_required, upload_to_case
 
@@ -86,18 +88,23 @@ def queue(request: HttpRequest) -> HttpResponse:
     data = search.filters_with_search(request)
     form = QueueFilterForm(data or None, user=request.user)
     filters = form.filters() if form.is_bound else selectors.QueueFilters()
+    payment = form.payment_filter() if form.is_bound else ""
     page = selectors.queue_page(
         filters,
         user=request.user,
         after=request.GET.get("after", ""),
         before=request.GET.get("before", ""),
+        narrow=billing_selectors.payment_filter(payment) if payment else None,
     )
+    # What the payer owes on the cases shown: one query for the page, not one a row.
+    dues = billing_selectors.amounts_due(row.pk for row in page.rows)
     # Two reversals for the page, not two a row: the case's id goes in their place.
     case_url = reverse("orders:coordinator-case", args=[0]).replace("/0/", "/{}/")
     assign_url = reverse("orders:coordinator-assign", args=[0]).replace("/0/", "/{}/")
     for row in page.rows:
         row.url = case_url.format(row.pk)
         row.assign_url = assign_url.format(row.pk)
+        row.amount_due, row.payment_overdue = dues.get(row.pk, (None, False))
     counts = selectors.state_counts()
     params = request.GET.copy()
     params.pop(search.TERM, None)
@@ -222,6 +229,7 @@ def _case_page(
             "chart": temperature.temperature_chart(summary) if summary else None,
             "may_resupply": case.status in RESUPPLY_FROM,
             "resupplies": selectors.resupplies_of(case),
+            "money": money_context(case, bound),
             "may_assign": case.assigned_coordinator_id != actor.pk
             and case.status not in (S.CLOSED, S.REJECTED, S.CANCELLED),
         },

@@ -14,4 +14,9 @@ urlpatterns = [
         name="patient-case-confirm-delivery",
     ),
     path("orders/<int:pk>/side-effect/", patient.case_side_effect, name="patient-case-side-effect"),
+    path(
+        "orders/<int:pk>/quotation/accept/",
+        patient.case_accept_quotation,
+        name="patient-case-accept-quotation",
+    ),
 ]

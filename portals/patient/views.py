@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from documents.access import documents_visible_to
@@ -19,6 +20,7 @@ from orders.services import case_transition
 from orders.states import CaseStatus
 from orders.tracker import progress_of
 from portals.patient.forms import ConfirmDeliveryForm, PatientUploadForm, SideEffectForm
+from portals.payer import accept, payer_money
 from portals.roles import role_required, upload_to_case
 
 S = CaseStatus
@@ -57,6 +59,8 @@ def _case_page(request: HttpRequest, case: ImportCase, status: int = 200, **form
             "may_report": case.status in SIDE_EFFECT_STATES,
             "upload_form": forms.get("upload_form") or PatientUploadForm(),
             "confirm_form": forms.get("confirm_form") or ConfirmDeliveryForm(),
+            "money": payer_money(case, request.user),
+            "accept_url": reverse("orders:patient-case-accept-quotation", args=[case.pk]),
         },
         status=status,
     )
@@ -139,3 +143,10 @@ def case_side_effect(request: HttpRequest, pk: int) -> HttpResponse:
         {"case": case, "form": form},
         status=400 if form.errors else 200,
     )
+
+
+@require_POST
+@patient_only
+def case_accept_quotation(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _my_case(request, pk)
+    return accept(request, case, reverse("orders:patient-case", args=[case.pk]) + "#payment")

@@ -17,6 +17,11 @@ urlpatterns = [
     path("cases/<int:pk>/sign/", physician.case_sign, name="physician-case-sign"),
     path("cases/<int:pk>/resupply/", physician.case_resupply, name="physician-case-resupply"),
     path(
+        "cases/<int:pk>/quotation/accept/",
+        physician.case_accept_quotation,
+        name="physician-case-accept-quotation",
+    ),
+    path(
         "cases/<int:pk>/side-effect/",
         physician.case_adverse_event,
         name="physician-case-adverse-event",

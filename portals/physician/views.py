@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from documents.access import documents_visible_to
@@ -23,6 +24,7 @@ from orders.resupply import RESUPPLY_FROM, case_create_resupply
 from orders.selectors import WAITING_ON_PHYSICIAN, open_question, physician_cases
 from orders.services import EDITABLE_STATES, case_transition, case_update_request
 from orders.states import CaseStatus
+from portals.payer import accept, payer_money
 from portals.physician.forms import (
     AdverseEventForm,
     AnswerForm,
@@ -177,6 +179,8 @@ def _case_page(request: HttpRequest, case: ImportCase, status: int = 200, **form
         "cancel_form": forms.get("cancel_form") or ReasonForm(),
         "may_resupply": case.status in RESUPPLY_FROM
         and not case.resupplies.exclude(status__in=[S.CANCELLED, S.REJECTED]).exists(),
+        "money": payer_money(case, request.user),
+        "accept_url": reverse("orders:physician-case-accept-quotation", args=[case.pk]),
         "may_report": case.status
         in (
             S.IN_TRANSIT,
@@ -367,3 +371,11 @@ def case_adverse_event(request: HttpRequest, pk: int) -> HttpResponse:
         {"case": case, "form": form},
         status=400 if form.errors else 200,
     )
+
+
+@require_POST
+@physician_only
+def case_accept_quotation(request: HttpRequest, pk: int) -> HttpResponse:
+    """The physician accepts for the hospital that pays."""
+    case = get_case_for_user(request.user, pk=pk)
+    return accept(request, case, reverse("orders:physician-case", args=[case.pk]) + "#payment")

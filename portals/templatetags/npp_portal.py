@@ -39,3 +39,11 @@ def flash_messages(context) -> list:
 
     request = context.get("request")
     return list(get_messages(request)) if request is not None else []
+
+
+@register.filter
+def rupees(amount) -> str:
+    """₹3,20,000.00: Indian grouping, to the paisa (orders.display.format_money)."""
+    from orders.display import format_money
+
+    return format_money(amount)

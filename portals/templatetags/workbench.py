@@ -13,6 +13,7 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from orders.display import format_money
 from orders.selectors import QueueRow
 
 register = template.Library()
@@ -21,7 +22,7 @@ ROW = (
     "<tr{}>"
     '<td data-label="Case"><a class="ref" href="{}">{}</a>{}<span class="sub">{} {}</span></td>'
     '<td data-label="Patient">{}<span class="sub">Dr {}</span></td>'
-    '<td data-label="State"><span class="state state-{}">{}</span></td>'
+    '<td data-label="State"><span class="state state-{}">{}</span>{}</td>'
     '<td data-label="In state">{}{}{}</td>'
     '<td data-label="Coordinator">{}{}</td>'
     "</tr>"
@@ -35,6 +36,20 @@ BADGES = {
 YOU = mark_safe("<strong>You</strong>")
 NOBODY = mark_safe('<span class="sub">Not assigned</span>')
 OVERDUE_ROW = mark_safe(' class="row-overdue"')
+
+
+def _payment(row: QueueRow):
+    """The amount the payer owes (billing, set on the row by the view), and whether its
+    due date passed."""
+    amount = getattr(row, "amount_due", None)
+    if not amount:
+        return ""
+    badge = (
+        mark_safe(' <span class="badge badge-bad">Payment overdue</span>')
+        if getattr(row, "payment_overdue", False)
+        else ""
+    )
+    return format_html('<span class="sub">{} due{}</span>', format_money(amount), badge)
 
 
 def _row(row: QueueRow, me: int) -> tuple:
@@ -65,6 +80,7 @@ def _row(row: QueueRow, me: int) -> tuple:
         row.physician_name,
         row.status,
         row.state_label,
+        _payment(row),
         due.age_text,
         BADGES[due.status],
         expected,
