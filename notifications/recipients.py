@@ -67,6 +67,7 @@ WHO_HEARS_WHAT: dict[str, tuple[Rule, ...]] = {
     "reject": (PHYSICIAN, PATIENT),
     "file_application": (PHYSICIAN, PATIENT),
     "record_permit": (PATIENT,),
+    "order_from_supplier": (PATIENT,),
     "dispatch": (PATIENT,),
     "arrive": (PATIENT,),
     "clear_customs": (PATIENT,),

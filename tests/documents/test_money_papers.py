@@ -138,7 +138,7 @@ def test_the_purchase_order_carries_prices_terms_importer_and_supplier_address(
 
     text = pdf_text(render_document_pdf(case, K.PURCHASE_ORDER)[0])
 
-    assert "Unit price (USD)" in text
+    assert "Unit price (USD)" in text and "Line total" in text
     assert "US$7,650.00" in text and "US$22,950.00" in text
     assert "FCA Free carrier, Mississauga, Ontario (supplier's warehouse)" in text
     assert "100% in advance of shipment, by bank transfer" in text

@@ -25,6 +25,7 @@ EXPECTED: dict[str, tuple[str, set[str]]] = {
     "reject": (S.REJECTED, {"physician", "patient"}),
     "file_application": (S.AWAITING_PERMIT, {"physician", "patient"}),
     "record_permit": (S.SUPPLIER_ORDERING, {"patient"}),
+    "order_from_supplier": (S.SUPPLIER_ORDERING, {"patient"}),
     "dispatch": (S.IN_TRANSIT, {"patient"}),
     "arrive": (S.CUSTOMS_CLEARANCE, {"patient"}),
     "clear_customs": (S.OUT_FOR_DELIVERY, {"patient"}),

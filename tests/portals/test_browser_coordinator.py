@@ -18,6 +18,7 @@ from orders.states import CaseStatus
 from portals import demo
 from tests.conftest import PASSWORD, new_case
 from tests.portals.conftest import assert_accessible, shoot, totp_code
+from tests.portals.money_pages import MONEY_EVENTS, settle_through_pages
 
 pytestmark = pytest.mark.django_db(transaction=True)
 S = CaseStatus
@@ -323,6 +324,9 @@ def test_a_case_walks_from_request_to_delivery_through_the_pages_only(
     )
     assert state() == S.SUPPLIER_ORDERING
 
+    # The money: quoted, accepted by the patient, paid; then the order goes out.
+    settle_through_pages(office, priya, case, payer_name="Priya Menon")
+
     # Dispatch, the journey and its temperature log, customs.
     act(
         "dispatch",
@@ -364,8 +368,10 @@ def test_a_case_walks_from_request_to_delivery_through_the_pages_only(
         "verify",
         "file_application",
         "record_permit",
+        *MONEY_EVENTS,
         "dispatch",
         "arrive",
         "clear_customs",
         "confirm_delivery",
+        "issue_invoice",
     ]

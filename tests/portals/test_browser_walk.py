@@ -15,6 +15,7 @@ from orders.models import ImportCase
 from orders.states import CaseStatus
 from portals import demo
 from tests.portals.conftest import PHONE, assert_accessible, shoot, sign_in
+from tests.portals.money_pages import MONEY_EVENTS, settle_through_pages
 
 pytestmark = pytest.mark.django_db(transaction=True)
 S = CaseStatus
@@ -153,6 +154,7 @@ def test_a_case_walks_from_the_request_to_the_patients_confirmation(
     add_document(office, "import_permit", "permit.pdf")
     act(office, "record_permit", demo.permit_data(case))
     assert status(case) == S.SUPPLIER_ORDERING, office.inner_text("main")
+    settle_through_pages(office, patient, case, payer_name="Lakshmi Iyer")
     act(office, "dispatch", demo.shipment_data(case))
     assert status(case) == S.IN_TRANSIT, office.inner_text("main")
     act(office, "arrive")
@@ -176,8 +178,10 @@ def test_a_case_walks_from_the_request_to_the_patients_confirmation(
         "verify",
         "file_application",
         "record_permit",
+        *MONEY_EVENTS,
         "dispatch",
         "arrive",
         "clear_customs",
         "confirm_delivery",
+        "issue_invoice",
     ]

@@ -17,11 +17,16 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.test import override_settings
+from django.utils import timezone
 
+from billing import services as billing
+from billing.selectors import case_account
 from documents.generation.papers import RENDERED_ON_ENTRY, render_document_pdf
+from documents.models import DocumentKind as K
 from npp.accounts.models import Role, User
 from orders.models import Patient, Physician, Product
-from orders.services import case_create
+from orders.services import case_create, case_transition
+from orders.states import CaseStatus as S
 from portals import demo
 
 # The sample people sign with this (the physician re-enters it for the undertaking).
@@ -117,11 +122,50 @@ class Command(BaseCommand):
                 port_of_entry="INBLR4",
             )
             for state in SAMPLE_STATES:
+                if state == S.OUT_FOR_DELIVERY:
+                    # Customs assess 850 rupees less than estimated: the excess is
+                    # refunded after delivery, with its credit note.
+                    case = self._clear_customs_below_the_estimate(case, coordinator)
                 case = demo.walk_to(
                     case, state, coordinator=coordinator, signing_password=SAMPLE_PASSWORD
                 )
-                kind = RENDERED_ON_ENTRY[state]
-                pdf, version = render_document_pdf(case, kind)
-                path = target / f"{kind.replace('_', '-')}.pdf"
-                path.write_bytes(pdf)
-                self.stdout.write(f"{path} ({len(pdf)} bytes, data version {version[:12]})")
+                kinds = [RENDERED_ON_ENTRY[state]]
+                if state == S.SUPPLIER_ORDERING:
+                    demo.settle_money(case, coordinator)
+                    kinds = [K.PROFORMA_INVOICE, *kinds]
+                if state == S.CLOSED:
+                    self._refund_the_excess(case, coordinator)
+                    kinds = [K.TAX_INVOICE, K.CREDIT_NOTE, *kinds]
+                for kind in kinds:
+                    self._write(target, case, kind)
+
+    def _write(self, target: Path, case, kind: str) -> None:
+        pdf, version = render_document_pdf(case, kind)
+        path = target / f"{kind.replace('_', '-')}.pdf"
+        path.write_bytes(pdf)
+        self.stdout.write(f"{path} ({len(pdf)} bytes, data version {version[:12]})")
+
+    def _clear_customs_below_the_estimate(self, case, coordinator):
+        case = demo.walk_to(
+            case, S.CUSTOMS_CLEARANCE, coordinator=coordinator, signing_password=SAMPLE_PASSWORD
+        )
+        estimate = case.quotations.get(status="accepted").duty_total
+        return case_transition(
+            case=case,
+            actor=coordinator,
+            transition="clear_customs",
+            data=demo.customs_data(case, duty_amount=str(estimate - 850)),
+        )
+
+    def _refund_the_excess(self, case, coordinator) -> None:
+        billing.invoice_issue(case=case, actor=coordinator)
+        excess = case_account(case).refundable
+        billing.refund_record(
+            case=case,
+            actor=coordinator,
+            method="neft_rtgs",
+            reference="UTR-HDFC-884120",
+            amount=excess,
+            paid_on=timezone.localdate(),
+            reason="Customs assessed less duty than estimated: the excess is refunded.",
+        )
