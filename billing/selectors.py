@@ -16,7 +16,7 @@ from django.utils import timezone
 from billing import calculation as calc
 from billing.gst import STATE_CODES
 from billing.models import EntryKind, Invoice, InvoiceKind, Payment, Quotation
-from orders.models import ImportCase
+from orders.models import ImportCase, Importer
 from orders.money import QuotationStatus, to_paise
 from orders.states import CaseStatus
 
@@ -25,7 +25,22 @@ ZERO = Decimal("0.00")
 
 
 def service_party() -> dict[str, str]:
-    """The service as the supplier of the invoiced services, as it is today."""
+    """The service as the supplier of the invoiced services, as it is today: the active
+    importer record (orders.Importer), else the NPP_SERVICE_* settings."""
+    record = Importer.current()
+    if record is not None:
+        state = record.state or settings.NPP_SERVICE_STATE
+        return {
+            "name": record.name,
+            "address": ", ".join(record.address_lines()),
+            "state": state,
+            "state_code": STATE_CODES.get(state, ""),
+            "gstin": record.gstin or settings.NPP_SERVICE_GSTIN,
+            "drug_licence_number": record.drug_licence_number,
+            "iec": record.iec,
+            "email": record.email or settings.NPP_SERVICE_EMAIL,
+            "phone": record.phone or settings.NPP_SERVICE_PHONE,
+        }
     state = settings.NPP_SERVICE_STATE
     return {
         "name": settings.NPP_SERVICE_NAME,
@@ -33,6 +48,8 @@ def service_party() -> dict[str, str]:
         "state": state,
         "state_code": STATE_CODES.get(state, ""),
         "gstin": settings.NPP_SERVICE_GSTIN,
+        "drug_licence_number": "",
+        "iec": "",
         "email": settings.NPP_SERVICE_EMAIL,
         "phone": settings.NPP_SERVICE_PHONE,
     }

@@ -139,7 +139,7 @@ def _inputs(case: ImportCase, basis, *, exemption: str, payer: Payer) -> calc.Qu
         exemption=basis.exemption_rule(),
         service_fee=basis.fee.amount,
         gst_percent=basis.gst.gst_percent,
-        intra_state=payer.state == settings.NPP_SERVICE_STATE,
+        intra_state=payer.state == service_party()["state"],
         goods_charged=payer.kind != PayerKind.MANUFACTURER_FREE,
     )
 

@@ -428,8 +428,8 @@ NPP_SYSTEM_USER_EMAIL = "system@npp.invalid"
 NPP_SERVICE_NAME = env_str("NPP_SERVICE_NAME", "NPP Named-Patient Import Service")
 NPP_SERVICE_PHONE = env_str("NPP_SERVICE_PHONE", "+91 80 4718 2200")
 NPP_SERVICE_EMAIL = env_str("NPP_SERVICE_EMAIL", "care@npp.example")
-# The service as a supplier of taxable services, on its invoices (until the importer's
-# organisation record holds them): GSTIN, billing address and state (place of supply).
+# The service as a supplier of taxable services on its invoices when no importer record
+# (orders.Importer, edited in the admin) is active: GSTIN, address and state.
 NPP_SERVICE_GSTIN = env_str("NPP_SERVICE_GSTIN", "29AABCN1234F1ZS")
 NPP_SERVICE_ADDRESS = env_str(
     "NPP_SERVICE_ADDRESS", "4th Floor, 80 Feet Road, Koramangala, Bengaluru 560034"

@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from billing.models import Incoterm
 from billing.rates import price_for
-from billing.selectors import service_party
 from documents.generation import parts
 from documents.generation.formatting import format_date
 from documents.models import DocumentKind
@@ -84,7 +83,6 @@ def purchase_order_data(case: ImportCase) -> dict[str, Any]:
         "supplier": parts.supplier(case, shipment),
         "supplier_contact": _contact(supplier),
         "pricing": _pricing(case, supplier, order_date or timezone.localdate()),
-        "importer": service_party(),
         "patient": parts.patient(case),
         "physician": parts.physician(case),
         "product": parts.product(case),

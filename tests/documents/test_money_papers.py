@@ -17,7 +17,7 @@ from documents.generation.jobs import render_job_run
 from documents.generation.papers import render_document_pdf
 from documents.generation.requests import render_on_entry
 from documents.models import DocumentKind
-from orders.models import CaseEvent, ImportCase
+from orders.models import CaseEvent, ImportCase, Importer
 from orders.services import case_transition
 from orders.states import CaseStatus
 from portals import demo
@@ -60,7 +60,7 @@ def test_the_proforma_invoice_shows_the_payers_lines_the_rates_and_the_total(quo
     # Every conversion with its rate, date and source.
     assert "USD converted at ₹88.2500 per USD, rate of 1 January 2026" in text
     assert "22 September 2025" in text
-    assert "GSTIN: 29AABCN1234F1ZS" in text
+    assert f"GSTIN: {Importer.current().gstin}" in text
     no_cost_prices(text)
 
 
@@ -90,7 +90,7 @@ def test_the_tax_invoice_has_its_number_codes_place_of_supply_taxes_and_words(ca
     number = re.search(r"INV/\d\d-\d\d/00001", text)
     assert number, text
     assert "Tax invoice" in text
-    assert "GSTIN: 29AABCN1234F1ZS" in text
+    assert f"GSTIN: {Importer.current().gstin}" in text
     assert "Place of supply: Karnataka (29)" in text
     assert "30049099" in text and "998599" in text
     assert "Customs duty paid, per the Bill of Entry" in text
@@ -142,7 +142,11 @@ def test_the_purchase_order_carries_prices_terms_importer_and_supplier_address(
     assert "US$7,650.00" in text and "US$22,950.00" in text
     assert "FCA Free carrier, Mississauga, Ontario (supplier's warehouse)" in text
     assert "100% in advance of shipment, by bank transfer" in text
-    assert "GSTIN: 29AABCN1234F1ZS" in text
+    importer = Importer.current()
+    assert f"GSTIN: {importer.gstin}" in text
+    assert f"IEC: {importer.iec}" in text
+    assert f"Drug licence: {importer.drug_licence_number}" in text
+    assert "Edmonton, Alberta" in text and "npp.orders@aurinia.example" in text
     assert case.permit_number in text
     assert "Keep between 20 and 25" in text
 

@@ -17,5 +17,5 @@ def load(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("orders", "0008_supplier_address")]
+    dependencies = [("orders", "0013_supplier_address")]
     operations = [migrations.RunPython(load, migrations.RunPython.noop)]
