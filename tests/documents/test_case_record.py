@@ -48,6 +48,14 @@ def closed(case_in, coordinator, physician):
     temperature_log_record(
         case=case, actor=coordinator, upload=Upload(logger_csv(22, 23.5, 26.5, 24, 22.5))
     )
+    case = demo.walk_to(case, S.CUSTOMS_CLEARANCE, coordinator=coordinator)
+    # Customs assess 2,50,000 rupees (whatever the quotation estimated) and its duty.
+    case = case_transition(
+        case=case,
+        actor=coordinator,
+        transition="clear_customs",
+        data=demo.customs_data(case, assessable_value="250000.00", duty_amount="41375.00"),
+    )
     case = demo.walk_to(case, S.DELIVERED, coordinator=coordinator, signing_password=PASSWORD)
     report = adverse_event_report(
         case=case,

@@ -371,8 +371,16 @@ def test_the_same_data_gives_the_same_version_and_changed_data_a_new_one(case_in
 def test_each_kind_has_its_own_version_of_the_same_case(case_in):
     case = case_in(S.OUT_FOR_DELIVERY)
 
-    versions = {kind: data_version(case, kind) for kind in papers.GENERATED_KINDS}
+    versions = {}
+    for kind in papers.GENERATED_KINDS:
+        try:
+            versions[kind] = data_version(case, kind)
+        except DomainError:
+            # A paper of what has not happened yet (no tax invoice before delivery, no
+            # credit note without a refund) has no data to version.
+            assert kind in (K.TAX_INVOICE, K.CREDIT_NOTE), kind
 
+    assert len(versions) == len(papers.GENERATED_KINDS) - 2
     assert len(set(versions.values())) == len(versions)
 
 

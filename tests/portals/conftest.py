@@ -125,17 +125,28 @@ def browser(_playwright):
     browser.close()
 
 
+# The data migrations of the reference data, in the order they run.
+REFERENCE_DATA_MIGRATIONS = (
+    ("orders.migrations.0003_india_pathway_and_lupkynis", "load"),
+    ("orders.migrations.0006_india_duty_rates_2025", "update"),
+    ("orders.migrations.0008_india_ports_fields_importer", "load"),
+    ("orders.migrations.0010_lupkynis_indication_side_effects_india_112", "fill"),
+    ("orders.migrations.0014_aurinia_address", "load"),
+    ("billing.migrations.0002_rates_and_prices", "load"),
+)
+
+
 @pytest.fixture
 def catalogue(transactional_db):
-    """The India pathway, Lupkynis and its supplier, as migration 0003 loads them."""
+    """The reference data the migrations load (a transactional test's flush empties it):
+    the India pathway with its ports and required fields, the importer, Lupkynis with
+    its label's facts, its supplier, and billing's rates and prices."""
     import importlib
 
     from django.apps import apps
 
-    importlib.import_module("orders.migrations.0003_india_pathway_and_lupkynis").load(apps, None)
-    from billing.reference_data import billing_reference_load
-
-    billing_reference_load(apps=apps)
+    for migration, function in REFERENCE_DATA_MIGRATIONS:
+        getattr(importlib.import_module(migration), function)(apps, None)
 
 
 @pytest.fixture

@@ -288,6 +288,8 @@ def test_a_case_walks_from_request_to_delivery_through_the_pages_only(
             "eGFR (mL/min/1.73 m2)": "72",
             "Systolic BP (mmHg)": "128",
             "Diastolic BP (mmHg)": "82",
+            # Form 12A names the port where the goods clear customs.
+            "Port of entry": case.pathway.port_choices()[0][0],
         },
     )
     assert state() == S.FORMS_PREPARATION
