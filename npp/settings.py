@@ -150,16 +150,33 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The sign-in rate limits and used one-time codes live in the cache: shared by every
-# web process only with Redis (NPP_CACHE_URL=redis://...); in memory otherwise.
-NPP_CACHE_URL = env_str("NPP_CACHE_URL", "locmem://")
-CACHES = {
-    "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": NPP_CACHE_URL}
-        if NPP_CACHE_URL.startswith(("redis://", "rediss://"))
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+# The sign-in rate limits and used one-time codes live in the default cache, which
+# every web process must share, or each process counts failures and remembers used
+# codes on its own: the database (table npp_cache, created by `migrate`) unless
+# NPP_CACHE_URL says Redis. locmem:// is per process: refused with DEBUG=0 (npp.checks).
+CACHE_TABLE = "npp_cache"
+
+
+def cache_from_url(url: str) -> dict:
+    if url.startswith(("redis://", "rediss://")):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if url == "db://":
+        # Culling deletes the oldest third when full: high enough that no one can
+        # push a sign-in counter out by filling the table with other keys.
+        return {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": CACHE_TABLE,
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    if url == "locmem://":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    raise ImproperlyConfigured(
+        f"NPP_CACHE_URL must be redis://host:port/db, db:// or locmem://, not {url!r}."
     )
-}
+
+
+NPP_CACHE_URL = env_str("NPP_CACHE_URL", "db://")
+CACHES = {"default": cache_from_url(NPP_CACHE_URL)}
 
 # --- Accounts and security --------------------------------------------------
 

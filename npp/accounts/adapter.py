@@ -18,5 +18,8 @@ class AccountAdapter(DefaultAccountAdapter):
         # Failed attempts on an account are counted per address they come from, so
         # someone guessing at a colleague's password from one network cools off only
         # their own attempts, never the owner's from their own desk or phone.
-        account = super()._get_login_attempts_cache_key(request, **credentials)
-        return f"{account}@{self.get_client_ip(request)}"
+        # Not per host name, as allauth counts them: the Host header is the client's
+        # to write and any port passes ALLOWED_HOSTS, so each port would start a new
+        # count (and two web servers on two ports would count apart).
+        login = credentials.get("email", credentials.get("username", "")).lower()
+        return f"{login}@{self.get_client_ip(request)}"

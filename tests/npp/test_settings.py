@@ -131,6 +131,59 @@ def test_the_deployment_checklist_fails_with_debug_on(run_project):
     assert "security.W018" in result.stderr
 
 
+# --- The shared cache (sign-in limits, used one-time codes) ----------------------------
+
+
+def test_production_refuses_a_per_process_cache(run_project):
+    result = run_project(
+        ["manage.py", "check", "--deploy"], **PRODUCTION, NPP_CACHE_URL="locmem://"
+    )
+
+    assert result.returncode != 0
+    assert "npp.E001" in result.stderr
+    assert "NPP_CACHE_URL=redis://" in result.stderr
+
+
+def test_a_production_web_process_refuses_to_start_with_a_per_process_cache(run_project):
+    """gunicorn runs no system checks: the WSGI module runs this one."""
+    result = run_project(["-c", "import npp.wsgi"], **PRODUCTION, NPP_CACHE_URL="locmem://")
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "npp.E001" in result.stderr
+
+
+def test_a_production_web_process_starts_with_the_default_cache(run_project):
+    result = run_project(["-c", "import npp.wsgi"], **PRODUCTION)
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_development_may_keep_a_per_process_cache(run_project):
+    result = run_project(["manage.py", "check"], NPP_CACHE_URL="locmem://")
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_cache_url_the_project_cannot_read_stops_the_process(run_project):
+    result = run_project(["manage.py", "check"], NPP_CACHE_URL="memcached://cache:11211")
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: NPP_CACHE_URL must be" in result.stderr
+
+
+def test_migrate_alone_prepares_the_default_cache_every_process_shares(run_project):
+    assert run_project(["manage.py", "migrate", "--noinput"]).returncode == 0
+    code = "from django.core.cache import cache; cache.set('shared', 'yes', 60)"
+    assert run_project(["manage.py", "shell", "-c", code]).returncode == 0
+
+    code = "from django.core.cache import cache; print(cache.get('shared'))"
+    result = run_project(["manage.py", "shell", "-c", code])  # another process
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "yes"
+
+
 def test_https_gives_host_only_secure_cookies_and_hsts(run_project):
     values = settings_in_process(
         run_project,

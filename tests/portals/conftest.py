@@ -69,12 +69,23 @@ def totp_code(secret: str = TOTP_SECRET) -> str:
 # --- Test client -----------------------------------------------------------------------
 
 
+DATABASE_FIXTURES = {"db", "transactional_db", "live_server"}
+
+
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits():
+def _fresh_rate_limits(request):
     """Sign-in rate limits and used one-time codes live in the cache: none carried
-    over from another test."""
+    over from another test. The cache is a database table by default, so this needs
+    the test's database: tests without one sign nobody in and are left alone."""
     from django.core.cache import cache
 
+    uses_database = request.node.get_closest_marker("django_db") or (
+        DATABASE_FIXTURES & set(request.fixturenames)
+    )
+    if not uses_database:
+        yield
+        return
+    request.getfixturevalue("db")  # transactional when the test asks for it
     cache.clear()
     yield
     cache.clear()

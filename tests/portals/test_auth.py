@@ -219,6 +219,17 @@ def test_repeated_failures_on_one_account_cool_off_from_that_address_only(client
     assert owner.session["_auth_user_id"] == str(physician.user.pk)
 
 
+def test_the_failure_limit_does_not_start_again_on_another_host_port(client, physician):
+    email = physician.user.email
+    for port in range(5):
+        sign_in(client, email, "wrong-guess", HTTP_HOST=f"localhost:{8000 + port}")
+
+    refused = sign_in(client, email, PASSWORD, HTTP_HOST="localhost:9999")
+
+    assert refused.status_code != 302
+    assert "_auth_user_id" not in client.session
+
+
 def test_the_failure_limit_cools_off(client, physician, settings):
     import time_machine
 

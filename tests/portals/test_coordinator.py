@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -27,13 +26,6 @@ from tests.portals.coordinator_helpers import (
 
 S = CaseStatus
 QUEUE = "/work/"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_counts():
-    # The state counts are cached by the newest case and event ids, which a rolled
-    # back test can hand out again: start every test from an empty cache.
-    cache.clear()
 
 
 @pytest.fixture
