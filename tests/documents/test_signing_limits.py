@@ -31,7 +31,7 @@ START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture(autouse=True)
-def _no_counts_carried_over():
+def _no_counts_carried_over(db):  # the cache is a database table by default
     cache.clear()
     yield
     cache.clear()
