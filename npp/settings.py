@@ -139,15 +139,39 @@ TEMPLATES = [
 
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'npp.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# A database that stops answering must not hold every request with it: connecting
+# gives up after NPP_DB_CONNECT_TIMEOUT, a statement after NPP_DB_STATEMENT_TIMEOUT
+# (workers: NPP_DB_WORKER_STATEMENT_TIMEOUT, set by npp.celery), and the page says
+# the service is unavailable (npp.errors). 0 means no limit.
+NPP_DB_CONNECT_TIMEOUT = env_int("NPP_DB_CONNECT_TIMEOUT", 5)
+NPP_DB_STATEMENT_TIMEOUT = env_int("NPP_DB_STATEMENT_TIMEOUT", 30)
+# A task may run as long as its soft time limit, and so may one of its statements.
+NPP_DB_WORKER_STATEMENT_TIMEOUT = env_int(
+    "NPP_DB_WORKER_STATEMENT_TIMEOUT", env_int("NPP_TASK_SOFT_TIME_LIMIT", 120)
+)
+
+
+def postgres_statement_timeout(seconds: int) -> str:
+    """libpq's `options`, applied by the server to every statement of the session."""
+    return f"-c statement_timeout={seconds * 1000}"
+
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets the web server and the worker read while one writes; IMMEDIATE takes
-        # the write lock at BEGIN, so two writers queue instead of failing mid-transaction.
+        # the write lock at BEGIN, so two writers queue instead of failing mid-transaction,
+        # for at most the busy timeout (then "database is locked", a 503 page).
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
+        "timeout": env_int("NPP_SQLITE_BUSY_TIMEOUT", 20),
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    if NPP_DB_CONNECT_TIMEOUT:
+        _options["connect_timeout"] = NPP_DB_CONNECT_TIMEOUT
+    if NPP_DB_STATEMENT_TIMEOUT:
+        _options["options"] = postgres_statement_timeout(NPP_DB_STATEMENT_TIMEOUT)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The sign-in rate limits and used one-time codes live in the default cache, which

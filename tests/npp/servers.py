@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -47,6 +48,43 @@ def manage(env: dict[str, str], *argv: str) -> str:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
+
+
+class Silent:
+    """A TCP server that accepts every connection and never says a word: a database or
+    a broker that has hung (frozen, out of resources, behind a dead proxy)."""
+
+    def __init__(self) -> None:
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        self.port = self.listener.getsockname()[1]
+        self.held: list[socket.socket] = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            self.held.append(connection)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accept
+        self.listener.close()
+        self.thread.join(timeout=5)
+        for connection in self.held:
+            connection.close()
+
+
+def free_port() -> int:
+    """A port where nothing listens (bound and released at once)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 @dataclass
@@ -125,10 +163,21 @@ class Browser:
             urllib.request.HTTPCookieProcessor(CookieJar()), _NoRedirects()
         )
 
-    def request(self, server: Server, path: str, data: dict | None = None) -> Response:
+    def request(
+        self,
+        server: Server,
+        path: str,
+        data: dict | None = None,
+        *,
+        method: str | None = None,
+        **headers: str,
+    ) -> Response:
         body = urllib.parse.urlencode(data).encode() if data is not None else None
+        request = urllib.request.Request(
+            server.url + path, data=body, headers=headers, method=method
+        )
         try:
-            with self.opener.open(server.url + path, data=body, timeout=self.timeout) as r:
+            with self.opener.open(request, timeout=self.timeout) as r:
                 return Response(r.status, r.read().decode(), r.headers.get("Location", ""))
         except urllib.error.HTTPError as error:
             return Response(error.code, error.read().decode(), error.headers.get("Location", ""))
