@@ -430,6 +430,11 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env_int("NPP_REDIS_VISIBILITY_TIMEOUT", 3600),
     }
+    # Every key Celery keeps in Redis (queues, unacknowledged tasks and their redelivery
+    # index) starts with this, so two installs, or two test processes, can share one
+    # database without taking or redelivering each other's tasks.
+    if NPP_REDIS_KEY_PREFIX := env_str("NPP_REDIS_KEY_PREFIX", ""):
+        CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = NPP_REDIS_KEY_PREFIX
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

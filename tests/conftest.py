@@ -7,6 +7,7 @@ their own login; the other patient is Dr Shah's.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 
@@ -18,6 +19,7 @@ from npp.accounts.models import Role, User
 from orders.models import ImportCase, Pathway, Patient, Physician, Product
 from orders.services import case_create
 from portals import demo
+from tests import migration_data
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -35,21 +37,49 @@ def need(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+def broker_key(name: str) -> str:
+    """The Redis key kombu uses for `name` in this test process (see below)."""
+    return os.environ.get("NPP_REDIS_KEY_PREFIX", "") + name
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _tasks_stay_in_the_test_run():
     """Tests that really commit publish tasks on commit. On the embedded default they
     go to an in-memory broker, not to var/broker where `make run`'s worker would take
-    them against the development database. A real broker (CELERY_BROKER_URL) is used
-    as given: the real-worker tests need it."""
-    if os.environ.get("CELERY_BROKER_URL"):
-        yield
-        return
+    them against the development database.
+
+    A real broker (CELERY_BROKER_URL) is used, but every key this process and the
+    workers it starts write there carries a prefix of this process's own: two pytest-xdist
+    workers on one Redis database neither take nor redeliver each other's tasks (kombu
+    keeps unacknowledged tasks in one hash per database), and the keys go at the end."""
     from npp.celery import app
 
-    original = app.conf.broker_url
-    app.conf.broker_url = "memory://"
+    url = os.environ.get("CELERY_BROKER_URL")
+    if not url:
+        original = app.conf.broker_url
+        app.conf.broker_url = "memory://"
+        yield
+        app.conf.broker_url = original
+        return
+    if not url.startswith(("redis://", "rediss://")):
+        yield
+        return
+    prefix = f"npp-test-{os.getpid()}:"
+    os.environ["NPP_REDIS_KEY_PREFIX"] = prefix  # the worker subprocesses read it
+    app.conf.broker_transport_options = {
+        **(app.conf.broker_transport_options or {}),
+        "global_keyprefix": prefix,
+    }
+    app._pool = None  # connections made before now would not use the prefix
+    app.amqp._producer_pool = None
     yield
-    app.conf.broker_url = original
+    import redis
+
+    with contextlib.suppress(redis.RedisError):
+        client = redis.Redis.from_url(url, socket_connect_timeout=2)
+        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+        if keys:
+            client.delete(*keys)
 
 
 @pytest.fixture(autouse=True)
@@ -147,13 +177,40 @@ def other_patient(db) -> Patient:
     return make_patient("omar.khan@example.com", "Omar Khan")
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Every test starts from what a transactional test's flush leaves, whatever ran
+    before it: without the migrations' rows (tests/migration_data.py)."""
+    with django_db_blocker.unblock():
+        migration_data.capture_and_flush()
+
+
 @pytest.fixture
-def lupkynis(db) -> Product:
+def catalogue(db) -> None:
+    """The rows the migrations load: the India pathway, Lupkynis, its manufacturer and
+    the importing service. Ask for this (or `lupkynis`, `india`) instead of counting on
+    them being there: a transactional test's flush removes them."""
+    migration_data.restore()
+
+
+@pytest.fixture(autouse=True)
+def _no_serialized_rollback(request):
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("serialized_rollback"):
+        pytest.fail(
+            "serialized_rollback fails after another transactional test's flush (the "
+            "content types it restores collide with those the flush recreated): use "
+            "django_db(transaction=True) and ask for `catalogue` instead"
+        )
+
+
+@pytest.fixture
+def lupkynis(catalogue) -> Product:
     return Product.objects.get(brand_name="Lupkynis")
 
 
 @pytest.fixture
-def india(db) -> Pathway:
+def india(catalogue) -> Pathway:
     return Pathway.objects.get(code="IN-12A")
 
 

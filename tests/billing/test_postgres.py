@@ -32,7 +32,7 @@ def postgres(request):
     billing_reference_load(apps=apps)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_deliveries_get_consecutive_invoice_numbers(postgres, physician, coordinator):
     from orders.models import Product
 

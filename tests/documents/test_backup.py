@@ -117,7 +117,7 @@ def assert_restored(seen: dict, private: Path) -> None:
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_postgresql_backup_restores_into_a_new_database_and_folder_and_verifies(
     signed_case, tmp_path
 ):
@@ -152,7 +152,7 @@ def test_a_postgresql_backup_restores_into_a_new_database_and_folder_and_verifie
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_sqlite_backup_restores_into_a_new_file_and_folder_and_verifies(signed_case, tmp_path):
     need_sqlite()
     backup = tmp_path / "backup"
@@ -172,7 +172,7 @@ def need_sqlite() -> None:
         pytest.skip("the embedded default's own backup (this run is on PostgreSQL)")
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_restore_refuses_a_backup_whose_file_changed_and_touches_nothing(signed_case, tmp_path):
     backup = tmp_path / "backup"
     call_command("backup", str(backup))
@@ -190,7 +190,7 @@ def test_a_restore_refuses_a_backup_whose_file_changed_and_touches_nothing(signe
     assert not target.exists() or target.stat().st_size == 0
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_restore_refuses_a_database_that_is_not_empty(signed_case, tmp_path):
     need_sqlite()
     backup = tmp_path / "backup"

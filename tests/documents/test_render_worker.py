@@ -22,7 +22,7 @@ from documents.generation.requests import request_render
 from documents.models import Document, DocumentKind, RenderJob, RenderStatus
 from orders.states import CaseStatus
 from portals import demo
-from tests.conftest import need
+from tests.conftest import broker_key, need
 from tests.notifications.realworker import broker_unreachable
 
 WAIT_SECONDS = 60
@@ -67,7 +67,12 @@ def render_queue(settings, services):
     import redis
 
     client = redis.Redis.from_url(django_settings.CELERY_BROKER_URL)
-    client.delete(name, f"_kombu.binding.{name}", f"_kombu.binding_permanent.{name}")
+    client.delete(
+        *(
+            broker_key(key)
+            for key in (name, f"_kombu.binding.{name}", f"_kombu.binding_permanent.{name}")
+        )
+    )
 
 
 @pytest.fixture
@@ -133,7 +138,7 @@ def wait_for(condition, *, what: str, log: Path, process: subprocess.Popen):
 
 @pytest.mark.broker
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_real_worker_renders_the_requested_application_pack(worker, case_in, coordinator):
     process, log, _env = worker
     case = case_in(CaseStatus.FORMS_PREPARATION)
@@ -193,7 +198,7 @@ def beat(worker, tmp_path):
 
 @pytest.mark.broker
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_render_requested_while_the_broker_is_down_is_stored_within_two_sweeps(
     worker, beat, case_in, coordinator
 ):

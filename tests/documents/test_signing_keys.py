@@ -132,7 +132,7 @@ def test_a_legacy_signature_verifies_under_its_secret_key_and_after_it_changes_i
     assert Signature.objects.get(pk=signature.pk).verifies()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_the_migration_names_the_legacy_key_on_every_signature_made_before(
     undertaking, physician, settings
 ):

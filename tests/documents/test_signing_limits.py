@@ -214,7 +214,7 @@ print(json.dumps(answers))
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_the_limit_holds_across_processes_sharing_the_cache(
     undertaking, physician, settings, tmp_path
 ):

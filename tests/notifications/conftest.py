@@ -71,8 +71,15 @@ def notification_queue(real_services, settings):
     yield name
     import redis
 
+    from tests.conftest import broker_key
+
     client = redis.Redis.from_url(django_settings.CELERY_BROKER_URL)
-    client.delete(name, f"_kombu.binding.{name}", f"_kombu.binding_permanent.{name}")
+    client.delete(
+        *(
+            broker_key(key)
+            for key in (name, f"_kombu.binding.{name}", f"_kombu.binding_permanent.{name}")
+        )
+    )
 
 
 @pytest.fixture

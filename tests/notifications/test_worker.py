@@ -40,7 +40,7 @@ S = CaseStatus
 pytestmark = [
     pytest.mark.broker,
     pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 NOTE = "INTERNAL: the patient's insurer declined; do not disclose."

@@ -235,7 +235,7 @@ class Browser:
 
 @pytest.mark.slow
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_no_canary_value_reaches_gunicorns_access_or_error_log(
     physician, coordinator, lupkynis, tmp_path, settings
 ):

@@ -272,6 +272,21 @@ def test_redis_redelivers_only_after_the_longest_run_and_retry_wait(run_project)
     assert visibility_timeout > longest
 
 
+def test_a_redis_key_prefix_reaches_every_key_celery_writes(run_project):
+    prefixed, plain = (
+        settings_in_process(
+            run_project,
+            ["CELERY_BROKER_TRANSPORT_OPTIONS"],
+            CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+            **env,
+        )["CELERY_BROKER_TRANSPORT_OPTIONS"]
+        for env in ({"NPP_REDIS_KEY_PREFIX": "staging:"}, {})
+    )
+
+    assert prefixed["global_keyprefix"] == "staging:"
+    assert "global_keyprefix" not in plain
+
+
 def test_the_embedded_broker_keeps_its_queue_under_the_var_folder(run_project, tmp_path):
     values = settings_in_process(
         run_project, ["CELERY_BROKER_URL", "CELERY_BROKER_TRANSPORT_OPTIONS"]

@@ -18,7 +18,7 @@ from tests.npp.servers import Browser, Response, Server, manage, project_env, st
 
 # The servers read what this test commits; serialized rollback puts the catalogue back
 # for the tests after it.
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 SIGN_IN = "/accounts/login/"
 SECOND_FACTOR = "/accounts/2fa/authenticate/"

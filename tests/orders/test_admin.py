@@ -172,7 +172,7 @@ def test_every_orders_list_renders(office_client, case_in, name):
     assert response.status_code == 200
 
 
-def test_the_importers_identity_is_edited_in_the_admin_and_never_deleted(office_client):
+def test_the_importers_identity_is_edited_in_the_admin_and_never_deleted(office_client, catalogue):
     importer = Importer.current()
     url = reverse("admin:orders_importer_change", args=[importer.pk])
     html = office_client.get(url).content.decode()
@@ -553,7 +553,7 @@ def test_the_case_list_costs_the_same_queries_for_few_or_many_cases(
 # --- Outside a test transaction, like a real request ------------------------------------------
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_button_works_outside_a_test_transaction(office_client, office, case_in):
     # The services open durable transactions; the admin must not wrap them in its own.
     case = case_in(S.IN_TRANSIT)

@@ -244,7 +244,7 @@ def test_the_source_of_supply_is_the_products_until_a_shipment_names_another(cas
     assert form_fields.text_of(case, "supply_source") == "EuroPharma Distribution GmbH"
 
 
-def test_one_importer_is_active_at_a_time(db):
+def test_one_importer_is_active_at_a_time(catalogue):
     current = Importer.current()
     assert current is not None and current.iec and current.gstin and current.drug_licence_number
 

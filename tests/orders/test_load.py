@@ -18,7 +18,9 @@ def fresh_count() -> dict[str, int]:
     return dict(ImportCase.objects.order_by().values_list("status").annotate(n=Count("pk")))
 
 
-def test_make_load_writes_the_shape_and_keeps_counts_and_search_exact(db, physician, patient):
+def test_make_load_writes_the_shape_and_keeps_counts_and_search_exact(
+    catalogue, physician, patient
+):
     loaded = make_load(cases=1000, seed=7)
 
     assert ImportCase.objects.count() == loaded.cases == 1000
@@ -47,7 +49,7 @@ def test_make_load_writes_the_shape_and_keeps_counts_and_search_exact(db, physic
     )
 
 
-def test_the_derived_tables_rebuild_to_what_the_triggers_kept(db):
+def test_the_derived_tables_rebuild_to_what_the_triggers_kept(catalogue):
     make_load(cases=300, seed=3)
     counts = state_counts()
     documents = dict(CaseSearch.objects.values_list("case_id", "document"))
@@ -56,6 +58,6 @@ def test_the_derived_tables_rebuild_to_what_the_triggers_kept(db):
     assert dict(CaseSearch.objects.values_list("case_id", "document")) == documents
 
 
-def test_the_command_says_what_it_loaded(db, capsys):
+def test_the_command_says_what_it_loaded(catalogue, capsys):
     call_command("make_load", cases=50)
     assert "50 cases" in capsys.readouterr().out

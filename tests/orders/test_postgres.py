@@ -48,7 +48,7 @@ def copies(case: ImportCase, count: int) -> list[ImportCase]:
     return [ImportCase.objects.get(pk=case.pk) for _ in range(count)]
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_concurrent_attempts_at_one_transition_give_one_success_and_one_conflict(
     postgres, case_in, coordinator
 ):
@@ -76,7 +76,7 @@ def test_two_concurrent_attempts_at_one_transition_give_one_success_and_one_conf
     ]
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_different_transitions_racing_from_one_state_leave_exactly_one_applied(
     postgres, case_in, coordinator
 ):

@@ -52,7 +52,7 @@ def cases_in_transit(coordinator, physician, patient, lupkynis) -> list[ImportCa
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_eight_threads_of_fifty_transitions_each_all_succeed(coordinator, cases_in_transit):
     need(connection.vendor == "postgresql", "DATABASE_URL does not point at PostgreSQL")
     cases = cases_in_transit
@@ -81,7 +81,7 @@ def test_eight_threads_of_fifty_transitions_each_all_succeed(coordinator, cases_
     assert events.count() == THREADS * TRANSITIONS_EACH
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_reloading_cases_in_eight_threads_never_trips_the_status_protection(
     coordinator, cases_in_transit
 ):

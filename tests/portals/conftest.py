@@ -5,10 +5,9 @@ Browser tests drive Debian's Chromium (/usr/bin/chromium) with Playwright's Pyth
 package; Playwright never downloads a browser here. Without Chromium they skip with a
 message saying how to enable them, and fail instead under NPP_REQUIRE_BROWSER=1 (CI).
 
-A browser test needs the live server and a transactional database; `browser_page`
-loads the catalogue the migrations load (a flush by an earlier transactional test
-empties it, and serialized rollback collides with the content types that flush
-recreates):
+A browser test needs the live server and a transactional database, and asks for the
+reference data it uses (`catalogue`, `lupkynis`, `india` from tests/conftest.py) like
+any other test:
 
     pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -136,32 +135,8 @@ def browser(_playwright):
     browser.close()
 
 
-# The data migrations of the reference data, in the order they run.
-REFERENCE_DATA_MIGRATIONS = (
-    ("orders.migrations.0003_india_pathway_and_lupkynis", "load"),
-    ("orders.migrations.0006_india_duty_rates_2025", "update"),
-    ("orders.migrations.0008_india_ports_fields_importer", "load"),
-    ("orders.migrations.0010_lupkynis_indication_side_effects_india_112", "fill"),
-    ("orders.migrations.0014_aurinia_address", "load"),
-    ("billing.migrations.0002_rates_and_prices", "load"),
-)
-
-
 @pytest.fixture
-def catalogue(transactional_db):
-    """The reference data the migrations load (a transactional test's flush empties it):
-    the India pathway with its ports and required fields, the importer, Lupkynis with
-    its label's facts, its supplier, and billing's rates and prices."""
-    import importlib
-
-    from django.apps import apps
-
-    for migration, function in REFERENCE_DATA_MIGRATIONS:
-        getattr(importlib.import_module(migration), function)(apps, None)
-
-
-@pytest.fixture
-def browser_page(catalogue, browser, live_server):
+def browser_page(browser, live_server):
     """browser_page(user=None, viewport=DESKTOP) -> a page in a fresh browser context
     (its own cookies), signed in as `user` through the sign-in page (with the
     authenticator code for a coordinator)."""

@@ -115,7 +115,7 @@ MOVES = {"hold": "put this case on hold", "reject": "rejected this case"}
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_the_loser_of_a_real_race_is_told_who_won_and_what_they_did(
     coordinator, other_coordinator, draft_case, case_in
 ):

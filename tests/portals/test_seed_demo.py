@@ -47,11 +47,11 @@ def demo_cases():
 
 
 @pytest.fixture
-def seeded(db) -> str:
+def seeded(catalogue) -> str:
     return seed()
 
 
-def test_seeding_twice_changes_nothing_the_second_time(db):
+def test_seeding_twice_changes_nothing_the_second_time(catalogue):
     seed()
     first = counts()
     statuses = dict(demo_cases().values_list("reference", "status"))
@@ -125,7 +125,7 @@ def test_demo_people_have_their_profiles_and_masked_identity_numbers(seeded):
         assert masked.startswith("XXXX") and masked[-4:].isalnum(), masked
 
 
-def test_the_command_prints_the_admin_address_and_the_logins(db):
+def test_the_command_prints_the_admin_address_and_the_logins(catalogue):
     output = seed()
 
     assert ADMIN_URL in output
