@@ -11,6 +11,11 @@ from portals import demo
 S = CaseStatus
 
 
+@pytest.fixture(autouse=True)
+def _rates_and_prices(catalogue):
+    """Every money test reads the exchange rates and prices the migrations load."""
+
+
 @pytest.fixture
 def quotable(case_in, coordinator):
     """A case with its permit, the patient named as payer."""
