@@ -89,6 +89,11 @@ INSTALLED_APPS = [
     "billing",
     "documents",
     "notifications",
+    "webhooks",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
 ]
 
 # What follows a committed case event, in this order (orders.handlers): each is called
@@ -98,6 +103,7 @@ NPP_CASE_EVENT_HANDLERS = [
     "billing.handlers.invoice_on_delivery",  # the tax invoice, before its paper is asked for
     "documents.generation.requests.render_on_entry",  # the papers a state needs
     "notifications.tasks.notify_on_event",  # who is told, by inbox, email and text
+    "webhooks.handlers.deliver_on_event",  # subscribers' signed webhooks
 ]
 
 MIDDLEWARE = [
@@ -459,6 +465,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.send_reminders",
         "schedule": env_int("NPP_REMINDER_SECONDS", 3600),
     },
+    "webhooks-sweep": {
+        "task": "webhooks.tasks.sweep",
+        "schedule": env_int("NPP_WEBHOOK_SWEEP_SECONDS", 60),
+    },
     "documents-requeue-stale-renders": {
         "task": "documents.tasks.requeue_stale_render_jobs",
         "schedule": NPP_RENDER_SWEEP_SECONDS,
@@ -517,6 +527,68 @@ NPP_PERMIT_EXPIRY_REMINDER_DAYS = [
 ]
 NPP_RESUPPLY_MARGIN_DAYS = env_int("NPP_RESUPPLY_MARGIN_DAYS", 14)
 NPP_MONITORING_LEAD_DAYS = env_int("NPP_MONITORING_LEAD_DAYS", 2)
+
+# --- The REST API (api/) and webhooks (webhooks/) ------------------------------
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.TokenAuthentication",
+        # The browser, signed in: DRF's session authentication enforces CSRF.
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.TokenScopes"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerToken", "api.throttling.PerUser"],
+    # Throttles count in the default cache: shared by every web process with Redis.
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env_str("NPP_API_RATE_PER_TOKEN", "600/min"),
+        "user": env_str("NPP_API_RATE_PER_USER", "1200/min"),
+    },
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "NPP API",
+    "DESCRIPTION": "Named-patient import cases, their documents, transitions and events. "
+    "Authenticate with a personal access token (`Authorization: Bearer npp_...`).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "orders.states.CaseStatus",
+        "DocumentKindEnum": "orders.papers.DocumentKind",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.problem_details",
+        "api.schema.add_links",
+    ],
+}
+# Longest life of a personal access token, in days.
+NPP_API_TOKEN_MAX_DAYS = env_int("NPP_API_TOKEN_MAX_DAYS", 365)
+# An Idempotency-Key is remembered this long; a request still running under a key
+# for longer than the lease is taken to have died, and the key may be used again.
+NPP_IDEMPOTENCY_HOURS = env_int("NPP_IDEMPOTENCY_HOURS", 24)
+NPP_IDEMPOTENCY_LEASE_SECONDS = env_int("NPP_IDEMPOTENCY_LEASE_SECONDS", 300)
+
+# Webhooks: each delivery is tried NPP_WEBHOOK_MAX_ATTEMPTS times with backoff; a
+# subscription whose deliveries fail NPP_WEBHOOK_DISABLE_AFTER times in a row is
+# disabled and its owner emailed. Destinations on private, loopback, link-local or
+# other non-public addresses are refused unless NPP_WEBHOOK_ALLOW_PRIVATE (tests).
+NPP_WEBHOOK_MAX_ATTEMPTS = env_int("NPP_WEBHOOK_MAX_ATTEMPTS", 8)
+NPP_WEBHOOK_DISABLE_AFTER = env_int("NPP_WEBHOOK_DISABLE_AFTER", 20)
+NPP_WEBHOOK_TIMEOUT_SECONDS = env_int("NPP_WEBHOOK_TIMEOUT_SECONDS", 10)
+NPP_WEBHOOK_BACKOFF_SECONDS = env_int("NPP_WEBHOOK_BACKOFF_SECONDS", 30)
+NPP_WEBHOOK_ALLOW_PRIVATE = env_bool("NPP_WEBHOOK_ALLOW_PRIVATE", False)
+NPP_WEBHOOK_LEASE_SECONDS = env_int("NPP_WEBHOOK_LEASE_SECONDS", 120)
+NPP_WEBHOOK_SWEEP_GRACE_SECONDS = env_int("NPP_WEBHOOK_SWEEP_GRACE_SECONDS", 60)
+NPP_WEBHOOK_SWEEP_WINDOW_HOURS = env_int("NPP_WEBHOOK_SWEEP_WINDOW_HOURS", 24)
+NPP_WEBHOOK_QUEUE = env_str("NPP_WEBHOOK_QUEUE", "")  # empty: the default queue
 
 # --- Internationalisation and logging ----------------------------------------
 

@@ -16,5 +16,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("documents/", include("documents.urls")),
     path("inbox/", include("notifications.urls")),
+    path("api/", include("api.urls")),
     path("", include("portals.urls")),
 ]

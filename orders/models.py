@@ -756,7 +756,9 @@ class ImportCase(models.Model):
         field=status,
         source=S.IN_TRANSIT,
         target=S.CUSTOMS_CLEARANCE,
-        permission=perm.is_coordinator,
+        # Also the courier's own report of arrival at the port (orders.milestones),
+        # made with its service account (role system).
+        permission=perm.coordinator_or_system,
         custom={"label": "Arrived at customs"},
     )
     def arrive(self, *, by, note: str = "") -> None:

@@ -112,6 +112,10 @@ DETAIL_LABELS: dict[str, tuple[str, str]] = {
     "balance_due": ("Balance due", MONEY),
     "number": ("Number", TEXT),
     "duty_difference": ("Duty assessed minus the estimate", MONEY),
+    # Shipment milestones a courier or supplier reports (orders.milestones)
+    "milestone": ("Milestone", TEXT),
+    "occurred_at": ("When", DATETIME),
+    "location": ("Where", TEXT),
 }
 
 # Keys that identify rows for the software, not facts for a reader.
@@ -147,6 +151,11 @@ def event_title(event: CaseEvent) -> str:
     if event.transition == "assign":
         coordinator = (event.data or {}).get("coordinator")
         return f"Assigned to {coordinator['name']}" if coordinator else "Unassigned"
+    if event.transition == "shipment_milestone":
+        from orders.milestones import Milestone
+
+        code = (event.data or {}).get("milestone", "")
+        return f"Shipment: {Milestone(code).label if code in Milestone.values else humanise(code)}"
     if event.transition in EVENT_TITLES:
         return EVENT_TITLES[event.transition]
     if event.transition in TRANSITIONS:
@@ -212,6 +221,10 @@ def _written(key: str, value: Any) -> str | list[str]:
         return _choice(DutyExemption, value)
     if key == "seriousness":
         return _choice(AdverseEvent.Seriousness, value)
+    if key == "milestone":
+        from orders.milestones import Milestone
+
+        return _choice(Milestone, value)
     if key == "priority":
         return _choice(Priority, value)
     if key == "adverse_event_id":

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from portals import home
+from portals import home, tokens
 
 app_name = "orders"
 urlpatterns = [
@@ -10,4 +10,6 @@ urlpatterns = [
     path("work/", include("portals.coordinator.urls")),
     path("physician/", include("portals.physician.urls")),
     path("my/", include("portals.patient.urls")),
+    path("security/api-tokens/", tokens.tokens, name="api-tokens"),
+    path("security/api-tokens/<int:pk>/revoke", tokens.token_revoke_view, name="api-token-revoke"),
 ]

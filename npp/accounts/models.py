@@ -78,3 +78,40 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_system(self) -> bool:
         return self.role == Role.SYSTEM
+
+
+class TokenScope(models.TextChoices):
+    READ = "read", "Read"
+    WRITE = "write", "Write"
+
+
+class ApiToken(models.Model):
+    """A personal access token for the REST API. Only its SHA-256 is stored: the
+    token is shown once, when it is made; `prefix` is the part shown afterwards so
+    that its owner can tell their tokens apart (npp.accounts.tokens)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, unique=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…) of {self.user.email}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+    def allows(self, scope: str) -> bool:
+        # Write implies read: a token that may change a case may also look at it.
+        return scope in self.scopes or (
+            scope == TokenScope.READ and TokenScope.WRITE in self.scopes
+        )

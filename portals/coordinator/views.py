@@ -26,6 +26,7 @@ from orders import selectors, temperature, timeline
 from orders.access import cases_visible_to, get_case_for_user
 from orders.errors import CaseConflict, DomainError, GuardFailed, InvalidInput
 from orders.models import ImportCase
+from orders.refusals import case_moved_message
 from orders.resupply import RESUPPLY_FROM, case_create_resupply
 from orders.safety import screen
 from orders.services import (
@@ -48,7 +49,6 @@ from portals.coordinator.forms import (
     transition_form,
 )
 from portals.coordinator.money import money_context
-from portals.coordinator.refusals import case_moved_message
 from portals.roles import role_required, upload_to_case
 
 S = CaseStatus

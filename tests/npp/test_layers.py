@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ["npp", "orders", "billing", "documents", "notifications", "portals"]
+PACKAGES = ["npp", "orders", "billing", "documents", "notifications", "webhooks", "portals", "api"]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 

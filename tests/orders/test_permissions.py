@@ -23,7 +23,8 @@ PERSONAS = ("coordinator", "physician", "other_physician", "patient", "other_pat
 # (transition, source state, personas allowed). Everyone else is refused.
 # The physician (own case) may submit, resubmit, and cancel only while drafting; the
 # patient (own case) may only confirm delivery; a coordinator may do everything but
-# answer for the physician; the system may only close and quarantine.
+# answer for the physician; the system may only close, quarantine and record an arrival
+# (a courier's service account reports it: orders.milestones).
 TABLE = [
     ("submit", S.DRAFT, {"coordinator", "physician"}),
     ("request_information", S.SUBMITTED, {"coordinator"}),
@@ -35,7 +36,7 @@ TABLE = [
     ("record_permit", S.AWAITING_PERMIT, {"coordinator"}),
     ("order_from_supplier", S.SUPPLIER_ORDERING, {"coordinator"}),
     ("dispatch", S.SUPPLIER_ORDERING, {"coordinator"}),
-    ("arrive", S.IN_TRANSIT, {"coordinator"}),
+    ("arrive", S.IN_TRANSIT, {"coordinator", "system"}),
     ("clear_customs", S.CUSTOMS_CLEARANCE, {"coordinator"}),
     ("quarantine", S.IN_TRANSIT, {"coordinator", "system"}),
     ("release", S.QUARANTINED, {"coordinator"}),
@@ -125,7 +126,10 @@ OFFERED = {
     S.AWAITING_PERMIT: {
         "coordinator": {"request_information", "reject", "record_permit", "hold", "cancel"}
     },
-    S.IN_TRANSIT: {"coordinator": {"arrive", "quarantine", "hold"}, "system": {"quarantine"}},
+    S.IN_TRANSIT: {
+        "coordinator": {"arrive", "quarantine", "hold"},
+        "system": {"arrive", "quarantine"},
+    },
     S.QUARANTINED: {"coordinator": {"release", "reorder", "hold"}},
     S.OUT_FOR_DELIVERY: {
         "coordinator": {"quarantine", "confirm_delivery", "hold"},

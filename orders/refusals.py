@@ -1,4 +1,4 @@
-"""What a coordinator is told when their move was not applied because the case moved
+"""What someone is told when their move was not applied because the case moved
 under them: who did what, when, from the case's latest move, so that the loser of a
 race, or someone acting on a stale page, knows why and what the case is now."""
 
