@@ -77,12 +77,10 @@ def claim(request) -> IdempotencyKey | HttpResponse | None:
             dt.timedelta(seconds=settings.NPP_IDEMPOTENCY_LEASE_SECONDS)
         )
         if expired or died:
-            # Only the request that removes the stale row takes the key over.
-            if IdempotencyKey.objects.filter(
-                pk=existing.pk, created_at=existing.created_at
-            ).delete()[0]:
-                continue
-            existing = IdempotencyKey.objects.filter(user=user, key=key).first() or existing
+            # Only the request that removes the stale row takes the key over; another
+            # finds the new claim on its next try.
+            IdempotencyKey.objects.filter(pk=existing.pk).delete()
+            continue
         if existing.fingerprint != print_:
             raise Problem(
                 422,

@@ -6,7 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from documents.pdf_minimal import minimal_pdf
-from npp.accounts.models import User
+from npp.accounts.models import Role, User
 from npp.accounts.tokens import token_create
 
 
@@ -22,7 +22,10 @@ def token_for(user: User, scopes=("read", "write"), days: int = 30) -> str:
 
 def client_for(user: User | None, scopes=("read", "write")) -> APIClient:
     client = APIClient()
-    if user is not None:
+    if user is not None and user.role == Role.PATIENT:
+        # Patients have no tokens: they reach the API from their browser session.
+        client.force_login(user)
+    elif user is not None:
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(user, scopes)}")
     return client
 
