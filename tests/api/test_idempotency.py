@@ -136,26 +136,35 @@ def test_two_requests_at_once_with_the_same_key_make_one_case(physician, draft_c
     body = draft_body(draft_case, lupkynis)
     count = ImportCase.objects.count()
     for attempt in range(3):
-        clients = [client_for(physician.user), client_for(physician.user)]
-        start = threading.Barrier(2)
-        results: list = [None, None]
-
-        def post(slot: int, key: str = f"race-{attempt}") -> None:
-            try:
-                start.wait(timeout=10)
-                results[slot] = clients[slot].post(
-                    "/api/v1/cases", body, format="json", HTTP_IDEMPOTENCY_KEY=key
-                )
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=post, args=(slot,)) for slot in (0, 1)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
+        key = f"race-{attempt}"
+        results = _race(
+            [client_for(physician.user), client_for(physician.user)],
+            lambda client, key=key: client.post(
+                "/api/v1/cases", body, format="json", HTTP_IDEMPOTENCY_KEY=key
+            ),
+        )
 
         codes = sorted(r.status_code for r in results)
         assert codes in ([201, 201], [201, 409]), [r.content for r in results]
         assert ImportCase.objects.count() == count + attempt + 1
-        assert IdempotencyKey.objects.filter(key=f"race-{attempt}").count() == 1
+        assert IdempotencyKey.objects.filter(key=key).count() == 1
+
+
+def _race(clients: list, call) -> list:
+    """Each client's call, started together from its own thread and connection."""
+    start = threading.Barrier(len(clients))
+    results: list = [None] * len(clients)
+
+    def run(slot: int) -> None:
+        try:
+            start.wait(timeout=10)
+            results[slot] = call(clients[slot])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(slot,)) for slot in range(len(clients))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
