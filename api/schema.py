@@ -45,6 +45,23 @@ def problem_details(result: dict, generator, request, public) -> dict:
             for response in responses.values():
                 if response.get("description") == PROBLEM_DESCRIPTION:
                     response["content"] = content
+            keyed = any(p.get("name") == "Idempotency-Key" for p in operation.get("parameters", []))
+            if keyed:
+                responses.setdefault(
+                    "409",
+                    {
+                        "description": "The first request with this Idempotency-Key is "
+                        "still running.",
+                        "content": content,
+                    },
+                )
+                responses.setdefault(
+                    "422",
+                    {
+                        "description": "This Idempotency-Key was used for another request.",
+                        "content": content,
+                    },
+                )
             if operation.get("security") and {"token": []} in operation["security"]:
                 for code, text in ALWAYS.items():
                     responses.setdefault(code, {"description": text, "content": content})

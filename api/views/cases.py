@@ -67,7 +67,7 @@ class CaseList(ApiView):
             OpenApiParameter("cursor", str, description="The page cursor (next/previous)."),
             OpenApiParameter("page_size", int, description="1 to 100 (25)."),
         ],
-        responses={200: CasePageSerializer, 400: PROBLEM},
+        responses={200: CasePageSerializer, 400: PROBLEM, 404: PROBLEM},
     )
     def get(self, request):
         cases = cases_for(request.user)

@@ -85,7 +85,10 @@ class DocumentDownload(ApiView):
         summary="The document's file (each download is recorded)",
         parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)],
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
+            **{
+                (200, media): OpenApiResponse(OpenApiTypes.BINARY)
+                for media in ("application/pdf", "image/jpeg", "image/png", "text/csv")
+            },
             404: PROBLEM,
             409: PROBLEM,
         },

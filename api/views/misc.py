@@ -72,7 +72,7 @@ class Inbox(ApiView):
             OpenApiParameter("cursor", str, description="The page cursor (next/previous)."),
             OpenApiParameter("page_size", int, description="1 to 100 (50)."),
         ],
-        responses={200: InboxPageSerializer},
+        responses={200: InboxPageSerializer, 404: PROBLEM},
     )
     def get(self, request):
         if request.user.role == Role.SYSTEM:

@@ -1,0 +1,118 @@
+"""Schemathesis against a live server with a seeded token: every operation with
+generated requests, then stateful runs that follow the schema's links (open a draft
+-> upload -> transition). No 5xx anywhere, and every response (status, content type,
+headers, body) conforms to the schema. Bounded example counts keep it to seconds."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from documents.pdf_minimal import minimal_pdf
+from tests.api.conftest import token_for
+from tests.api.test_schema import COMMITTED
+from tests.conftest import new_case
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
+EXAMPLES = 4
+QUICK = dict(
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+    phases=[Phase.explicit, Phase.generate],
+)
+
+
+@pytest.fixture
+def seeded(live_server, physician, patient, lupkynis, monkeypatch):
+    """Dr Rao with a token, one patient of his (a draft of hers), generous rates."""
+    from rest_framework.throttling import SimpleRateThrottle
+
+    monkeypatch.setattr(
+        SimpleRateThrottle, "THROTTLE_RATES", {"token": "100000/min", "user": "100000/min"}
+    )
+    draft = new_case(physician=physician, patient=patient, product=lupkynis)
+    # The committed schema (tests/api/test_schema.py keeps it equal to the code's).
+    schema = schemathesis.openapi.from_path(COMMITTED)
+    schema.config.update(base_url=live_server.url)
+    return {
+        "schema": schema,
+        "headers": {"Authorization": f"Bearer {token_for(physician.user)}"},
+        "patient": patient.pk,
+        "product": lupkynis.pk,
+        "draft": draft.reference,
+        "url": live_server.url,
+    }
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_every_operation_answers_within_its_schema_and_never_5xx(seeded):
+    schema = seeded["schema"]
+    session = requests.Session()
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 35
+
+    for operation in operations:
+        _explore(operation, seeded, session)
+
+
+def _explore(operation, seeded: dict, session: requests.Session) -> None:
+    @given(case=operation.as_strategy())
+    @settings(max_examples=EXAMPLES, **QUICK)
+    def run(case):
+        reference = (case.path_parameters or {}).get("reference")
+        if reference is not None and len(reference) % 2 == 0:
+            # Half the time, a case that exists and the caller may see.
+            case.path_parameters["reference"] = seeded["draft"]
+        case.call_and_validate(session=session, headers=seeded["headers"], checks=CHECKS)
+
+    run()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_stateful_runs_follow_the_links_from_a_new_draft_to_its_transitions(seeded):
+    from orders.models import ImportCase
+
+    schema = seeded["schema"]
+    seen: list[tuple[str, int]] = []
+
+    class Workflow(schema.as_state_machine()):
+        def get_call_kwargs(self, case):
+            return {"headers": seeded["headers"]}
+
+        def before_call(self, case):
+            operation = case.operation.definition.raw.get("operationId")
+            if operation == "cases_create" and isinstance(case.body, dict):
+                # Someone the token's physician may open a request for, a real product.
+                case.body.update(patient=seeded["patient"], product=seeded["product"])
+            if operation == "documents_create":
+                case.body = {"kind": "prescription", "file": minimal_pdf("Prescription")}
+
+        def after_call(self, response, case):
+            seen.append((case.operation.definition.raw.get("operationId"), response.status_code))
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, checks=CHECKS, headers=kwargs.get("headers"))
+
+    Workflow.run(settings=settings(max_examples=12, stateful_step_count=5, **QUICK))
+
+    assert ("cases_create", 201) in seen
+    assert ("documents_create", 201) in seen
+    assert any(op.startswith("cases_transition_") for op, _ in seen)
+    assert ImportCase.objects.filter(created_by__email="anil.rao@hospital.example").count() > 1
