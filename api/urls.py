@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from api.views import cases, docs, documents, milestones, misc, webhooks
+from api.views import cases, docs, documents, milestones, misc, money, webhooks
 from orders.services import TRANSITION_NAMES
 
 app_name = "api"
@@ -24,6 +24,12 @@ urlpatterns = [
         misc.CaseAdverseEvents.as_view(),
         name="case-adverse-events",
     ),
+    path(
+        "v1/cases/<str:reference>/quotations",
+        money.CaseQuotations.as_view(),
+        name="case-quotations",
+    ),
+    path("v1/cases/<str:reference>/invoices", money.CaseInvoices.as_view(), name="case-invoices"),
     path(
         "v1/cases/<str:reference>/milestones",
         milestones.CaseMilestones.as_view(),

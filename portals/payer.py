@@ -12,21 +12,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from billing import services as billing
-from billing.models import Payer
+from billing.access import reads_money
 from billing.selectors import case_account, latest_quotation, payer_lines
-from npp.accounts.models import Role
 from orders.errors import DomainError
 from orders.models import ImportCase
 from orders.money import QuotationStatus
-
-
-def reads_money(case: ImportCase, user) -> bool:
-    """The physician reads the money of their cases; the patient when they (or their
-    family) pay."""
-    if user.role == Role.PHYSICIAN:
-        return True
-    payer = Payer.objects.filter(case=case).first()
-    return user.role == Role.PATIENT and payer is not None and payer.patient_side
 
 
 def payer_money(case: ImportCase, user) -> dict[str, Any] | None:
