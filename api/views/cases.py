@@ -110,9 +110,10 @@ class _ListFilters(serializers.Serializer):
 
 def _physician_for(user, physician_id: int | None) -> Physician:
     if user.role == Role.PHYSICIAN:
-        if physician_id not in (None, getattr(user, "physician", None) and user.physician.pk):
+        own = Physician.objects.filter(user=user).first()
+        if own is None or physician_id not in (None, own.pk):
             raise PermissionDenied("You may only open requests as the prescribing physician.")
-        return user.physician
+        return own
     if user.role == Role.COORDINATOR:
         physician = Physician.objects.filter(pk=physician_id).first() if physician_id else None
         if physician is None:

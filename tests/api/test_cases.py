@@ -151,3 +151,31 @@ def test_the_list_filters_by_state_and_pages_with_a_cursor(
     references = {c["reference"] for c in page["results"] + second["results"]}
     assert len(references) == 3
     assert client.get("/api/v1/cases", {"status": S.SUBMITTED}).json()["results"] == []
+
+
+def test_a_physician_account_without_a_register_entry_opens_nothing(api, draft_case, lupkynis):
+    from npp.accounts.models import Role, User
+
+    user = User.objects.create_user("new.doctor@hospital.example", None, role=Role.PHYSICIAN)
+    count = ImportCase.objects.count()
+
+    refused = api(user).post(
+        "/api/v1/cases", draft_body(draft_case.patient, lupkynis), format="json"
+    )
+
+    assert refused.status_code == 403
+    assert ImportCase.objects.count() == count
+
+
+def test_a_coordinator_opens_a_draft_for_a_named_physician(api, coordinator, draft_case, lupkynis):
+    body = draft_body(draft_case.patient, lupkynis)
+
+    missing = api(coordinator).post("/api/v1/cases", body, format="json")
+    made = api(coordinator).post(
+        "/api/v1/cases", {**body, "physician": draft_case.physician_id}, format="json"
+    )
+
+    assert missing.status_code == 400 and "physician" in problem_of(missing)["errors"]
+    assert made.status_code == 201
+    case = ImportCase.objects.get(reference=made.json()["reference"])
+    assert case.physician_id == draft_case.physician_id and case.created_by == coordinator
