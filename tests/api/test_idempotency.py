@@ -130,7 +130,7 @@ def test_a_key_is_forgotten_after_24_hours(physician, draft_case, lupkynis):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_requests_at_once_with_the_same_key_make_one_case(physician, draft_case, lupkynis):
     need(connection.vendor == "postgresql", "DATABASE_URL does not point at PostgreSQL")
     body = draft_body(draft_case, lupkynis)

@@ -18,7 +18,7 @@ S = CaseStatus
 
 
 @pytest.fixture
-def quoted(case_in, coordinator):
+def quoted(catalogue, case_in, coordinator):
     case = case_in(S.SUPPLIER_ORDERING)
     billing.payer_set(case=case, actor=coordinator, **demo.payer_data(case))
     return billing.quotation_issue(case=case, actor=coordinator)

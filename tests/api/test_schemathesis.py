@@ -64,7 +64,7 @@ def seeded(live_server, physician, patient, lupkynis, monkeypatch):
     }
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_every_operation_answers_within_its_schema_and_never_5xx(seeded):
     schema = seeded["schema"]
     session = requests.Session()
@@ -88,7 +88,7 @@ def _explore(operation, seeded: dict, session: requests.Session) -> None:
     run()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_stateful_runs_follow_the_links_from_a_new_draft_to_its_transitions(seeded):
     from orders.models import ImportCase
 

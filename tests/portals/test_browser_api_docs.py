@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-# serialized_rollback: the catalogue is back for the tests after these (a plain
-# transactional flush would leave them without it).
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def open_page(browser, live_server, path: str):
