@@ -88,6 +88,7 @@ def test_a_case_walks_from_the_request_to_the_patients_confirmation(
     doctor.get_by_label("Full name").fill("Lakshmi Iyer")
     doctor.get_by_label("Date of birth").fill("1984-02-11")
     doctor.get_by_label("Sex").select_option("F")
+    doctor.locator('[name="occupation"]').fill("Teacher")
     doctor.get_by_label("Identity document", exact=True).select_option("aadhaar")
     doctor.get_by_label("Identity document number").fill("4321 8765 2109")
     doctor.get_by_label("Delivery address").fill("4 Residency Road")
@@ -124,7 +125,9 @@ def test_a_case_walks_from_the_request_to_the_patients_confirmation(
     office = browser_page(coordinator)
     office.goto(f"/work/cases/{case.pk}/")
     accept(office, "Prescription")
-    act(office, "verify", demo.verification_data(case))
+    # Form 12A names the port where the goods clear customs: chosen at verification.
+    port = case.pathway.port_choices()[0][0]
+    act(office, "verify", demo.verification_data(case, port_of_entry=port))
     assert status(case) == S.FORMS_PREPARATION, office.inner_text("main")
 
     # The physician signs the undertaking; the patient sends identity and consent.
