@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.utils import timezone
@@ -94,10 +95,15 @@ def test_event_details_read_as_labelled_facts_not_field_names(record):
 
 def bullet_items(pdf: bytes) -> list[str]:
     """The items of every bulleted list, read with the page's layout (the plain text
-    extraction drops the bullets)."""
+    extraction drops the bullets). The layout puts a row's columns on one text line, so an
+    item runs from its bullet to the next bullet or the next wide gap."""
     reader = PdfReader(io.BytesIO(pdf))
-    lines = "\n".join(page.extract_text(extraction_mode="layout") for page in reader.pages)
-    return [line.strip().removeprefix("• ") for line in lines.splitlines() if "• " in line]
+    text = "\n".join(page.extract_text(extraction_mode="layout") for page in reader.pages)
+    return [
+        re.split(r"\s{2,}", part.strip())[0]
+        for line in text.splitlines()
+        for part in line.split("• ")[1:]
+    ]
 
 
 def test_lists_are_lists(closed):

@@ -38,12 +38,13 @@ def _no_calls_yet():
     CALLS.clear()
 
 
-def test_the_configured_handlers_invoice_then_render_papers_then_notify():
+def test_the_configured_handlers_invoice_then_render_papers_then_notify_then_webhooks():
     # The tax invoice is issued before the papers' handler asks for its PDF.
     assert settings.NPP_CASE_EVENT_HANDLERS == [
         "billing.handlers.invoice_on_delivery",
         "documents.generation.requests.render_on_entry",
         "notifications.tasks.notify_on_event",
+        "webhooks.handlers.deliver_on_event",
     ]
 
 
