@@ -51,6 +51,16 @@ class Document(models.Model):
         on_delete=models.PROTECT,
         related_name="superseded_by",
     )
+    # A resupply's copy of a document still valid on the case it follows: the same
+    # stored bytes, pointing at the first upload (never at another copy), whose date
+    # the validity counts from (orders.resupply).
+    reused_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reuses",
+    )
     review_status = models.CharField(
         max_length=20, choices=ReviewStatus.choices, default=ReviewStatus.PENDING
     )

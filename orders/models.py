@@ -94,6 +94,14 @@ class Pathway(models.Model):
         default=dict, blank=True, help_text="Rates in percent and exemptions: data, not code."
     )
     adverse_event_days = models.JSONField(default=dict, blank=True)
+    document_validity_days = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="{document kind: days}: how long an accepted document stays valid for a "
+        "resupply, counted from its original date (a prescription from the date it was "
+        "written); a resupply reuses it within that time instead of asking again. "
+        "A kind not listed is always asked for again.",
+    )
     ports_of_entry = models.JSONField(
         default=list,
         blank=True,

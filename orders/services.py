@@ -110,6 +110,38 @@ def case_create(
     **request: Any,
 ) -> ImportCase:
     """Open a draft request. A physician opens cases for themself; a coordinator for anyone."""
+    case = case_open(
+        actor=actor,
+        patient=patient,
+        physician=physician,
+        product=product,
+        pathway=pathway,
+        resupply_of=resupply_of,
+        **request,
+    )
+    _append_event(
+        case=case,
+        actor=actor,
+        transition=CaseEvent.CREATED,
+        from_state="",
+        to_state=S.DRAFT,
+        data={"resupply_of": resupply_of.reference if resupply_of else None},
+    )
+    return case
+
+
+def case_open(
+    *,
+    actor: User,
+    patient: Patient,
+    physician: Physician,
+    product: Product,
+    pathway: Pathway | None = None,
+    resupply_of: ImportCase | None = None,
+    **request: Any,
+) -> ImportCase:
+    """The draft's row, inside the caller's transaction; the caller appends the
+    `create` event (case_create, or a resupply with what it reused)."""
     if not (actor.is_coordinator or (actor.is_physician and physician.user_id == actor.pk)):
         raise PermissionDenied("You may only open requests as the prescribing physician.")
     unknown = set(request) - set(REQUEST_FIELDS)
@@ -127,14 +159,6 @@ def case_create(
     )
     case.full_clean(exclude=["reference", "created_by", "status", "state_changed_at"])
     case.save()
-    _append_event(
-        case=case,
-        actor=actor,
-        transition=CaseEvent.CREATED,
-        from_state="",
-        to_state=S.DRAFT,
-        data={"resupply_of": resupply_of.reference if resupply_of else None},
-    )
     return case
 
 

@@ -10,6 +10,7 @@ from documents.generation import parts
 from documents.models import DocumentKind
 from orders.errors import DomainError
 from orders.models import ImportCase
+from orders.resupply import reuse_note
 
 K = DocumentKind
 
@@ -26,9 +27,17 @@ SECTION_KEY = re.compile(r"^[a-z0-9_]{1,40}$")
 
 
 def _documents_on_file(case: ImportCase) -> dict[str, dict[str, Any]]:
+    documents = case.documents.current().select_related(
+        "reused_from__case__verification", "case__verification"
+    )
     return {
-        doc.kind: {"version": doc.version, "status": doc.get_review_status_display()}
-        for doc in case.documents.current()
+        doc.kind: {
+            "version": doc.version,
+            "status": doc.get_review_status_display(),
+            # A resupply's document still valid from the case before, with its own date.
+            "reused": reuse_note(doc),
+        }
+        for doc in documents
     }
 
 
@@ -58,7 +67,11 @@ def _attachments(case: ImportCase, sections: list[dict[str, str]]) -> list[dict[
 
     def status(kind: str) -> str:
         held = on_file.get(kind)
-        return f"Version {held['version']}, {held['status'].lower()}" if held else "Not yet on file"
+        if not held:
+            return "Not yet on file"
+        if held["reused"]:
+            return f"{held['status']}, {held['reused']}"
+        return f"Version {held['version']}, {held['status'].lower()}"
 
     rows = []
     for section in sections:
