@@ -41,10 +41,14 @@ class Problem(str):
 
 
 class Guard:
-    """A condition for `@transition(conditions=[...])` that explains itself."""
+    """A condition for `@transition(conditions=[...])` that explains itself.
 
-    def __init__(self, check: Check) -> None:
+    `answered_by_input`: what it asks for is typed into the transition's own form
+    (orders.inputs), so it is not something to wait for before the form is shown."""
+
+    def __init__(self, check: Check, *, answered_by_input: bool = False) -> None:
         self.check = check
+        self.answered_by_input = answered_by_input
         self.__name__ = check.__name__
         self.__doc__ = check.__doc__
 
@@ -62,6 +66,11 @@ def guard(check: Check) -> Guard:
     return Guard(check)
 
 
+def input_guard(check: Check) -> Guard:
+    """A guard the transition's own form answers (the permit's number, the lot...)."""
+    return Guard(check, answered_by_input=True)
+
+
 def problems_of(conditions: Iterable[Callable[[ImportCase], bool]], case: ImportCase) -> list[str]:
     found: list[str] = []
     for condition in conditions:
@@ -70,6 +79,13 @@ def problems_of(conditions: Iterable[Callable[[ImportCase], bool]], case: Import
         elif not condition(case):
             found.append(f"condition {getattr(condition, '__name__', condition)} is not met")
     return found
+
+
+def waiting_for(conditions: Iterable[Callable[[ImportCase], bool]], case: ImportCase) -> list[str]:
+    """What must happen elsewhere before a transition can succeed: the problems of its
+    guards that its own form does not answer (a signature, a document accepted, a
+    payment). A page lists them instead of offering a button that would be refused."""
+    return problems_of((c for c in conditions if not getattr(c, "answered_by_input", False)), case)
 
 
 def today() -> dt.date:
@@ -89,10 +105,8 @@ def documents_required(transition: str) -> Guard:
         wanted = case.pathway.required_documents.get(transition, {})
         if not wanted:
             return
-        current = {
-            (doc.kind, doc.review_status)
-            for doc in case.documents.current().only("kind", "review_status")
-        }
+        # Values, not instances: a deferred-field model would load each row again.
+        current = set(case.documents.current().values_list("kind", "review_status"))
         for kind, level in wanted.items():
             label = DocumentKind(kind).label.lower()
             if level == "accepted":
@@ -144,7 +158,7 @@ def quantity_within_cap(case: ImportCase) -> Iterable[str]:
 # --- Verification ------------------------------------------------------------
 
 
-@guard
+@input_guard
 def verification_complete(case: ImportCase) -> Iterable[str]:
     """The verification checklist and the product's safety screen."""
     verification = getattr(case, "verification", None)
@@ -207,13 +221,13 @@ def application_complete(case: ImportCase) -> Iterable[str]:
     yield from form_fields.blank_fields(case, case.pathway.forms)
 
 
-@guard
+@input_guard
 def regulator_reference_recorded(case: ImportCase) -> Iterable[str]:
     if not case.regulator_reference.strip():
         yield "the regulator's reference number"
 
 
-@guard
+@input_guard
 def permit_recorded(case: ImportCase) -> Iterable[str]:
     if not case.permit_number.strip():
         yield "the permit number"
@@ -230,7 +244,7 @@ def permit_recorded(case: ImportCase) -> Iterable[str]:
 # --- Supply ------------------------------------------------------------------
 
 
-@guard
+@input_guard
 def shipment_ready(case: ImportCase) -> Iterable[str]:
     """Authentic stock, enough shelf life, no more than the permit allows, tracked."""
     shipment = case.current_shipment
@@ -321,7 +335,7 @@ def supplier_ordered(case: ImportCase) -> Iterable[str]:
 # --- Customs -----------------------------------------------------------------
 
 
-@guard
+@input_guard
 def customs_cleared(case: ImportCase) -> Iterable[str]:
     if not case.bill_of_entry_number.strip():
         yield "the Bill of Entry number"
@@ -345,7 +359,7 @@ def customs_cleared(case: ImportCase) -> Iterable[str]:
 # --- Delivery ----------------------------------------------------------------
 
 
-@guard
+@input_guard
 def delivery_recorded(case: ImportCase) -> Iterable[str]:
     """Who received which lot, when; the lot must be the one that was shipped."""
     if not case.delivered_to.strip():

@@ -76,3 +76,15 @@ def case_moved_message(case: ImportCase, *, transition: str, viewer) -> str:
         f"{_who(event, viewer)} {did} {_when(event.created_at)}; your {yours} was not "
         f"applied. The case is now {now}: check it before acting again."
     )
+
+
+def moved_message(case: ImportCase, *, transition: str, before: str) -> str:
+    """What the person who moved a case is told: "NPP-2026-00018 moved to Forms
+    preparation", or, for a step within a state, "Send the order to the supplier:
+    done on NPP-2026-00018 (still Supplier ordering)"."""
+    if case.status != before:
+        return f"{case.reference} moved to {case.get_status_display()}."
+    return (
+        f"{transition_label(transition)}: done on {case.reference} "
+        f"(still {case.get_status_display()})."
+    )

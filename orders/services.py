@@ -393,6 +393,17 @@ def available_transitions(*, case: ImportCase, actor: User) -> list[str]:
     return names
 
 
+def transition_waiting_for(*, case: ImportCase, transition: str) -> list[str]:
+    """What `transition` waits for before it can succeed from the case's state, in the
+    guards' own words (those its form answers left out): "the physician's electronic
+    signature on the undertaking", "an accepted patient consent". Empty when nothing
+    stands in the way but the form itself."""
+    meta = getattr(case, transition)._django_fsm.get_transition(case.status)
+    if meta is None:
+        return []
+    return guards.waiting_for(meta.conditions, case)
+
+
 def system_user() -> User:
     """The account background tasks act as (never signs in: no usable password)."""
     from django.conf import settings

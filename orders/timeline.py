@@ -140,6 +140,35 @@ EVENT_TITLES = {
     "issue_credit_note": "Credit note issued",
 }
 
+# What each move did, in the past tense: the physician's history names events so.
+DONE_TITLES = {
+    "submit": "Request submitted for verification",
+    "resubmit": "Question answered, request resubmitted",
+    "verify": "Prescription verified",
+    "request_information": "The import team asked a question",
+    "file_application": "Application filed with the regulator",
+    "record_permit": "Import permit granted",
+    "order_from_supplier": "Ordered from the supplier",
+    "dispatch": "Dispatched",
+    "arrive": "Arrived at customs",
+    "clear_customs": "Cleared through customs",
+    "quarantine": "Held for a quality check",
+    "release": "Released after the quality check",
+    "reorder": "Lot rejected and reordered",
+    "confirm_delivery": "Delivery confirmed",
+    "close": "Closed",
+    "hold": "Paused",
+    "resume": "Resumed",
+    "reject": "Not approved",
+    "cancel": "Withdrawn",
+}
+
+
+def event_done_title(event: CaseEvent) -> str:
+    """What happened, in the past tense ("Prescription verified"), for the physician."""
+    return DONE_TITLES.get(event.transition) or event_title(event)
+
+
 ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import F
 from django.utils import timezone
 
 from orders.models import ImportCase
@@ -104,3 +105,22 @@ def expected_by(case: ImportCase) -> dt.date | None:
     if not allowed:
         return None
     return timezone.localdate(case.state_changed_at + allowed)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: dt.datetime
+    label: str
+
+
+def patient_history(case: ImportCase) -> list[HistoryEntry]:
+    """The case's moves as the patient reads them (newest first): when it reached each
+    state, in the patient's words; no notes, no names of staff, no steps within a state."""
+    moves = (
+        case.events.exclude(to_state=F("from_state"))
+        .exclude(to_state="")
+        .exclude(to_state=S.DRAFT)
+        .order_by("-created_at", "-pk")
+        .values_list("created_at", "to_state")
+    )
+    return [HistoryEntry(at=at, label=PATIENT_LABELS.get(state, "")) for at, state in moves]

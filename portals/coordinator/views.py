@@ -26,7 +26,7 @@ from orders import selectors, temperature, timeline
 from orders.access import cases_visible_to, get_case_for_user
 from orders.errors import CaseConflict, DomainError, GuardFailed, InvalidInput
 from orders.models import ImportCase
-from orders.refusals import case_moved_message
+from orders.refusals import case_moved_message, moved_message
 from orders.resupply import RESUPPLY_FROM, case_create_resupply
 from orders.safety import screen
 from orders.services import (
@@ -37,6 +37,7 @@ from orders.services import (
     case_transition,
     case_update_application,
     transition_label,
+    transition_waiting_for,
 )
 from orders.states import PATIENT_LABELS, CaseStatus
 from portals.coordinator import search
@@ -167,6 +168,7 @@ def _case_page(
     transitions = []
     for name in available_transitions(case=case, actor=actor):
         form = bound.get(name) or transition_form(name)(case=case, actor=actor)
+        waiting = transition_waiting_for(case=case, transition=name)
         transitions.append(
             {
                 "name": name,
@@ -174,9 +176,11 @@ def _case_page(
                 "form": form,
                 "kind": _kind(name),
                 "danger": name in DANGEROUS_TRANSITIONS,
+                # What must happen first, instead of a button that would be refused.
+                "waiting": [getattr(problem, "staff", problem) for problem in waiting],
             }
         )
-    drawn = {t["name"] for t in transitions}
+    drawn = {t["name"] for t in transitions if not t["waiting"] or t["form"].is_bound}
     for name, form in bound.items():
         if name in TRANSITIONS and name not in drawn:
             # A refusal must not hang on a form the page no longer draws.
@@ -293,11 +297,7 @@ def case_transition_view(request: HttpRequest, pk: int, transition: str) -> Http
         except (DomainError, PermissionDenied) as error:
             form.add_error(None, str(error) or "You may not do that.")
         else:
-            messages.success(
-                request,
-                f"{transition_label(transition)}: {moved.reference} is now "
-                f"{moved.get_status_display().lower()}.",
-            )
+            messages.success(request, moved_message(moved, transition=transition, before=seen))
             return redirect(_case_url(moved))
     return _case_page(request, case, bound={transition: form}, status=400)
 

@@ -18,7 +18,7 @@ from orders.errors import DomainError
 from orders.models import AdverseEvent, ImportCase
 from orders.services import case_transition
 from orders.states import CaseStatus
-from orders.tracker import progress_of
+from orders.tracker import patient_history, progress_of
 from portals.patient.forms import ConfirmDeliveryForm, PatientUploadForm, SideEffectForm
 from portals.payer import accept, payer_money
 from portals.roles import role_required, upload_to_case
@@ -53,6 +53,7 @@ def _case_page(request: HttpRequest, case: ImportCase, status: int = 200, **form
         {
             "case": case,
             "progress": progress_of(case),
+            "history": patient_history(case),
             "documents": documents,
             "may_upload": case.status in UPLOAD_STATES,
             "may_confirm": case.status == S.OUT_FOR_DELIVERY,

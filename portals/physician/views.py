@@ -24,6 +24,7 @@ from orders.resupply import RESUPPLY_FROM, case_create_resupply
 from orders.selectors import WAITING_ON_PHYSICIAN, open_question, physician_cases
 from orders.services import EDITABLE_STATES, case_transition, case_update_request
 from orders.states import CaseStatus
+from orders.timeline import event_done_title
 from portals.payer import accept, payer_money
 from portals.physician.forms import (
     AdverseEventForm,
@@ -162,7 +163,10 @@ def _case_page(request: HttpRequest, case: ImportCase, status: int = 200, **form
         .current()
         .select_related("uploaded_by")
         .order_by("kind"),
-        "events": case.events.select_related("actor").order_by("-created_at", "-pk")[:50],
+        "events": [
+            (event, event_done_title(event))
+            for event in case.events.select_related("actor").order_by("-created_at", "-pk")[:50]
+        ],
         "question": open_question(case),
         "supply": supply_estimate(
             product=case.product,

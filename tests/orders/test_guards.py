@@ -737,3 +737,33 @@ def test_acting_on_a_stale_copy_is_a_conflict_and_changes_nothing(case_in, coord
     assert "someone else" in str(caught.value)
     assert stored(case) == before
     assert not Verification.objects.filter(case=case).exists()
+
+
+# --- What a move waits for, before anyone tries it -------------------------------------
+
+
+def test_waiting_for_names_what_must_happen_elsewhere_not_what_the_form_asks(case_in, coordinator):
+    from orders.services import transition_waiting_for
+
+    case = case_in(S.SUPPLIER_ORDERING)
+    # Ordering waits for the payer; dispatch for the order (the lot, courier... are typed).
+    assert transition_waiting_for(case=case, transition="order_from_supplier") == [
+        "a quotation the payer accepted"
+    ]
+    assert transition_waiting_for(case=case, transition="dispatch") == [
+        "the order sent to the supplier"
+    ]
+    # A move not possible from this state waits for nothing: it is not offered at all.
+    assert transition_waiting_for(case=case, transition="verify") == []
+
+
+def test_a_case_waiting_for_signatures_names_the_undertaking_signature(case_in, coordinator):
+    from orders.services import transition_waiting_for
+
+    case = case_in(S.FORMS_PREPARATION)
+    provide_application_documents(case, coordinator, leave_out=DocumentKind.PHYSICIAN_UNDERTAKING)
+    upload(case, DocumentKind.PHYSICIAN_UNDERTAKING, case.physician.user, accept_by=coordinator)
+
+    assert transition_waiting_for(case=case, transition="file_application") == [
+        "the physician's electronic signature on the undertaking"
+    ]

@@ -86,29 +86,11 @@ def test_verification_through_the_case_page(live_server, browser_page, coordinat
     page.goto(f"/work/cases/{case.pk}/")
     check(page, "coordinator-case-submitted")
 
-    # Verifying before the prescription is accepted: the guard says so, input kept.
-    form = page.locator("#act-verify")
-    for label in (
-        "Prescriber's registration confirmed",
-        "Patient identity matches",
-        "Drug, strength, dose and quantity match the prescription",
-        "Prescription is signed",
-        "Co-medications reviewed",
-    ):
-        form.get_by_label(label).check()
-    form.get_by_label("Prescription date").fill(
-        (timezone.localdate() - dt.timedelta(days=2)).isoformat()
-    )
-    form.get_by_label("Co-medications the patient takes").fill("prednisolone")
-    form.get_by_label("eGFR (mL/min/1.73 m2)").fill("40")
-    form.get_by_label("Systolic BP (mmHg)").fill("128")
-    form.get_by_label("Diastolic BP (mmHg)").fill("82")
-    form.get_by_role("button", name="Verify prescription").click()
-    errors = page.locator("#act-verify .form-errors").inner_text()
-    assert "an accepted prescription" in errors
-    assert "a justification for eGFR 40" in errors
-    assert page.get_by_label("eGFR (mL/min/1.73 m2)").input_value() == "40"
-    check(page, "coordinator-case-guard-refused")
+    # Before the prescription is accepted the next step says what it waits for,
+    # instead of a checklist whose button would be refused.
+    assert "Waiting for: an accepted prescription." in page.locator("#wait-verify").inner_text()
+    assert page.locator("#act-verify").count() == 0
+    check(page, "coordinator-case-waiting-for-prescription")
 
     # Accept the prescription, justify, verify.
     page.locator("#documents").get_by_role("button", name="Accept Prescription").click()
@@ -132,7 +114,7 @@ def test_verification_through_the_case_page(live_server, browser_page, coordinat
         "Benefit outweighs the risk; eGFR checked every two weeks."
     )
     form.get_by_role("button", name="Verify prescription").click()
-    assert "is now forms preparation" in message(page)
+    assert f"{case.reference} moved to Forms preparation" in message(page)
     case.refresh_from_db()
     assert case.status == S.FORMS_PREPARATION
     check(page, "coordinator-case-forms-preparation")

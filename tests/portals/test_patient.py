@@ -11,6 +11,7 @@ from django.utils import timezone
 from documents.models import DocumentKind
 from documents.pdf_minimal import minimal_pdf
 from orders.models import AdverseEvent
+from orders.services import case_transition
 from orders.states import PATIENT_LABELS, CaseStatus
 from orders.tracker import progress_of
 from tests.orders.helpers import upload
@@ -218,3 +219,25 @@ def test_the_expected_date_follows_the_same_clock_as_the_queue_and_is_sooner_whe
 
     assert normal == timezone.localdate(entered + dt.timedelta(days=7))
     assert urgent == timezone.localdate(entered + dt.timedelta(days=3.5))
+
+
+def test_my_order_history_names_each_step_in_my_words_without_notes_or_staff(
+    priya, case_in, coordinator
+):
+    case = case_in("awaiting_permit")
+    case_transition(case=case, actor=coordinator, transition="hold", note="Internal: call Dr Rao")
+
+    html = priya.get(f"/my/orders/{case.pk}/").content.decode()
+
+    history = html[html.index('id="history-title"') :]
+    history = history[: history.index("</section>")]
+    for label in (
+        "Paused",
+        "Waiting for the import permit",
+        "Preparing the import application",
+        "We are checking the prescription",
+    ):
+        assert label in history, label
+    assert "Internal: call Dr Rao" not in history
+    assert coordinator.full_name not in history
+    assert "awaiting_permit" not in history and "on_hold" not in history

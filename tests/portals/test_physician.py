@@ -482,3 +482,16 @@ def test_a_new_request_can_start_from_the_patient_list(rao, draft_case, patient,
     # Another physician's patient is not among the choices, whatever the address says.
     other = rao.get(f"/physician/cases/new/?patient={other_patient.pk}").content.decode()
     assert "Omar Khan" not in other
+
+
+def test_the_history_names_each_event_by_what_happened(rao, case_in):
+    case = case_in("forms_preparation")
+
+    html = rao.get(f"/physician/cases/{case.pk}/").content.decode()
+
+    history = html[html.index('id="timeline-title"') :]
+    history = history[: history.index("</section>")]
+    for title in ("Request started", "Request submitted for verification", "Prescription verified"):
+        assert f"<strong>{title}</strong>" in history, title
+    for code in ("forms_preparation", "Verify", "Submit"):
+        assert f"<strong>{code}" not in history
