@@ -4,17 +4,33 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from functools import partial
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from documents.access import may_upload
 from documents.models import Document, DocumentKind, ReviewStatus
 from documents.validation import validate_upload
 from orders.errors import DomainError
 from orders.models import ImportCase
+
+
+def papers_changed(case_id: int) -> None:
+    """A document of the case was stored, reviewed or signed: after the commit, the
+    handlers in settings.NPP_DOCUMENT_CHANGE_HANDLERS bring the papers that show the
+    case's documents up to date (the generation layer's refresh, which this store may
+    not import). One that fails is logged; the committed change stands."""
+    for path in settings.NPP_DOCUMENT_CHANGE_HANDLERS:
+        transaction.on_commit(partial(_call, path, case_id), robust=True)
+
+
+def _call(path: str, case_id: int) -> None:
+    import_string(path)(case_id)
 
 
 @transaction.atomic
@@ -63,6 +79,8 @@ def document_store(
     # A server-generated name: nothing of the uploader's filename reaches the disk.
     document.file.save(f"{uuid.uuid4().hex}.{extension}", ContentFile(content), save=False)
     document.save()
+    if not generated:
+        papers_changed(case.pk)
     return document
 
 
@@ -79,6 +97,7 @@ def document_review(*, document: Document, actor, accept: bool, reason: str = ""
     document.reviewed_by = actor
     document.reviewed_at = timezone.now()
     document.save(update_fields=["review_status", "review_reason", "reviewed_by", "reviewed_at"])
+    papers_changed(document.case_id)
     return document
 
 

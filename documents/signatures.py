@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from documents.models import Document, DocumentKind, ReviewStatus, Signature, SignatureMeaning
 from documents.seals import current_key_id, seal
+from documents.services import papers_changed
 from npp.accounts.reentry import password_reentry
 from orders import permissions as perm
 from orders.errors import DomainError
@@ -118,6 +119,7 @@ def _signature_record(
         document.reviewed_by = signer
         document.reviewed_at = signed_at
         document.save(update_fields=["review_status", "reviewed_by", "reviewed_at"])
+    papers_changed(document.case_id)
     return signature
 
 

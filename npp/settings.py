@@ -105,6 +105,11 @@ NPP_CASE_EVENT_HANDLERS = [
     "notifications.tasks.notify_on_event",  # who is told, by inbox, email and text
     "webhooks.handlers.deliver_on_event",  # subscribers' signed webhooks
 ]
+# What follows a committed change to a case's documents (stored, reviewed, signed):
+# each is called with the case's id (documents.services.papers_changed).
+NPP_DOCUMENT_CHANGE_HANDLERS = [
+    "documents.generation.requests.refresh_on_document_change",  # papers that list them
+]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

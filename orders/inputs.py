@@ -18,6 +18,7 @@ from django.db import models
 from django.utils import timezone
 
 from orders.models import DutyExemption, ImportCase, Shipment, Supplier, Verification
+from orders.papers import DocumentKind
 
 
 class TransitionInput(forms.Form):
@@ -130,6 +131,23 @@ class VerifyInput(TransitionInput):
 
 class FileApplicationInput(TransitionInput):
     regulator_reference = forms.CharField(max_length=100, label="Regulator's reference number")
+
+    def record(self) -> dict[str, Any]:
+        """The reference, and the exact pack that was filed: later versions of the pack
+        may follow (a return to preparation), but the event names the one the regulator
+        has, and that version stays stored and downloadable."""
+        pack = (
+            self.case.documents.current()
+            .filter(kind=DocumentKind.REGULATORY_APPLICATION)
+            .only("pk", "version", "sha256")
+            .first()
+        )
+        filed = (
+            {"document_id": pack.pk, "version": pack.version, "sha256": pack.sha256}
+            if pack is not None
+            else None  # the guard refuses the filing: no accepted pack
+        )
+        return {**super().record(), "filed_pack": filed}
 
 
 class RecordPermitInput(TransitionInput):

@@ -63,6 +63,7 @@ DETAIL_LABELS: dict[str, tuple[str, str]] = {
     "threshold_justification": ("Justification for an unmet safety threshold", TEXT),
     # Application and permit
     "regulator_reference": ("Regulator's reference", TEXT),
+    "filed_pack": ("Application pack filed", TEXT),
     "permit_number": ("Permit number", TEXT),
     "permit_issued_on": ("Permit issued on", DATE),
     "permit_valid_until": ("Permit valid until", DATE),
@@ -256,6 +257,8 @@ def _written(key: str, value: Any) -> str | list[str]:
         return _choice(Milestone, value)
     if key == "priority":
         return _choice(Priority, value)
+    if key == "filed_pack" and isinstance(value, Mapping):
+        return f"version {value.get('version')}, SHA-256 {value.get('sha256')}"
     if key == "adverse_event_id":
         return f"no. {value}"
     return value_text(value)

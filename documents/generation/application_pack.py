@@ -6,7 +6,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.utils import timezone
+
 from documents.generation import parts
+from documents.generation.formatting import format_date
 from documents.models import DocumentKind
 from orders.errors import DomainError
 from orders.models import ImportCase
@@ -27,8 +30,12 @@ SECTION_KEY = re.compile(r"^[a-z0-9_]{1,40}$")
 
 
 def _documents_on_file(case: ImportCase) -> dict[str, dict[str, Any]]:
-    documents = case.documents.current().select_related(
-        "reused_from__case__verification", "case__verification"
+    """Each current document's version, review and electronic signatures: what the
+    checklist says is on file, so accepting, replacing or signing one changes the pack."""
+    documents = (
+        case.documents.current()
+        .select_related("reused_from__case__verification", "case__verification")
+        .prefetch_related("signatures")
     )
     return {
         doc.kind: {
@@ -36,6 +43,11 @@ def _documents_on_file(case: ImportCase) -> dict[str, dict[str, Any]]:
             "status": doc.get_review_status_display(),
             # A resupply's document still valid from the case before, with its own date.
             "reused": reuse_note(doc),
+            "signed_by": [
+                f"{signature.printed_name} on "
+                f"{format_date(timezone.localtime(signature.signed_at).date())}"
+                for signature in doc.signatures.all()
+            ],
         }
         for doc in documents
     }
@@ -69,9 +81,14 @@ def _attachments(case: ImportCase, sections: list[dict[str, str]]) -> list[dict[
         held = on_file.get(kind)
         if not held:
             return "Not yet on file"
+        signed = (
+            f"; signed electronically by {' and '.join(held['signed_by'])}"
+            if held["signed_by"]
+            else ""
+        )
         if held["reused"]:
-            return f"{held['status']}, {held['reused']}"
-        return f"Version {held['version']}, {held['status'].lower()}"
+            return f"{held['status']}, {held['reused']}{signed}"
+        return f"Version {held['version']}, {held['status'].lower()}{signed}"
 
     rows = []
     for section in sections:

@@ -31,8 +31,11 @@ def case_record_data(case: ImportCase) -> dict[str, Any]:
         .prefetch_related("signatures__signer")
         .order_by("created_at", "pk")
     )
+    filings = _filings(case)
+    common = parts.common(case, K.CASE_RECORD)
+    common["case"]["status"] = case.get_status_display()
     return {
-        **parts.common(case, K.CASE_RECORD),
+        **common,
         "patient": parts.patient(case),
         "physician": parts.physician(case),
         "product": parts.product(case),
@@ -53,7 +56,8 @@ def case_record_data(case: ImportCase) -> dict[str, Any]:
             "lot": case.delivered_lot,
         },
         "events": _events(case),
-        "documents": [_document(doc) for doc in documents],
+        "filed_pack": filings[-1] if filings else None,
+        "documents": [_document(doc, filings) for doc in documents],
         "signatures": _signatures(documents),
         "shipments": _shipments(case),
         "temperature_logs": _temperature_logs(case, documents),
@@ -81,8 +85,28 @@ def _events(case: ImportCase) -> list[dict[str, Any]]:
     ]
 
 
-def _document(doc: Document) -> dict[str, Any]:
+def _filings(case: ImportCase) -> list[dict[str, Any]]:
+    """Each filing with the regulator and the exact pack it filed, as its event recorded
+    them (a later version of the pack is not the filed one)."""
+    filings = []
+    for event in case.events.filter(transition="file_application").order_by("created_at", "pk"):
+        pack = (event.data or {}).get("filed_pack")
+        if pack:
+            filings.append(
+                {
+                    "document_id": pack["document_id"],
+                    "version": pack["version"],
+                    "sha256": pack["sha256"],
+                    "on": format_datetime(event.created_at, short=True),
+                    "reference": (event.data or {}).get("regulator_reference", ""),
+                }
+            )
+    return filings
+
+
+def _document(doc: Document, filings: list[dict[str, Any]]) -> dict[str, Any]:
     superseded = getattr(doc, "superseded_by", None)
+    filed = [f for f in filings if f["document_id"] == doc.pk and f["sha256"] == doc.sha256]
     return {
         "kind": doc.get_kind_display(),
         "version": doc.version,
@@ -98,6 +122,7 @@ def _document(doc: Document) -> dict[str, Any]:
         "review_reason": doc.review_reason,
         "superseded_by": superseded.version if superseded else None,
         "signed": bool(doc.signatures.all()),
+        "filed_on": [filing["on"] for filing in filed],
     }
 
 

@@ -42,6 +42,26 @@ RENDERED_AFTER_EVENT: dict[str, DocumentKind] = {
 }
 
 
+# Papers are functions of the case: each is rendered from its data builder below (that
+# builder is its declaration of what it is made from), and while the case is in one of
+# the states listed here any change to that data (a document accepted or replaced, a
+# signature, an edited request or application, a permit, a shipment, a delivery)
+# renders a new version that supersedes the last (requests.refresh_papers). Outside
+# them a paper is what was sent and stays as it is: the pack as filed with the
+# regulator, the order as the supplier received it; the money papers are each issued
+# once by their own event, and the case record once at closing.
+REFRESHED_IN: dict[str, frozenset[str]] = {
+    K.REGULATORY_APPLICATION: frozenset({S.FORMS_PREPARATION}),
+    K.PURCHASE_ORDER: frozenset({S.SUPPLIER_ORDERING}),
+    K.PATIENT_INFORMATION: frozenset({S.OUT_FOR_DELIVERY, S.DELIVERED}),
+}
+
+
+def papers_refreshed_in(state: str) -> list[DocumentKind]:
+    """The papers whose new data renders a new version while a case is in `state`."""
+    return [kind for kind, states in REFRESHED_IN.items() if state in states]
+
+
 def paper_for(transition: str, from_state: str, to_state: str) -> DocumentKind | None:
     """The paper an event asks for: the new state's, or the step's."""
     if from_state != to_state:

@@ -44,7 +44,9 @@ def common(case: ImportCase, kind: DocumentKind) -> dict[str, Any]:
         "importer": importer(),
         "case": {
             "reference": case.reference,
-            "status": case.get_status_display(),
+            # Not the case's status: a paper is made from what it shows, and only the
+            # case record shows the status (it adds it), so a move of the case alone
+            # renders no new version of the others.
             "opened": format_date(timezone.localtime(case.created_at).date()),
             "regulator_reference": case.regulator_reference,
             "priority": case.get_priority_display(),

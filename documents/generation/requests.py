@@ -10,10 +10,11 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from documents.generation.jobs import missing_renders, render_document, stale_render_jobs
-from documents.generation.papers import data_version, paper_for
+from documents.generation.papers import data_version, paper_for, papers_refreshed_in
 from documents.models import RenderJob, RenderStatus
 from orders.errors import DomainError
 from orders.models import CaseEvent, ImportCase
+from orders.services import system_user
 
 
 def request_render(*, case: ImportCase, kind: str, actor) -> RenderJob:
@@ -41,13 +42,43 @@ def _enqueue_on_commit(job_id: int) -> None:
 def render_on_entry(event: CaseEvent) -> RenderJob | None:
     """A case-event handler (settings.NPP_CASE_EVENT_HANDLERS), called after the commit
     that appended `event`: request the paper the case needs on entering its new state,
-    or the one a step within it produces (a quotation, an invoice). A request lost to a
-    crash before this ran is found by `missing_renders`."""
+    or the one a step within it produces (a quotation, an invoice), and bring the
+    case's other papers up to date with what the event changed (an edited request or
+    application, a permit, a shipment, a delivery). A request lost to a crash before
+    this ran is found by `missing_renders`. Returns the job of the event's own paper."""
     kind = paper_for(event.transition, event.from_state, event.to_state)
-    if kind is None:
-        return None
+    job = None
     with transaction.atomic():
-        return request_render(case=event.case, kind=kind, actor=event.actor)
+        if kind is not None:
+            job = request_render(case=event.case, kind=kind, actor=event.actor)
+        refresh_papers(event.case, actor=event.actor, besides=kind)
+    return job
+
+
+def refresh_papers(case: ImportCase, *, actor=None, besides: str | None = None) -> list[RenderJob]:
+    """Ask again for each paper the case's state keeps up to date (papers.REFRESHED_IN),
+    from its data as it stands now. `request_render` finds the job already recorded
+    when a paper's data has not changed, so only a paper whose data changed gets a new
+    job, and so a new version that supersedes the last. A closed case's papers never
+    change. Runs in the caller's transaction; the renders leave on commit."""
+    current = ImportCase.objects.select_related(
+        "pathway", "product", "patient", "physician", "assigned_coordinator"
+    ).get(pk=case.pk)
+    if current.is_locked:
+        return []
+    kinds = [kind for kind in papers_refreshed_in(current.status) if kind != besides]
+    if not kinds:
+        return []
+    actor = actor or system_user()
+    with transaction.atomic():
+        return [request_render(case=current, kind=kind, actor=actor) for kind in kinds]
+
+
+def refresh_on_document_change(case_id: int) -> None:
+    """Called after the commit of a document stored, reviewed or signed (documents.services,
+    through settings.NPP_DOCUMENT_CHANGE_HANDLERS): the papers that list the case's
+    documents (the pack's checklist) show them as they are now."""
+    refresh_papers(ImportCase.objects.get(pk=case_id))
 
 
 @transaction.atomic
