@@ -9,13 +9,13 @@ import logging
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_POST
 
-from documents import services
+from documents import previews, services
 from documents.access import get_document_for_user
-from documents.models import DocumentDownload
+from documents.models import Document, DocumentDownload
 from documents.validation import CSV, csv_for_spreadsheets
 from orders.access import get_case_for_user
 from orders.errors import DomainError
@@ -23,10 +23,8 @@ from orders.errors import DomainError
 log = logging.getLogger(__name__)
 
 
-@require_GET
-@login_required
-def document_download(request: HttpRequest, pk: int) -> HttpResponse:
-    document = get_document_for_user(request.user, pk=pk)
+def _verified_content(document: Document) -> bytes | None:
+    """The stored bytes, or None when they no longer match the recorded sha256."""
     with document.file.open("rb") as stored:
         content = stored.read()
     if hashlib.sha256(content).hexdigest() != document.sha256:
@@ -36,17 +34,35 @@ def document_download(request: HttpRequest, pk: int) -> HttpResponse:
             document.pk,
             document.case.reference,
         )
-        response = HttpResponse(
-            "This document failed its integrity check and cannot be downloaded. "
-            "The coordinators have been alerted.",
-            status=409,
-            content_type="text/plain; charset=utf-8",
-        )
-        add_never_cache_headers(response)
-        return response
+        return None
+    return content
+
+
+def _integrity_refusal() -> HttpResponse:
+    response = HttpResponse(
+        "This document failed its integrity check and cannot be downloaded. "
+        "The coordinators have been alerted.",
+        status=409,
+        content_type="text/plain; charset=utf-8",
+    )
+    add_never_cache_headers(response)
+    return response
+
+
+def _record_access(request: HttpRequest, document: Document) -> None:
     DocumentDownload.objects.create(
         document=document, user=request.user, ip_address=request.META.get("REMOTE_ADDR")
     )
+
+
+@require_GET
+@login_required
+def document_download(request: HttpRequest, pk: int) -> HttpResponse:
+    document = get_document_for_user(request.user, pk=pk)
+    content = _verified_content(document)
+    if content is None:
+        return _integrity_refusal()
+    _record_access(request, document)
     if document.content_type == CSV:
         # Opened in a spreadsheet, a cell like =HYPERLINK(...) would run: served as text.
         content = csv_for_spreadsheets(content)
@@ -57,6 +73,30 @@ def document_download(request: HttpRequest, pk: int) -> HttpResponse:
     response["Content-Length"] = str(len(content))
     response["X-Content-Type-Options"] = "nosniff"
     # Even if a browser renders it, the file runs with no scripts and no origin.
+    response["Content-Security-Policy"] = "sandbox"
+    add_never_cache_headers(response)
+    return response
+
+
+@require_GET
+@login_required
+def document_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The first pages as an image, for the case pages: the same visibility rule, audit
+    row and no-store headers as a download (a preview shows the document too)."""
+    document = get_document_for_user(request.user, pk=pk)
+    if not previews.previewable(document.content_type):
+        raise Http404("No preview for this document.")
+    content = _verified_content(document)
+    if content is None:
+        return _integrity_refusal()
+    try:
+        image = previews.preview_png(content, document.content_type)
+    except previews.NoPreview:
+        raise Http404("No preview for this document.") from None
+    _record_access(request, document)
+    response = HttpResponse(image, content_type="image/png")
+    response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox"
     add_never_cache_headers(response)
     return response

@@ -19,7 +19,7 @@ from documents import selectors as document_selectors
 from documents import temperature_logs
 from documents.access import get_document_for_user
 from documents.generation.requests import retry_failed
-from documents.models import RenderJob
+from documents.models import DocumentKind, RenderJob
 from documents.services import document_review
 from npp.accounts.models import Role
 from orders import selectors, temperature, timeline
@@ -211,6 +211,9 @@ def _case_page(
                 for event in selectors.case_timeline(case)
             ],
             "documents": [(document, review_forms[document.pk]) for document in documents],
+            "identity_document": next(
+                (d for d in documents if d.kind == DocumentKind.PATIENT_IDENTITY), None
+            ),
             "pending_count": len(document_selectors.pending_review(documents)),
             "render_jobs": document_selectors.case_render_jobs(case),
             "transitions": [t for t in transitions if t["kind"] == "main"],

@@ -47,3 +47,11 @@ def rupees(amount) -> str:
     from orders.display import format_money
 
     return format_money(amount)
+
+
+@register.filter
+def previewable(document) -> bool:
+    """Whether the case pages can show this document's first pages as an image."""
+    from documents.previews import previewable as of_type
+
+    return document is not None and of_type(document.content_type)

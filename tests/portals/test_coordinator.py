@@ -761,3 +761,32 @@ def test_a_move_says_where_the_case_went_in_words(cora, case_in):
     html = response.content.decode()
     assert f"{case.reference} moved to Customs clearance." in html
     assert "state-code" not in html
+
+
+# --- Previews and the identity check ---------------------------------------------------------
+
+
+def test_the_case_page_offers_a_preview_of_each_pdf_and_image(cora, case_in):
+    case = submitted(case_in)
+    prescription = case.documents.get(kind=DocumentKind.PRESCRIPTION)
+    html = cora.get(case_url(case)).content.decode()
+    assert f'src="{reverse("documents:preview", args=[prescription.pk])}"' in html
+    assert 'loading="lazy"' in html  # fetched (and recorded) only when opened
+
+
+def test_the_identity_check_shows_what_must_match_beside_the_identity_document(
+    cora, case_in, patient
+):
+    case = case_in(S.FORMS_PREPARATION)
+    identity = upload(case, DocumentKind.PATIENT_IDENTITY, patient.user)
+
+    html = cora.get(case_url(case)).content.decode()
+
+    card = html[html.index('id="identity"') :]
+    card = card[: card.index("</section>")]
+    assert patient.get_id_document_type_display() in card
+    assert f"ending {patient.id_document_number_masked[-4:]}" in card
+    assert f"{patient.date_of_birth:%-d %b %Y}" in card
+    assert patient.city in card and patient.postal_code in card
+    assert patient.phone in card
+    assert f'src="{reverse("documents:preview", args=[identity.pk])}"' in card
