@@ -23,6 +23,7 @@ from django.conf import settings
 
 from notifications.models import Category, Channel
 from npp.accounts.models import Role, User
+from orders.tracker import patient_sees_change
 
 if TYPE_CHECKING:
     from orders.models import CaseEvent, ImportCase
@@ -58,7 +59,8 @@ ALL_COORDINATORS_RULE = Rule(Audience.ALL_COORDINATORS)
 
 ADVERSE_EVENT_REPORTED = "report_adverse_event"
 
-# event -> who hears it. The patient is on every step of the state machine.
+# event -> who hears it. The patient is on every step of the state machine, and told
+# when the step their tracker shows changes (recipients_of_event).
 WHO_HEARS_WHAT: dict[str, tuple[Rule, ...]] = {
     "submit": (COORDINATOR, PATIENT),
     "request_information": (PHYSICIAN, PATIENT),
@@ -150,6 +152,9 @@ def recipients_of(
 def recipients_of_event(event: CaseEvent, *, staff: list[User] | None = None) -> list[Recipient]:
     """Who hears `event`. The person who acted is not told what they just did."""
     rules = WHO_HEARS_WHAT.get(event.transition, ())
+    if not patient_sees_change(event.from_state, event.to_state):
+        # One message per change the patient's tracker shows, not one per event.
+        rules = tuple(rule for rule in rules if rule.audience is not Audience.PATIENT)
     if not rules:
         return []
     if staff is None and any(

@@ -231,6 +231,10 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_SESSION_REMEMBER = False
+# Choosing a password from an invitation (or a reset link) signs the person in and
+# takes them home (a patient to their order), not to a dead end; a coordinator still
+# passes the second factor first.
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = True
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[NPP] "
 # Failed sign-ins are counted per address and per (email, address): an attacker on a

@@ -10,6 +10,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -312,6 +313,44 @@ class Supplier(models.Model):
     @property
     def is_authorised(self) -> bool:
         return self.kind in (self.Kind.MANUFACTURER, self.Kind.AUTHORISED_DISTRIBUTOR)
+
+
+class Carrier(models.Model):
+    """A courier the service ships with, and where a patient follows a parcel on its
+    site (catalogue data, edited in the admin). A shipment names its courier as typed
+    at dispatch; `for_courier` finds the carrier that name means."""
+
+    name = models.CharField(max_length=100, unique=True)
+    tracking_url = models.URLField(
+        max_length=300,
+        help_text="The carrier's tracking page, with {number} where the tracking number goes.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if "{number}" not in self.tracking_url:
+            raise ValidationError({"tracking_url": "Put {number} where the tracking number goes."})
+
+    def tracking_link(self, number: str) -> str:
+        return self.tracking_url.replace("{number}", quote(number.strip(), safe=""))
+
+    @classmethod
+    def for_courier(cls, courier: str) -> Carrier | None:
+        """The carrier a typed courier name means: the same name, or one containing
+        the other ("DHL" and "DHL Express"), ignoring case."""
+        typed = " ".join(courier.lower().split())
+        if not typed:
+            return None
+        for carrier in cls.objects.all():
+            name = carrier.name.lower()
+            if name == typed or name in typed or typed in name:
+                return carrier
+        return None
 
 
 class Importer(models.Model):

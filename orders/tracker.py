@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db.models import F
 from django.utils import timezone
 
-from orders.models import ImportCase
+from orders.models import Carrier, ImportCase
 from orders.states import HAPPY_PATH, PATIENT_LABELS, CaseStatus
 
 S = CaseStatus
@@ -54,6 +54,17 @@ NEXT_STEP = {
 class Step:
     label: str
     status: str  # "done", "current" or "todo"
+    reached_on: dt.date | None = None  # when the case last entered this step
+
+
+@dataclass(frozen=True)
+class Parcel:
+    """The courier and tracking number, with the carrier's tracking page when the
+    courier is one the catalogue knows."""
+
+    courier: str
+    tracking_number: str
+    tracking_url: str | None
 
 
 @dataclass(frozen=True)
@@ -61,8 +72,9 @@ class Progress:
     label: str
     steps: list[Step]
     next_step: str
-    expected_by: dt.date | None
+    expected_delivery: dt.date | None
     stopped: bool
+    parcel: Parcel | None = None
 
     @property
     def step_number(self) -> int:
@@ -71,12 +83,19 @@ class Progress:
         return done[-1] + 1 if done else 1
 
 
+def _where(case: ImportCase) -> str:
+    """The step of the line a case stands at (a paused case at the step it left)."""
+    status = case.status
+    where = case.held_from if status == S.ON_HOLD and case.held_from else status
+    return SHOWN_AT.get(where, where)
+
+
 def progress_of(case: ImportCase) -> Progress:
     status = case.status
     stopped = status in (S.REJECTED, S.CANCELLED)
-    where = case.held_from if status == S.ON_HOLD and case.held_from else status
-    where = SHOWN_AT.get(where, where)
+    where = _where(case)
     position = STEPS.index(where) if where in STEPS else -1
+    reached = reached_on(case)
     steps = []
     for index, step in enumerate(STEPS):
         if position >= 0 and index < position:
@@ -88,13 +107,55 @@ def progress_of(case: ImportCase) -> Progress:
         label = PATIENT_LABELS[step]
         if state == "current" and status != step:
             label = f"{label}: {PATIENT_LABELS[status]}"
-        steps.append(Step(label=label, status=state))
+        when = reached.get(step) if state != "todo" else None
+        steps.append(Step(label=label, status=state, reached_on=when))
     return Progress(
         label=PATIENT_LABELS[status],
         steps=steps,
         next_step=NEXT_STEP[status],
-        expected_by=expected_by(case),
+        expected_delivery=expected_delivery(case),
         stopped=stopped,
+        parcel=parcel_of(case),
+    )
+
+
+# States the tracker shows as another one's step with no news for the patient: a
+# question to the doctor is part of checking the prescription.
+SAME_NEWS_AS = {S.INFORMATION_REQUESTED: S.SUBMITTED}
+
+
+def patient_sees_change(from_state: str, to_state: str) -> bool:
+    """Whether a move changes what the patient's tracker says: a question to the
+    doctor and its answer, or an order sent within "Ordering from the manufacturer",
+    do not."""
+    return SAME_NEWS_AS.get(from_state, from_state) != SAME_NEWS_AS.get(to_state, to_state)
+
+
+def reached_on(case: ImportCase) -> dict[str, dt.date]:
+    """The local date each step of the line was last entered, from the case's events
+    (one query)."""
+    reached: dict[str, dt.date] = {}
+    entries = case.events.filter(to_state__in=STEPS).order_by("created_at", "pk")
+    for to_state, at in entries.values_list("to_state", "created_at"):
+        reached[to_state] = timezone.localdate(at)
+    return reached
+
+
+# Where a parcel is worth following: from dispatch until the patient has it.
+PARCEL_STATES = (S.IN_TRANSIT, S.CUSTOMS_CLEARANCE, S.QUARANTINED, S.OUT_FOR_DELIVERY)
+
+
+def parcel_of(case: ImportCase) -> Parcel | None:
+    if case.status not in PARCEL_STATES:
+        return None
+    shipment = case.current_shipment
+    if shipment is None or not shipment.tracking_number:
+        return None
+    carrier = Carrier.for_courier(shipment.courier)
+    return Parcel(
+        courier=shipment.courier,
+        tracking_number=shipment.tracking_number,
+        tracking_url=carrier.tracking_link(shipment.tracking_number) if carrier else None,
     )
 
 
@@ -124,3 +185,36 @@ def patient_history(case: ImportCase) -> list[HistoryEntry]:
         .values_list("created_at", "to_state")
     )
     return [HistoryEntry(at=at, label=PATIENT_LABELS.get(state, "")) for at, state in moves]
+
+
+# The last step before the medicine is in the patient's hands.
+DELIVERY_STEP = S.OUT_FOR_DELIVERY
+
+
+def expected_delivery(case: ImportCase, *, now: dt.datetime | None = None) -> dt.date | None:
+    """When the medicine should reach the patient: what is left of the current step's
+    expected time (none left when it is overdue), then each later step's, by the
+    pathway's expected days and the case's urgency. None once delivered, and while
+    the case is paused or stopped (no date can be promised)."""
+    if case.status not in STEPS[: STEPS.index(DELIVERY_STEP) + 1] and case.status not in (
+        S.INFORMATION_REQUESTED,
+        S.QUARANTINED,
+    ):
+        return None
+    now = now or timezone.now()
+    pathway, priority = case.pathway, case.priority
+    current = pathway.expected_time(case.status, priority) or dt.timedelta(0)
+    at = max(now, case.state_changed_at + current)
+    where = _where(case)
+    if case.status != where:
+        # Off the line (a question, a quality hold): the step it belongs to starts again.
+        at += pathway.expected_time(where, priority) or dt.timedelta(0)
+    for step in STEPS[STEPS.index(where) + 1 : STEPS.index(DELIVERY_STEP) + 1]:
+        at += pathway.expected_time(step, priority) or dt.timedelta(0)
+    return timezone.localdate(at)
+
+
+def phone_link(number: str) -> str:
+    """A number as a `tel:` link dials it: the digits and a leading plus, nothing else."""
+    digits = "".join(ch for ch in number if ch.isdigit())
+    return ("+" if number.strip().startswith("+") else "") + digits

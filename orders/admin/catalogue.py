@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from orders.models import (
+    Carrier,
     Importer,
     Pathway,
     Product,
@@ -68,3 +69,9 @@ class ImporterAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # papers issued under it name it: deactivate instead
+
+
+@admin.register(Carrier)
+class CarrierAdmin(admin.ModelAdmin):
+    list_display = ["name", "tracking_url"]
+    search_fields = ["name"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -18,7 +19,7 @@ from orders.errors import DomainError
 from orders.models import AdverseEvent, ImportCase
 from orders.services import case_transition
 from orders.states import CaseStatus
-from orders.tracker import patient_history, progress_of
+from orders.tracker import patient_history, phone_link, progress_of
 from portals.patient.forms import ConfirmDeliveryForm, PatientUploadForm, SideEffectForm
 from portals.payer import accept, payer_money
 from portals.roles import role_required, upload_to_case
@@ -62,6 +63,9 @@ def _case_page(request: HttpRequest, case: ImportCase, status: int = 200, **form
             "confirm_form": forms.get("confirm_form") or ConfirmDeliveryForm(),
             "money": payer_money(case, request.user),
             "accept_url": reverse("orders:patient-case-accept-quotation", args=[case.pk]),
+            "service_phone": settings.NPP_SERVICE_PHONE,
+            "service_phone_link": phone_link(settings.NPP_SERVICE_PHONE),
+            "service_email": settings.NPP_SERVICE_EMAIL,
         },
         status=status,
     )

@@ -14,7 +14,7 @@ from documents.pdf_minimal import minimal_pdf
 from orders.models import ImportCase
 from orders.states import CaseStatus
 from portals import demo
-from tests.portals.conftest import PHONE, assert_accessible, shoot, sign_in
+from tests.portals.conftest import PHONE, assert_accessible, shoot
 from tests.portals.money_pages import MONEY_EVENTS, settle_through_pages
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -117,8 +117,8 @@ def test_a_case_walks_from_the_request_to_the_patients_confirmation(
     patient.locator('[name="password2"]').fill(PATIENT_PASSWORD)
     with patient.expect_navigation():
         patient.get_by_role("button", name="Change Password").click()
-    sign_in(patient, "lakshmi.iyer@example.com", PATIENT_PASSWORD)
-    assert patient.url.endswith("/my/")
+    # Signed in by choosing the password, she lands on her order.
+    patient.wait_for_url(f"**/my/orders/{case.pk}/")
     assert case.reference in patient.inner_text("main")
 
     # The coordinator accepts the prescription and verifies it.

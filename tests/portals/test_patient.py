@@ -13,7 +13,7 @@ from documents.pdf_minimal import minimal_pdf
 from orders.models import AdverseEvent
 from orders.services import case_transition
 from orders.states import PATIENT_LABELS, CaseStatus
-from orders.tracker import progress_of
+from orders.tracker import expected_by, progress_of
 from tests.orders.helpers import upload
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +35,7 @@ def test_my_orders_show_the_plain_language_state_next_step_and_expected_date(pri
     html = response.content.decode()
     assert case.reference in html
     assert PATIENT_LABELS[S.AWAITING_PERMIT] in html
-    expected = progress_of(case).expected_by
+    expected = progress_of(case).expected_delivery
     assert expected is not None
     assert expected.strftime("%-d %b %Y") in html
 
@@ -213,9 +213,9 @@ def test_the_expected_date_follows_the_same_clock_as_the_queue_and_is_sooner_whe
     case = case_in("supplier_ordering")  # India: 7 days expected in this state
     entered = case.state_changed_at
 
-    normal = progress_of(case).expected_by
+    normal = expected_by(case)
     case.priority = "urgent"
-    urgent = progress_of(case).expected_by
+    urgent = expected_by(case)
 
     assert normal == timezone.localdate(entered + dt.timedelta(days=7))
     assert urgent == timezone.localdate(entered + dt.timedelta(days=3.5))
