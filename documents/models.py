@@ -10,7 +10,8 @@ from django.db import models
 from django.db.models.functions import Now
 
 from documents.seals import UnknownSigningKey, seal, seal_matches
-from orders.papers import DocumentKind, ReviewStatus, SignatureMeaning
+from orders.display import format_datetime
+from orders.papers import DocumentKind, ReviewStatus, SignatureMeaning, SignerCapacity
 
 
 def private_storage():
@@ -159,6 +160,8 @@ class Signature(models.Model):
     signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     printed_name = models.CharField(max_length=200)
     meaning = models.CharField(max_length=20, choices=SignatureMeaning.choices)
+    # Who signed a patient's paper: the patient, or a minor's parent or guardian.
+    capacity = models.CharField(max_length=20, choices=SignerCapacity.choices, blank=True)
     signed_at = models.DateTimeField()
     content_sha256 = models.CharField(max_length=64)
     seal = models.CharField(max_length=64)
@@ -171,6 +174,16 @@ class Signature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.printed_name} ({self.get_meaning_display()}) on {self.document}"
+
+    @property
+    def manifestation(self) -> str:
+        """The signature as a reader sees it: printed name, capacity, date and time,
+        meaning (21 CFR 11.50's three facts, and who signed for a minor)."""
+        when = format_datetime(self.signed_at)
+        who = self.printed_name
+        if self.capacity and self.capacity != SignerCapacity.PATIENT:
+            who = f"{who}, {self.get_capacity_display().lower()}"
+        return f"{who} · {when} · {self.get_meaning_display()}"
 
     def verifies(self) -> bool:
         """The stored file still has the signed bytes and the seal still matches the
@@ -197,4 +210,5 @@ class Signature(models.Model):
             meaning=self.meaning,
             signed_at_iso=self.signed_at.isoformat(),
             content_sha256=self.content_sha256,
+            capacity=self.capacity,
         )

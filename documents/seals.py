@@ -41,18 +41,22 @@ def seal(
     meaning: str,
     signed_at_iso: str,
     content_sha256: str,
+    capacity: str = "",
 ) -> str:
-    message = "|".join(
-        [
-            str(document_id),
-            str(case_id),
-            str(signer_id),
-            printed_name,
-            meaning,
-            signed_at_iso,
-            content_sha256,
-        ]
-    ).encode()
+    parts = [
+        str(document_id),
+        str(case_id),
+        str(signer_id),
+        printed_name,
+        meaning,
+        signed_at_iso,
+        content_sha256,
+    ]
+    # The capacity (a minor's parent or guardian) joined the seal later: appended only
+    # when there is one, so that every signature sealed before still verifies.
+    if capacity:
+        parts.append(capacity)
+    message = "|".join(parts).encode()
     return hmac.new(_key(key_id), message, hashlib.sha256).hexdigest()
 
 

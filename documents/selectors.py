@@ -37,6 +37,7 @@ def case_documents(case: ImportCase) -> list[Document]:
         Document.objects.filter(case=case)
         .current()
         .select_related("uploaded_by", "reviewed_by")
+        .prefetch_related("signatures")
         .order_by("kind", "-version")
     )
 

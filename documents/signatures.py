@@ -9,7 +9,14 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from documents.models import Document, DocumentKind, ReviewStatus, Signature, SignatureMeaning
+from documents.models import (
+    Document,
+    DocumentKind,
+    ReviewStatus,
+    Signature,
+    SignatureMeaning,
+    SignerCapacity,
+)
 from documents.seals import current_key_id, seal
 from documents.services import papers_changed
 from npp.accounts.reentry import password_reentry
@@ -17,6 +24,7 @@ from orders import permissions as perm
 from orders.errors import DomainError
 
 M = SignatureMeaning
+C = SignerCapacity
 
 # What each party may sign, and meaning what.
 _RULES = {
@@ -24,16 +32,25 @@ _RULES = {
     "patient": {DocumentKind.PATIENT_CONSENT: {M.CONSENT}},
 }
 _COORDINATOR_MEANINGS = {M.APPROVAL, M.RELEASE}
+# A quality release is signed on the quality release statement, and only there.
+_ONLY_ON = {M.RELEASE: DocumentKind.QUALITY_RELEASE}
 
 
 def may_sign(user, document: Document, meaning: str) -> bool:
-    case = document.case
+    return may_sign_kind(user, document.case, document.kind, meaning)
+
+
+def may_sign_kind(user, case, kind: str, meaning: str) -> bool:
+    """Whether `user` may sign a `kind` paper of `case` meaning `meaning`: asked before
+    a paper is generated for them to sign, and again on the paper itself."""
+    if meaning in _ONLY_ON and kind != _ONLY_ON[meaning]:
+        return False
     if perm.is_coordinator(case, user):
         return meaning in _COORDINATOR_MEANINGS
     if perm.is_case_physician(case, user):
-        return meaning in _RULES["physician"].get(document.kind, set())
+        return meaning in _RULES["physician"].get(kind, set())
     if perm.is_case_patient(case, user):
-        return meaning in _RULES["patient"].get(document.kind, set())
+        return meaning in _RULES["patient"].get(kind, set())
     return False
 
 
@@ -63,13 +80,17 @@ def document_sign(
     printed_name: str,
     meaning: str,
     ip_address: str | None = None,
+    capacity: str = "",
 ) -> Signature:
+    """`capacity` is for consent: the patient signs their own, and a minor's is signed
+    by a parent or legal guardian under their own printed name."""
     if not may_sign(signer, document, meaning):
         raise PermissionDenied("You may not sign this document with that meaning.")
     if document.case.is_locked:
         raise DomainError("The case is closed: nothing more can be signed on it.")
     if _superseded(document):
         raise DomainError("A newer version of this document exists: sign that one.")
+    capacity = signer_capacity(document.case, meaning, capacity)
     signing_password_check(signer, password)
     return _signature_record(
         document=document,
@@ -77,12 +98,39 @@ def document_sign(
         printed_name=printed_name,
         meaning=meaning,
         ip_address=ip_address,
+        capacity=capacity,
     )
+
+
+def signer_capacity(case, meaning: str, capacity: str) -> str:
+    """The capacity a consent is signed in, checked against the patient's age today;
+    empty for every other signature. Raises DomainError naming what is wrong."""
+    if meaning != M.CONSENT:
+        if capacity:
+            raise DomainError("Only a patient's consent is signed in a capacity.")
+        return ""
+    patient = case.patient
+    if patient.is_minor(timezone.localdate()):
+        if capacity not in (C.PARENT, C.GUARDIAN):
+            raise DomainError(
+                f"{patient.full_name} is under {patient.AGE_OF_MAJORITY}: a parent or legal "
+                "guardian signs the consent, with their own name, and says which they are."
+            )
+        return capacity
+    if capacity not in ("", C.PATIENT):
+        raise DomainError(f"{patient.full_name} is an adult and signs the consent themself.")
+    return C.PATIENT
 
 
 @transaction.atomic
 def _signature_record(
-    *, document: Document, signer, printed_name: str, meaning: str, ip_address: str | None
+    *,
+    document: Document,
+    signer,
+    printed_name: str,
+    meaning: str,
+    ip_address: str | None,
+    capacity: str = "",
 ) -> Signature:
     printed_name = " ".join((printed_name or "").split())
     if not printed_name:
@@ -98,6 +146,7 @@ def _signature_record(
         signer=signer,
         printed_name=printed_name,
         meaning=meaning,
+        capacity=capacity,
         signed_at=signed_at,
         content_sha256=content_sha256,
         key_id=key_id,
@@ -110,6 +159,7 @@ def _signature_record(
             meaning=meaning,
             signed_at_iso=signed_at.isoformat(),
             content_sha256=content_sha256,
+            capacity=capacity,
         ),
         ip_address=ip_address,
     )

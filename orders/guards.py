@@ -215,6 +215,58 @@ def undertaking_signed(case: ImportCase) -> Iterable[str]:
 
 
 @guard
+def consent_signed(case: ImportCase) -> Iterable[str]:
+    """The patient's consent: the one the system generated, signed electronically in
+    the tracker by the patient (or a minor's parent or guardian, on the patient's
+    account) and still matching the signed bytes; or a scan signed on paper, which a
+    coordinator accepts (documents_required asks for that)."""
+    consent = case.documents.current().filter(kind=DocumentKind.PATIENT_CONSENT).first()
+    if consent is None or not consent.generated:
+        return
+    # A resupply's reused consent carries the signature given on the case it comes from.
+    if consent.reused_from_id:
+        consent = consent.reused_from
+    user_id = case.patient.user_id
+    signatures = (
+        consent.signatures.filter(signer_id=user_id, meaning=SignatureMeaning.CONSENT)
+        if user_id
+        else []
+    )
+    if not any(signature.verifies() for signature in signatures):
+        yield (
+            "the patient's signature on the consent (signed in the tracker, or a scan "
+            "signed on paper)"
+        )
+
+
+@guard
+def quality_release_signed(case: ImportCase) -> Iterable[str]:
+    """A coordinator's electronic signature meaning "quality release" on the quality
+    release statement made since the goods were last quarantined, still matching the
+    signed bytes."""
+    quarantined = (
+        case.events.filter(to_state=CaseStatus.QUARANTINED)
+        .exclude(from_state=CaseStatus.QUARANTINED)
+        .order_by("-pk")
+        .first()
+    )
+    statements = case.documents.current().filter(kind=DocumentKind.QUALITY_RELEASE)
+    if quarantined is not None:
+        statements = statements.filter(created_at__gte=quarantined.created_at)
+    statement = statements.first()
+    signatures = (
+        statement.signatures.filter(meaning=SignatureMeaning.RELEASE).select_related("signer")
+        if statement
+        else []
+    )
+    if not any(s.signer.is_coordinator and s.verifies() for s in signatures):
+        yield (
+            'the coordinator\'s electronic signature meaning "quality release" '
+            "(re-enter your password to sign the release)"
+        )
+
+
+@guard
 def application_complete(case: ImportCase) -> Iterable[str]:
     """Every field the pathway requires of the pack's forms (Form 12A's applicant,
     occupation, source and country of supply, port of entry...) is filled."""

@@ -489,6 +489,15 @@ class Patient(models.Model):
     def address_lines(self) -> list[str]:
         return _address_lines(self)
 
+    # A minor's consent is given by a parent or legal guardian (the Indian Majority
+    # Act 1875: majority at 18).
+    AGE_OF_MAJORITY = 18
+
+    def is_minor(self, on: dt.date) -> bool:
+        born = self.date_of_birth
+        years = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+        return years < self.AGE_OF_MAJORITY
+
 
 # --- The import case -------------------------------------------------------------
 
@@ -758,6 +767,7 @@ class ImportCase(models.Model):
             guards.application_complete,
             guards.documents_required("file_application"),
             guards.undertaking_signed,
+            guards.consent_signed,
             guards.regulator_reference_recorded,
         ],
         permission=perm.is_coordinator,
@@ -836,6 +846,7 @@ class ImportCase(models.Model):
         field=status,
         source=S.QUARANTINED,
         target=S.OUT_FOR_DELIVERY,
+        conditions=[guards.quality_release_signed],
         permission=perm.is_coordinator,
         custom={"label": "Release after quality review", "note": "quality decision"},
     )

@@ -28,6 +28,7 @@ class DocumentKind(models.TextChoices):
     TEMPERATURE_LOG = "temperature_log", "Temperature log"
     PROOF_OF_DELIVERY = "proof_of_delivery", "Proof of delivery"
     PATIENT_INFORMATION = "patient_information", "Patient information sheet and delivery note"
+    QUALITY_RELEASE = "quality_release", "Quality release"
     CASE_RECORD = "case_record", "Case record"
     OTHER = "other", "Other"
 
@@ -43,3 +44,12 @@ class SignatureMeaning(models.TextChoices):
     APPROVAL = "approval", "Approved"
     CONSENT = "consent", "Consent given"
     RELEASE = "release", "Quality release"
+
+
+class SignerCapacity(models.TextChoices):
+    """In what capacity a person signs a patient's paper: the patient, or for a minor a
+    parent or legal guardian (the printed name is then the parent's or guardian's)."""
+
+    PATIENT = "patient", "The patient"
+    PARENT = "parent", "Parent of the patient"
+    GUARDIAN = "guardian", "Legal guardian of the patient"

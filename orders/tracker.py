@@ -28,8 +28,8 @@ NEXT_STEP = {
     S.SUBMITTED: "We check your prescription with your doctor's details.",
     S.INFORMATION_REQUESTED: "We asked your doctor a question. Nothing is needed from you.",
     S.FORMS_PREPARATION: (
-        "We prepare the import application. Please upload your identity document and "
-        "signed consent below if you have not yet."
+        "We prepare the import application. Please read and sign your consent, and "
+        "upload your identity document below, if you have not yet."
     ),
     S.AWAITING_PERMIT: "The regulator reviews the application and issues the import permit.",
     S.SUPPLIER_ORDERING: "We order your medicine from the manufacturer.",

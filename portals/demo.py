@@ -16,6 +16,7 @@ from billing import services as billing
 from billing.gst import STATE_CODES
 from billing.models import Payer, PayerKind
 from billing.selectors import case_account
+from documents.generation.quality_release import quality_release_statement_sign
 from documents.models import Document, DocumentKind, SignatureMeaning
 from documents.pdf_minimal import minimal_pdf
 from documents.services import document_review, document_store
@@ -55,6 +56,18 @@ def sign_undertaking(case: ImportCase, *, password: str | None) -> Document:
         meaning=SignatureMeaning.AUTHORSHIP,
     )
     return undertaking
+
+
+def sign_quality_release(case: ImportCase, coordinator, *, password: str, decision: str):
+    """The coordinator writes and signs the quality decision that releases quarantined
+    goods (the `release` transition asks for the signature)."""
+    return quality_release_statement_sign(
+        case=case,
+        actor=coordinator,
+        decision=decision,
+        printed_name=coordinator.full_name,
+        password=password,
+    )
 
 
 def verification_data(case: ImportCase, **overrides) -> dict:

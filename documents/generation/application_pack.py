@@ -9,6 +9,7 @@ from typing import Any
 from django.utils import timezone
 
 from documents.generation import parts
+from documents.generation.declarations import SIGNED_BY, signed_state
 from documents.generation.formatting import format_date
 from documents.models import DocumentKind
 from orders.errors import DomainError
@@ -66,7 +67,27 @@ def pack_sections(case: ImportCase) -> list[dict[str, str]]:
     return sections
 
 
-def _attachments(case: ImportCase, sections: list[dict[str, str]]) -> list[dict[str, Any]]:
+def _signed_status(paper: dict[str, Any] | None) -> str:
+    """A signed section's line in the checklist: who signed which version, when."""
+    if paper is None:
+        return "Not yet on file"
+    held = f"Version {paper['version']}"
+    if paper["reused"]:
+        held = f"{paper['review']}, {paper['reused']}"
+    if paper["signatures"]:
+        signature = paper["signatures"][0]
+        who = signature["printed_name"]
+        if signature["capacity"]:
+            who += f" ({signature['capacity'].lower()})"
+        return f"{held}, signed electronically by {who}, {signature['signed_at']}"
+    if not paper["generated"]:
+        return f"{held}, hand-signed scan, {paper['review'].lower()}"
+    return f"{held}, not yet signed"
+
+
+def _attachments(
+    case: ImportCase, sections: list[dict[str, str]], signed: dict[str, Any]
+) -> list[dict[str, Any]]:
     """What goes with the application: this pack's signed sections, then the other
     documents the pathway requires up to filing. A section that is itself a required
     document (the undertaking, the consent) is listed once, with its upload status."""
@@ -95,6 +116,15 @@ def _attachments(case: ImportCase, sections: list[dict[str, str]]) -> list[dict[
         if section["key"] == "attachments_checklist":
             continue
         level = wanted.pop(section["key"], None)
+        if section["key"] in signed:
+            rows.append(
+                {
+                    "item": section["title"],
+                    "source": "This pack, signed",
+                    "on_file": _signed_status(signed[section["key"]]),
+                }
+            )
+            continue
         rows.append(
             {
                 "item": section["title"],
@@ -118,6 +148,12 @@ def _attachments(case: ImportCase, sections: list[dict[str, str]]) -> list[dict[
 
 def regulatory_application_data(case: ImportCase) -> dict[str, Any]:
     sections = pack_sections(case)
+    # The papers signed before filing, with each signature's manifestation.
+    signed = {
+        kind: signed_state(case, kind)
+        for kind in SIGNED_BY
+        if any(section["key"] == kind for section in sections)
+    }
     return {
         **parts.common(case, K.REGULATORY_APPLICATION),
         "patient": parts.patient(case),
@@ -127,5 +163,6 @@ def regulatory_application_data(case: ImportCase) -> dict[str, Any]:
         "pathway": parts.pathway(case),
         "supplier": parts.supplier(case, case.current_shipment),
         "sections": sections,
-        "attachments": _attachments(case, sections),
+        "signed": signed,
+        "attachments": _attachments(case, sections, signed),
     }

@@ -12,6 +12,7 @@ from django.template.loader import get_template
 
 from documents.generation.application_pack import regulatory_application_data
 from documents.generation.case_record import case_record_data
+from documents.generation.declarations import patient_consent_data, physician_undertaking_data
 from documents.generation.money import credit_note_data, proforma_invoice_data, tax_invoice_data
 from documents.generation.parts import PaperIncomplete
 from documents.generation.patient_information import patient_information_data
@@ -54,7 +55,17 @@ REFRESHED_IN: dict[str, frozenset[str]] = {
     K.REGULATORY_APPLICATION: frozenset({S.FORMS_PREPARATION}),
     K.PURCHASE_ORDER: frozenset({S.SUPPLIER_ORDERING}),
     K.PATIENT_INFORMATION: frozenset({S.OUT_FOR_DELIVERY, S.DELIVERED}),
+    # The papers signed before filing: made on entering preparation, made again when
+    # what they say changes (a signature on the old version then no longer counts).
+    K.PHYSICIAN_UNDERTAKING: frozenset({S.FORMS_PREPARATION}),
+    K.PATIENT_CONSENT: frozenset({S.FORMS_PREPARATION}),
 }
+
+
+def reused_on_file(case: ImportCase, kind: str) -> bool:
+    """A resupply holds this paper still valid from the case before (the consent the
+    patient signed then): it is not made again, nor signed again (orders.resupply)."""
+    return case.documents.current().filter(kind=kind, reused_from__isnull=False).exists()
 
 
 def papers_refreshed_in(state: str) -> list[DocumentKind]:
@@ -77,6 +88,8 @@ DATA_BUILDERS: dict[str, Callable[[ImportCase], dict[str, Any]]] = {
     K.PROFORMA_INVOICE: proforma_invoice_data,
     K.TAX_INVOICE: tax_invoice_data,
     K.CREDIT_NOTE: credit_note_data,
+    K.PHYSICIAN_UNDERTAKING: physician_undertaking_data,
+    K.PATIENT_CONSENT: patient_consent_data,
 }
 GENERATED_KINDS = frozenset(DATA_BUILDERS)
 

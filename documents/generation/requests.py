@@ -10,7 +10,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from documents.generation.jobs import missing_renders, render_document, stale_render_jobs
-from documents.generation.papers import data_version, paper_for, papers_refreshed_in
+from documents.generation.papers import (
+    data_version,
+    paper_for,
+    papers_refreshed_in,
+    reused_on_file,
+)
 from documents.models import RenderJob, RenderStatus
 from orders.errors import DomainError
 from orders.models import CaseEvent, ImportCase
@@ -66,7 +71,11 @@ def refresh_papers(case: ImportCase, *, actor=None, besides: str | None = None) 
     ).get(pk=case.pk)
     if current.is_locked:
         return []
-    kinds = [kind for kind in papers_refreshed_in(current.status) if kind != besides]
+    kinds = [
+        kind
+        for kind in papers_refreshed_in(current.status)
+        if kind != besides and not reused_on_file(current, kind)
+    ]
     if not kinds:
         return []
     actor = actor or system_user()

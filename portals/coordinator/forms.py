@@ -159,6 +159,11 @@ PAGE_LABELS = {
 }
 
 
+# Transitions signed electronically on the page: the coordinator types their name and
+# re-enters their password (the release after quarantine means "quality release").
+SIGNED_TRANSITIONS = ("release",)
+
+
 class TransitionFormMixin:
     """The page's version of a transition's INPUTS form: the same fields, a reason
     where the transition needs one, and the state the page was showing, so that a
@@ -180,6 +185,18 @@ class TransitionFormMixin:
         for name, label in PAGE_LABELS.items():
             if name in fields:
                 fields[name].label = label
+        if self.transition in SIGNED_TRANSITIONS:
+            fields["printed_name"] = forms.CharField(
+                label="Type your full name to sign", max_length=200, required=True
+            )
+            fields["password"] = forms.CharField(
+                label="Your password",
+                required=True,
+                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+                help_text='Your electronic signature, meaning "quality release", goes on the '
+                "case record with your name, the date and time.",
+            )
+            self.initial.setdefault("printed_name", self.actor.full_name)  # type: ignore[attr-defined]
         fields["seen_status"] = forms.CharField(widget=forms.HiddenInput, required=False)
         self.initial.setdefault("seen_status", case.status)  # type: ignore[attr-defined]
         for field in fields.values():
@@ -208,6 +225,8 @@ class TransitionFormMixin:
         data = dict(self.cleaned_data)  # type: ignore[attr-defined]
         data.pop("note", None)
         data.pop("seen_status", None)
+        data.pop("printed_name", None)
+        data.pop("password", None)
         return data
 
     @property

@@ -18,6 +18,7 @@ from billing import selectors as billing_selectors
 from documents import selectors as document_selectors
 from documents import temperature_logs
 from documents.access import get_document_for_user
+from documents.generation.quality_release import quality_release_sign
 from documents.generation.requests import retry_failed
 from documents.models import DocumentKind, RenderJob
 from documents.services import document_review
@@ -42,6 +43,7 @@ from orders.services import (
 from orders.states import PATIENT_LABELS, CaseStatus
 from portals.coordinator import search
 from portals.coordinator.forms import (
+    SIGNED_TRANSITIONS,
     ApplicationForm,
     DocumentUploadForm,
     QueueFilterForm,
@@ -281,13 +283,23 @@ def case_transition_view(request: HttpRequest, pk: int, transition: str) -> Http
     form = transition_form(transition)(request.POST, case=case, actor=request.user)
     if form.is_valid():
         try:
-            moved = case_transition(
-                case=case,
-                actor=request.user,
-                transition=transition,
-                note=form.note,
-                data=form.service_data(),
-            )
+            if transition in SIGNED_TRANSITIONS:
+                moved = quality_release_sign(
+                    case=case,
+                    actor=request.user,
+                    decision=form.note,
+                    printed_name=form.cleaned_data["printed_name"],
+                    password=form.cleaned_data["password"],
+                    ip_address=request.META.get("REMOTE_ADDR"),
+                )
+            else:
+                moved = case_transition(
+                    case=case,
+                    actor=request.user,
+                    transition=transition,
+                    note=form.note,
+                    data=form.service_data(),
+                )
         except InvalidInput as error:
             for field, errors in error.errors.items():
                 for message in errors:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from documents.models import DocumentKind
+from documents.models import DocumentKind, SignerCapacity
 from orders.models import AdverseEvent
 from portals.forms import DateInput, file_field
 
@@ -20,6 +20,40 @@ class PatientUploadForm(forms.Form):
         ],
     )
     file = file_field("File", required=True)
+
+
+class SignConsentForm(forms.Form):
+    """Sign the consent the page shows. For a minor, a parent or legal guardian signs
+    with their own name and says which they are."""
+
+    printed_name = forms.CharField(max_length=200, label="Type your full name")
+    capacity = forms.ChoiceField(
+        label="You sign as",
+        required=False,
+        choices=[
+            (SignerCapacity.PARENT, "Parent of the patient"),
+            (SignerCapacity.GUARDIAN, "Legal guardian of the patient"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        label="Your password",
+        help_text="The password you sign in with. The date and time are recorded with your name.",
+    )
+    confirm = forms.BooleanField(
+        label="I have read this consent and I give it.",
+        error_messages={"required": "Confirm that you give this consent to sign it."},
+    )
+    read_version = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    def __init__(self, *args, minor: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if minor:
+            self.fields["capacity"].required = True
+            self.fields["printed_name"].label = "Type your own full name (parent or guardian)"
+        else:
+            del self.fields["capacity"]
 
 
 class ConfirmDeliveryForm(forms.Form):

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", patient.home, name="patient-home"),
     path("orders/<int:pk>/", patient.case_detail, name="patient-case"),
     path("orders/<int:pk>/documents/", patient.case_upload, name="patient-case-upload"),
+    path("orders/<int:pk>/consent/", patient.case_consent, name="patient-case-consent"),
     path(
         "orders/<int:pk>/confirm-delivery/",
         patient.case_confirm_delivery,

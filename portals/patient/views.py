@@ -9,9 +9,12 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from documents.access import documents_visible_to
+from documents.generation.signing import SIGNING_STATES, paper_sign, paper_signature, paper_to_sign
+from documents.models import DocumentKind
 from npp.accounts.models import Role
 from orders.access import cases_visible_to, get_case_for_user
 from orders.adverse_events import adverse_event_report
@@ -20,7 +23,12 @@ from orders.models import AdverseEvent, ImportCase
 from orders.services import case_transition
 from orders.states import CaseStatus
 from orders.tracker import patient_history, phone_link, progress_of
-from portals.patient.forms import ConfirmDeliveryForm, PatientUploadForm, SideEffectForm
+from portals.patient.forms import (
+    ConfirmDeliveryForm,
+    PatientUploadForm,
+    SideEffectForm,
+    SignConsentForm,
+)
 from portals.payer import accept, payer_money
 from portals.roles import role_required, upload_to_case
 
@@ -48,6 +56,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _case_page(request: HttpRequest, case: ImportCase, status: int = 200, **forms) -> HttpResponse:
     documents = documents_visible_to(request.user).filter(case=case).current().order_by("kind")
+    consent = next((d for d in documents if d.kind == DocumentKind.PATIENT_CONSENT), None)
     return render(
         request,
         "portals/patient/case.html",
@@ -57,6 +66,9 @@ def _case_page(request: HttpRequest, case: ImportCase, status: int = 200, **form
             "history": patient_history(case),
             "documents": documents,
             "may_upload": case.status in UPLOAD_STATES,
+            "consent_to_sign": case.status in SIGNING_STATES,
+            "consent": consent,
+            "consent_signature": paper_signature(case, consent),
             "may_confirm": case.status == S.OUT_FOR_DELIVERY,
             "may_report": case.status in SIDE_EFFECT_STATES,
             "upload_form": forms.get("upload_form") or PatientUploadForm(),
@@ -97,6 +109,48 @@ def case_upload(request: HttpRequest, pk: int) -> HttpResponse:
         request, f"Thank you: your {document.get_kind_display().lower()} was received."
     )
     return redirect("orders:patient-case", pk=case.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@patient_only
+def case_consent(request: HttpRequest, pk: int) -> HttpResponse:
+    """The consent to read and sign: its text (the same as its PDF), the PDF to
+    download and sign on paper instead, and the signing form."""
+    case = _my_case(request, pk)
+    minor = case.patient.is_minor(timezone.localdate())
+    form = SignConsentForm(request.POST or None, minor=minor)
+    if request.method == "POST" and form.is_valid():
+        try:
+            paper_sign(
+                case=case,
+                kind=DocumentKind.PATIENT_CONSENT,
+                signer=request.user,
+                password=form.cleaned_data["password"],
+                printed_name=form.cleaned_data["printed_name"],
+                capacity=form.cleaned_data.get("capacity", ""),
+                read_version=form.cleaned_data["read_version"],
+                ip_address=request.META.get("REMOTE_ADDR"),
+            )
+        except (DomainError, PermissionDenied) as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Thank you: your consent is signed.")
+            return redirect("orders:patient-case", pk=case.pk)
+    paper = paper_to_sign(case, DocumentKind.PATIENT_CONSENT)
+    if not minor:
+        form.initial["printed_name"] = case.patient.full_name
+    # The hidden version is that of the text this page shows, posted back or not.
+    if form.is_bound:
+        form.data = form.data.copy()
+        form.data["read_version"] = paper.data_version
+    else:
+        form.initial["read_version"] = paper.data_version
+    return render(
+        request,
+        "portals/patient/consent.html",
+        {"case": case, "form": form, "paper": paper, "minor": minor},
+        status=400 if form.errors else 200,
+    )
 
 
 @require_POST

@@ -183,10 +183,8 @@ class AnswerForm(forms.Form):
 
 
 class SignUndertakingForm(forms.Form):
-    undertaking = file_field(
-        "Undertaking",
-        help_text="Your undertaking as a PDF, if it is not on the case yet.",
-    )
+    """Sign the undertaking the page shows: the one the system generated."""
+
     printed_name = forms.CharField(
         max_length=200, label="Type your full name", help_text="As on your registration."
     )
@@ -195,6 +193,24 @@ class SignUndertakingForm(forms.Form):
         label="Your password",
         help_text="Re-enter your password to sign. The time and your network address are recorded.",
     )
+    confirm = forms.BooleanField(
+        label="I have read this undertaking and sign it as its author.",
+        error_messages={"required": "Confirm what your signature means to sign."},
+    )
+    # The data version of the text shown: signing refuses if it changed since.
+    read_version = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+
+class SignScanForm(SignUndertakingForm):
+    """Or send the undertaking signed on paper, confirmed with name and password."""
+
+    undertaking = file_field(
+        "Your undertaking signed on paper (scan)",
+        required=True,
+        help_text="The PDF above, signed by hand: a PDF, or a photo (JPEG, PNG), up to 10 MB.",
+    )
+
+    field_order = ["undertaking", "printed_name", "password", "confirm"]
 
 
 class ReasonForm(forms.Form):

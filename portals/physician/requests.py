@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from documents.generation.signing import paper_sign
 from documents.models import DocumentKind, Signature, SignatureMeaning
 from documents.selectors import current_undertaking
 from documents.services import document_upload
@@ -86,23 +87,33 @@ def undertaking_sign(
     printed_name: str,
     password: str,
     ip_address: str | None,
-    undertaking: Upload | None,
+    read_version: str = "",
+    scan: Upload | None = None,
 ) -> Signature:
-    """The physician signs their undertaking on the case (adding it first if given)
-    with their typed name and password; the time and address are recorded."""
-    # Checked (and counted) before anything is stored, so a wrong password adds nothing.
-    signing_password_check(actor, password)
-    if undertaking is not None:
-        document_upload(
+    """The physician signs their undertaking with their typed name and password; the
+    time and address are recorded. Without a scan, the one the system generated, as
+    the page showed it (`read_version`); with one, the scan they signed on paper,
+    added to the case first."""
+    if scan is None:
+        return paper_sign(
             case=case,
             kind=DocumentKind.PHYSICIAN_UNDERTAKING,
-            content=undertaking.content,
-            filename=undertaking.filename,
-            actor=actor,
+            signer=actor,
+            password=password,
+            printed_name=printed_name,
+            read_version=read_version,
+            ip_address=ip_address,
         )
+    # Checked (and counted) before anything is stored, so a wrong password adds nothing.
+    signing_password_check(actor, password)
+    document_upload(
+        case=case,
+        kind=DocumentKind.PHYSICIAN_UNDERTAKING,
+        content=scan.content,
+        filename=scan.filename,
+        actor=actor,
+    )
     document = current_undertaking(case)
-    if document is None:
-        raise DomainError("Add your undertaking (PDF) to sign it.")
     return document_sign(
         document=document,
         signer=actor,

@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from documents.access import documents_visible_to
+from documents.generation.signing import paper_to_sign
+from documents.models import DocumentKind
 from documents.selectors import current_undertaking, undertaking_signature
 from npp.accounts.models import Role
 from orders.access import get_case_for_user
@@ -33,6 +35,7 @@ from portals.physician.forms import (
     PhysicianUploadForm,
     ReasonForm,
     RequestFieldsForm,
+    SignScanForm,
     SignUndertakingForm,
 )
 from portals.physician.requests import (
@@ -321,35 +324,46 @@ def case_resupply(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @physician_only
 def case_sign(request: HttpRequest, pk: int) -> HttpResponse:
+    """The undertaking to read and sign: its text, its PDF, the signing form; or a scan
+    signed on paper (the second form, prefixed "scan")."""
     case = get_case_for_user(request.user, pk=pk)
-    form = SignUndertakingForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        undertaking = uploaded(request, form, "undertaking")
-        if form.is_valid():
+    posted = request.POST if request.method == "POST" else None
+    by_scan = posted is not None and "scan-password" in posted
+    form = SignUndertakingForm(None if by_scan else posted)
+    scan_form = SignScanForm(posted if by_scan else None, request.FILES or None, prefix="scan")
+    active = scan_form if by_scan else form
+    if posted is not None and active.is_valid():
+        scan = uploaded(request, active, "undertaking") if by_scan else None
+        if active.is_valid():
             try:
                 undertaking_sign(
                     case=case,
                     actor=request.user,
-                    printed_name=form.cleaned_data["printed_name"],
-                    password=form.cleaned_data["password"],
+                    printed_name=active.cleaned_data["printed_name"],
+                    password=active.cleaned_data["password"],
                     ip_address=_client_ip(request),
-                    undertaking=undertaking,
+                    read_version=active.cleaned_data["read_version"],
+                    scan=scan,
                 )
             except (DomainError, PermissionDenied) as error:
-                form.add_error(None, str(error))
+                active.add_error(None, str(error))
             else:
                 messages.success(request, f"You signed the undertaking for {case.reference}.")
                 return redirect("orders:physician-case", pk=case.pk)
+    paper = paper_to_sign(case, DocumentKind.PHYSICIAN_UNDERTAKING)
+    for each in (form, scan_form):
+        each.initial["printed_name"] = case.physician.full_name
+    # The hidden version is that of the text this page shows, posted back or not.
+    if form.is_bound:
+        form.data = form.data.copy()
+        form.data["read_version"] = paper.data_version
+    else:
+        form.initial["read_version"] = paper.data_version
     return render(
         request,
         "portals/physician/sign.html",
-        {
-            "case": case,
-            "form": form,
-            "undertaking": current_undertaking(case),
-            "signature": undertaking_signature(case),
-        },
-        status=400 if form.errors else 200,
+        {"case": case, "form": form, "scan_form": scan_form, "paper": paper},
+        status=400 if active.errors else 200,
     )
 
 

@@ -118,9 +118,10 @@ def upload_through(endpoint: str, content: bytes, name: str, people: People) -> 
         response = signed_in(physician.user).post(
             reverse("orders:physician-case-sign", args=[case.pk]),
             {
-                "undertaking": _file(content, name),
-                "printed_name": physician.full_name,
-                "password": PASSWORD,
+                "scan-undertaking": _file(content, name),
+                "scan-printed_name": physician.full_name,
+                "scan-password": PASSWORD,
+                "scan-confirm": "on",
             },
         )
         _posted(response, 302)

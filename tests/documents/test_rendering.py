@@ -621,6 +621,17 @@ def test_entering_a_state_requests_its_document_on_commit(
     assert len(callbacks) == 1
 
 
+def test_entering_forms_preparation_makes_the_undertaking_and_the_consent(case_in):
+    case = case_in(S.FORMS_PREPARATION)
+    RenderJob.objects.filter(case=case).delete()
+    event = CaseEvent.objects.get(case=case, transition="verify")
+
+    render_on_entry(event)
+
+    kinds = set(RenderJob.objects.filter(case=case).values_list("kind", flat=True))
+    assert {K.PHYSICIAN_UNDERTAKING, K.PATIENT_CONSENT, K.REGULATORY_APPLICATION} <= kinds
+
+
 @pytest.mark.parametrize("transition", ["create", "submit", "file_application", "dispatch"])
 def test_other_transitions_request_nothing(case_in, transition):
     case = case_in(S.CLOSED)
@@ -801,6 +812,6 @@ def test_the_sweep_requests_a_paper_whose_handler_never_ran(case_in):
 
     requests.requeue_stale(now=later)
 
-    job = RenderJob.objects.get(case=case)
+    job = RenderJob.objects.get(case=case, kind=K.REGULATORY_APPLICATION)
     assert job.kind == K.REGULATORY_APPLICATION
     assert jobs.missing_renders(now=later) == []

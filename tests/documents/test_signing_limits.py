@@ -163,11 +163,12 @@ def test_the_signing_page_refuses_the_sixth_attempt_with_a_clear_message(
         return client.post(
             url,
             {
-                "undertaking": SimpleUploadedFile(
+                "scan-undertaking": SimpleUploadedFile(
                     "undertaking.pdf", files.pdf("I undertake"), content_type="application/pdf"
                 ),
-                "printed_name": "Anil Rao",
-                "password": password,
+                "scan-printed_name": "Anil Rao",
+                "scan-password": password,
+                "scan-confirm": "on",
             },
         )
 

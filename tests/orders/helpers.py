@@ -165,6 +165,8 @@ def prepare(case: ImportCase, transition: str, coordinator: User) -> dict[str, A
         data = demo.shipment_data(case)
     elif transition == "clear_customs":
         data = demo.customs_data(case)
+    elif transition == "release":
+        demo.sign_quality_release(case, coordinator, password=PASSWORD, decision=NOTES["release"])
     elif transition == "confirm_delivery":
         upload(case, DocumentKind.PROOF_OF_DELIVERY, coordinator)
         data = demo.delivery_data(case)

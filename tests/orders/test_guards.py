@@ -626,7 +626,7 @@ def test_a_wrong_lot_is_named_in_full_only_to_staff(out_for_delivery, patient, c
             "the answer to the coordinator's question",
         ),
         ("quarantine", S.IN_TRANSIT, "coordinator", "the reason for quarantine"),
-        ("release", S.QUARANTINED, "coordinator", "the quality decision and its reason"),
+        # release: its reason is asked with its signature (tests/documents/test_quality_release.py)
         ("reorder", S.QUARANTINED, "coordinator", "the reason the lot is rejected"),
     ],
 )

@@ -236,8 +236,9 @@ def test_quarantine_holds_the_goods_for_a_quality_decision(case_in, coordinator,
 
 def test_release_sends_quarantined_goods_out_for_delivery(case_in, coordinator):
     case = reach(case_in, coordinator, S.QUARANTINED)
+    kwargs = prepare(case, "release", coordinator)  # the signed quality release
 
-    event = move(case, coordinator, "release", note=NOTES["release"])
+    event = move(case, coordinator, "release", **kwargs)
 
     case.refresh_from_db()
     assert case.status == S.OUT_FOR_DELIVERY

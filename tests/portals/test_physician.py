@@ -4,11 +4,14 @@ permissions around them, and what each action stores."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import re
 
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from documents.generation.papers import data_version
 from documents.models import Document, DocumentKind, Signature
 from documents.pdf_minimal import minimal_pdf
 from npp.accounts.models import Role, User
@@ -354,13 +357,38 @@ def test_an_empty_answer_is_refused_next_to_the_field(rao, case_in, coordinator)
     assert case.status == S.INFORMATION_REQUESTED
 
 
+def _read_version(response) -> str:
+    return re.search(r'name="read_version" value="([0-9a-f]{64})"', response.content.decode())[1]
+
+
+def test_the_signing_page_shows_the_undertaking_the_system_wrote(rao, case_in):
+    case = case_in("forms_preparation")
+
+    response = rao.get(f"/physician/cases/{case.pk}/sign/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    # The text of the PDF, from the same template: the undertakings, with this case's facts.
+    assert "Undertaking by the prescribing practitioner" in html
+    assert "NMC-123456" in html
+    assert "23.7 mg (3 capsules) twice daily, for 90 days" in html
+    assert "Priya Menon" in html
+    assert _read_version(response) == data_version(case, DocumentKind.PHYSICIAN_UNDERTAKING)
+
+
 def test_signing_the_undertaking_records_name_time_and_address(rao, case_in, physician):
     case = case_in("forms_preparation")
     assert "Sign the undertaking" in rao.get(f"/physician/cases/{case.pk}/").content.decode()
+    page = rao.get(f"/physician/cases/{case.pk}/sign/")
 
     response = rao.post(
         f"/physician/cases/{case.pk}/sign/",
-        {"undertaking": pdf("undertaking.pdf"), "printed_name": "Anil Rao", "password": PASSWORD},
+        {
+            "printed_name": "Anil Rao",
+            "password": PASSWORD,
+            "confirm": "on",
+            "read_version": _read_version(page),
+        },
         REMOTE_ADDR="10.1.2.3",
     )
 
@@ -369,21 +397,93 @@ def test_signing_the_undertaking_records_name_time_and_address(rao, case_in, phy
     assert signature.signer == physician.user
     assert signature.printed_name == "Anil Rao"
     assert signature.ip_address == "10.1.2.3"
-    assert signature.document.kind == DocumentKind.PHYSICIAN_UNDERTAKING
+    # The generated undertaking: the signature seals the sha256 of its exact PDF.
+    document = signature.document
+    assert document.kind == DocumentKind.PHYSICIAN_UNDERTAKING
+    assert document.generated
+    with document.file.open("rb") as stored:
+        assert signature.content_sha256 == hashlib.sha256(stored.read()).hexdigest()
+    assert signature.verifies()
+    page = rao.get(f"/physician/cases/{case.pk}/sign/").content.decode()
+    assert "Signed: Anil Rao" in page
+    assert f'href="/documents/{document.pk}/' in page
 
 
 def test_a_wrong_password_signs_and_stores_nothing(rao, case_in):
     case = case_in("forms_preparation")
+    page = rao.get(f"/physician/cases/{case.pk}/sign/")
 
     response = rao.post(
         f"/physician/cases/{case.pk}/sign/",
-        {"undertaking": pdf("undertaking.pdf"), "printed_name": "Anil Rao", "password": "nope"},
+        {
+            "printed_name": "Anil Rao",
+            "password": "nope",
+            "confirm": "on",
+            "read_version": _read_version(page),
+        },
     )
 
     assert response.status_code == 400
     assert "password is not correct" in response.content.decode()
     assert not Signature.objects.exists()
     assert not case.documents.filter(kind=DocumentKind.PHYSICIAN_UNDERTAKING).exists()
+
+
+def test_signing_needs_the_meaning_confirmed(rao, case_in):
+    case = case_in("forms_preparation")
+    page = rao.get(f"/physician/cases/{case.pk}/sign/")
+
+    response = rao.post(
+        f"/physician/cases/{case.pk}/sign/",
+        {"printed_name": "Anil Rao", "password": PASSWORD, "read_version": _read_version(page)},
+    )
+
+    assert response.status_code == 400
+    assert "Confirm what your signature means" in response.content.decode()
+    assert not Signature.objects.exists()
+
+
+def test_an_undertaking_that_changed_since_it_was_read_is_not_signed(rao, case_in):
+    case = case_in("forms_preparation")
+    page = rao.get(f"/physician/cases/{case.pk}/sign/")
+    case.physician.registration_number = "NMC-999999"
+    case.physician.save()
+
+    response = rao.post(
+        f"/physician/cases/{case.pk}/sign/",
+        {
+            "printed_name": "Anil Rao",
+            "password": PASSWORD,
+            "confirm": "on",
+            "read_version": _read_version(page),
+        },
+    )
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "changed since you opened it" in html
+    assert "NMC-999999" in html  # the page now shows the new text, to read again
+    assert not Signature.objects.exists()
+
+
+def test_a_hand_signed_scan_is_still_accepted(rao, case_in, physician):
+    case = case_in("forms_preparation")
+
+    response = rao.post(
+        f"/physician/cases/{case.pk}/sign/",
+        {
+            "scan-undertaking": pdf("undertaking.pdf"),
+            "scan-printed_name": "Anil Rao",
+            "scan-password": PASSWORD,
+            "scan-confirm": "on",
+        },
+    )
+
+    assert response.status_code == 302
+    signature = Signature.objects.get()
+    assert not signature.document.generated
+    assert signature.document.original_filename == "undertaking.pdf"
+    assert signature.verifies()
 
 
 def test_reporting_an_adverse_event(rao, case_in, physician):

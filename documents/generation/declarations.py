@@ -1,0 +1,118 @@
+"""The two papers people sign before filing: the physician's undertaking and the
+patient's consent. Each is generated from the case as its own document, so that the
+person reads (as a page) and signs (its PDF's sha256) exactly what the system wrote;
+the application pack then shows them again with each signature's manifestation.
+
+Their data holds only what the papers say: a change of the case's state or of the
+port of entry does not make a new version to sign again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from documents.generation import parts
+from documents.generation.formatting import format_datetime
+from documents.models import Document, DocumentKind, SignatureMeaning
+from orders.models import ImportCase
+from orders.resupply import reuse_note
+
+K = DocumentKind
+M = SignatureMeaning
+
+# Each paper to sign: who signs it, meaning what, and its text (the pack's section).
+SIGNED_BY = {
+    K.PHYSICIAN_UNDERTAKING: M.AUTHORSHIP,
+    K.PATIENT_CONSENT: M.CONSENT,
+}
+TEXT_TEMPLATE = {
+    K.PHYSICIAN_UNDERTAKING: "documents/_pack_physician_undertaking.html",
+    K.PATIENT_CONSENT: "documents/_pack_patient_consent.html",
+}
+
+
+def _declaration(case: ImportCase, kind: DocumentKind) -> dict[str, Any]:
+    common = parts.common(case, kind)
+    request = parts.request(case)
+    return {
+        **common,
+        # The reference only: the state and the regulator's number change after signing.
+        "case": {"reference": case.reference},
+        "text_template": TEXT_TEMPLATE[kind],
+        "patient": parts.patient(case),
+        "physician": parts.physician(case),
+        "product": parts.product(case),
+        "request": {
+            "prescribed_dose": request["prescribed_dose"],
+            "treatment_days": request["treatment_days"],
+        },
+        "pathway": parts.pathway(case),
+        # The product's source of supply, as the pack names it before any shipment.
+        "supplier": parts.supplier(case),
+    }
+
+
+def physician_undertaking_data(case: ImportCase) -> dict[str, Any]:
+    return _declaration(case, K.PHYSICIAN_UNDERTAKING)
+
+
+def patient_consent_data(case: ImportCase) -> dict[str, Any]:
+    data = _declaration(case, K.PATIENT_CONSENT)
+    # A minor's consent is signed by a parent or legal guardian: the paper says so.
+    data["patient"]["minor"] = case.patient.is_minor(timezone.localdate())
+    return data
+
+
+def signer_user_id(case: ImportCase, kind: str) -> int | None:
+    """The account whose signature a paper needs: the case's physician for the
+    undertaking, the patient's own account (used by a minor's parent or guardian)
+    for the consent."""
+    if kind == K.PHYSICIAN_UNDERTAKING:
+        return case.physician.user_id
+    if kind == K.PATIENT_CONSENT:
+        return case.patient.user_id
+    return None
+
+
+def signed_state(case: ImportCase, kind: str) -> dict[str, Any] | None:
+    """How the current `kind` on file stands for the pack: its version, whether it
+    was generated or a scan, and each verifying signature by the right person with
+    its manifestation (printed name, capacity, date and time, meaning). A resupply's
+    reused consent carries the signatures given on the case it comes from."""
+    document = (
+        case.documents.current()
+        .filter(kind=kind)
+        .select_related("reused_from__case__verification", "case__verification")
+        .first()
+    )
+    if document is None:
+        return None
+    original = document.reused_from if document.reused_from_id else document
+    return {
+        "version": document.version,
+        "generated": document.generated,
+        "review": document.get_review_status_display(),
+        "reused": reuse_note(document),
+        "signatures": signatures_of(original, case=original.case),
+    }
+
+
+def signatures_of(document: Document, *, case: ImportCase) -> list[dict[str, Any]]:
+    signer = signer_user_id(case, document.kind)
+    meaning = SIGNED_BY.get(document.kind)
+    found = []
+    for signature in document.signatures.filter(signer_id=signer, meaning=meaning):
+        if not signature.verifies():
+            continue
+        found.append(
+            {
+                "printed_name": signature.printed_name,
+                "capacity": signature.get_capacity_display() if signature.capacity else "",
+                "signed_at": format_datetime(signature.signed_at),
+                "meaning": signature.get_meaning_display(),
+                "content_sha256": signature.content_sha256,
+                "manifestation": signature.manifestation,
+            }
+        )
+    return found

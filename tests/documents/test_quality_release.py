@@ -1,0 +1,139 @@
+"""The release after a quarantine is the coordinator's quality decision, signed
+electronically with the meaning "quality release" and shown on the case record."""
+
+from __future__ import annotations
+
+import pytest
+from pypdf import PdfReader
+
+from documents.generation.case_record import case_record_data
+from documents.generation.quality_release import quality_release_sign
+from documents.models import DocumentKind, Signature, SignatureMeaning
+from orders.errors import DomainError, GuardFailed
+from orders.states import CaseStatus
+from tests.conftest import PASSWORD
+from tests.orders.helpers import NOTES, assert_unchanged, reach, refuse, stored
+from tests.portals.coordinator_helpers import action_url, case_url, signed_in, transition_post
+
+pytestmark = pytest.mark.django_db
+S = CaseStatus
+K = DocumentKind
+
+
+@pytest.fixture
+def quarantined(case_in, coordinator):
+    return reach(case_in, coordinator, S.QUARANTINED)
+
+
+def release(case, coordinator, *, password=PASSWORD, decision=NOTES["release"]):
+    return quality_release_sign(
+        case=case,
+        actor=coordinator,
+        decision=decision,
+        printed_name="Cora Quality",
+        password=password,
+    )
+
+
+def test_release_without_the_quality_release_signature_is_refused_naming_it(
+    quarantined, coordinator
+):
+    error = refuse(quarantined, coordinator, "release", note=NOTES["release"])
+
+    assert 'electronic signature meaning "quality release"' in str(error)
+
+
+def test_a_signed_release_moves_the_goods_and_seals_the_decision(quarantined, coordinator):
+    moved = release(quarantined, coordinator)
+
+    assert moved.status == S.OUT_FOR_DELIVERY
+    assert moved.events.last().note == NOTES["release"]
+    signature = Signature.objects.get(meaning=SignatureMeaning.RELEASE)
+    assert signature.signer == coordinator
+    assert signature.printed_name == "Cora Quality"
+    assert signature.verifies()
+    statement = signature.document
+    assert statement.kind == K.QUALITY_RELEASE
+    with statement.file.open("rb") as stored_file:
+        text = "".join(page.extract_text() for page in PdfReader(stored_file).pages)
+    assert "Quality release after quarantine" in text
+    assert "excursion within the stability data" in text
+    assert NOTES["quarantine"][:30] in text
+
+
+def test_the_case_record_shows_the_quality_release_signature(quarantined, coordinator):
+    release(quarantined, coordinator)
+
+    record = case_record_data(quarantined)
+
+    [entry] = [s for s in record["signatures"] if s["meaning"] == "Quality release"]
+    assert entry["printed_name"] == "Cora Quality"
+    assert entry["document"] == "Quality release, version 1"
+    assert entry["verifies"]
+    assert entry["signed_at"]
+
+
+@pytest.mark.parametrize(
+    ("password", "decision", "refusal"),
+    [
+        ("wrong", NOTES["release"], "password is not correct"),
+        (PASSWORD, "  ", "the quality decision and its reason"),
+    ],
+)
+def test_a_release_without_the_password_or_the_decision_stores_nothing(
+    quarantined, coordinator, password, decision, refusal
+):
+    before = stored(quarantined)
+
+    with pytest.raises((DomainError, GuardFailed), match=refusal):
+        release(quarantined, coordinator, password=password, decision=decision)
+
+    assert_unchanged(quarantined, before)
+    assert not Signature.objects.filter(meaning=SignatureMeaning.RELEASE).exists()
+
+
+def test_the_coordinator_signs_the_release_on_the_case_page(quarantined, coordinator):
+    office = signed_in(coordinator)
+    page = office.get(case_url(quarantined)).content.decode()
+    assert 'name="release-password"' in page
+
+    refused = office.post(
+        action_url(quarantined, "release"),
+        transition_post(quarantined, "release", note=NOTES["release"], printed_name="Cora"),
+    )
+    assert refused.status_code == 400
+    assert not Signature.objects.filter(meaning=SignatureMeaning.RELEASE).exists()
+
+    response = office.post(
+        action_url(quarantined, "release"),
+        transition_post(
+            quarantined,
+            "release",
+            note=NOTES["release"],
+            printed_name="Cora Quality",
+            password=PASSWORD,
+        ),
+    )
+
+    assert response.status_code == 302
+    quarantined.refresh_from_db()
+    assert quarantined.status == S.OUT_FOR_DELIVERY
+    page = office.get(case_url(quarantined)).content.decode()
+    assert "Signed electronically: Cora Quality" in page
+    assert "Quality release" in page
+
+
+def test_only_the_quality_release_statement_takes_the_release_meaning(quarantined, coordinator):
+    from documents.signatures import document_sign
+    from tests.orders.helpers import upload
+
+    log = upload(quarantined, K.TEMPERATURE_LOG, coordinator)
+
+    with pytest.raises(Exception, match="may not sign"):
+        document_sign(
+            document=log,
+            signer=coordinator,
+            password=PASSWORD,
+            printed_name="Cora",
+            meaning=SignatureMeaning.RELEASE,
+        )

@@ -1,0 +1,232 @@
+"""Sign what you read: the patient's consent in the tracker (or a minor's parent or
+guardian), the physician's undertaking, the guards that ask for both, and the pack
+that then shows each signature's manifestation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.test import Client
+from pypdf import PdfReader
+
+from documents.generation.jobs import render_job_run
+from documents.generation.papers import data_version
+from documents.generation.requests import request_render
+from documents.generation.signing import paper_sign
+from documents.models import DocumentKind, Signature, SignatureMeaning, SignerCapacity
+from orders import guards
+from orders.errors import DomainError
+from orders.states import CaseStatus
+from tests.conftest import PASSWORD
+from tests.orders.helpers import upload
+
+pytestmark = pytest.mark.django_db
+S = CaseStatus
+K = DocumentKind
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def read_version(response) -> str:
+    return re.search(r'name="read_version" value="([0-9a-f]{64})"', response.content.decode())[1]
+
+
+def consent_url(case) -> str:
+    return f"/my/orders/{case.pk}/consent/"
+
+
+def sign_consent(client, case, **fields):
+    page = client.get(consent_url(case))
+    posted = {
+        "printed_name": "Priya Menon",
+        "password": PASSWORD,
+        "confirm": "on",
+        "read_version": read_version(page),
+    }
+    posted.update(fields)
+    return client.post(consent_url(case), posted)
+
+
+def pdf_text(document) -> str:
+    with document.file.open("rb") as stored:
+        text = "\n".join(page.extract_text() for page in PdfReader(stored).pages)
+    return " ".join(text.split())  # lines as laid out on the page, joined
+
+
+@pytest.fixture
+def preparing(case_in):
+    return case_in(S.FORMS_PREPARATION)
+
+
+def test_the_patient_reads_the_consent_in_the_tracker(preparing, patient):
+    priya = signed_in(patient.user)
+
+    order = priya.get(f"/my/orders/{preparing.pk}/").content.decode()
+    assert "Read and sign your consent" in order
+    response = priya.get(consent_url(preparing))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Patient's consent and declaration" in html
+    assert "Dr Anil Rao has explained to me" in html
+    assert "Priya Menon" in html
+    assert read_version(response) == data_version(preparing, K.PATIENT_CONSENT)
+
+
+def test_the_patient_signs_the_generated_consent(preparing, patient):
+    priya = signed_in(patient.user)
+
+    response = sign_consent(priya, preparing)
+
+    assert response.status_code == 302
+    signature = Signature.objects.get(meaning=SignatureMeaning.CONSENT)
+    assert signature.signer == patient.user
+    assert signature.capacity == SignerCapacity.PATIENT
+    assert signature.document.generated
+    assert signature.verifies()
+    assert "Dr Anil Rao has explained to me" in pdf_text(signature.document)
+    assert not guards.consent_signed.problems(preparing)
+    order = priya.get(f"/my/orders/{preparing.pk}/").content.decode()
+    assert "Signed: Priya Menon" in order
+
+
+def test_a_wrong_password_refuses_the_consent_and_stores_nothing(preparing, patient):
+    response = sign_consent(signed_in(patient.user), preparing, password="not-mine")
+
+    assert response.status_code == 400
+    assert "password is not correct" in response.content.decode()
+    assert not Signature.objects.filter(meaning=SignatureMeaning.CONSENT).exists()
+    assert not preparing.documents.filter(kind=K.PATIENT_CONSENT).exists()
+
+
+def test_someone_elses_consent_is_not_found(preparing, other_patient, other_physician):
+    omar = signed_in(other_patient.user)
+    assert omar.get(consent_url(preparing)).status_code == 404
+    assert omar.post(consent_url(preparing), {"password": PASSWORD}).status_code == 404
+    bela = signed_in(other_physician.user)
+    assert bela.get(f"/physician/cases/{preparing.pk}/sign/").status_code == 404
+    assert not Signature.objects.filter(meaning=SignatureMeaning.CONSENT).exists()
+
+
+def test_the_physician_may_not_sign_the_patients_consent(preparing, physician):
+    with pytest.raises(Exception, match="may not sign"):
+        paper_sign(
+            case=preparing,
+            kind=K.PATIENT_CONSENT,
+            signer=physician.user,
+            password=PASSWORD,
+            printed_name="Anil Rao",
+            read_version=data_version(preparing, K.PATIENT_CONSENT),
+        )
+    assert not Signature.objects.exists()
+
+
+def test_a_minors_consent_is_signed_by_a_parent_and_says_so(preparing, patient):
+    patient.date_of_birth = dt.date.today().replace(year=dt.date.today().year - 12)
+    patient.save()
+    priya = signed_in(patient.user)
+    page = priya.get(consent_url(preparing)).content.decode()
+    assert "is under 18" in page
+    assert "Signature of a parent or legal guardian" in page
+
+    refused = sign_consent(priya, preparing, printed_name="Ravi Menon")
+    assert refused.status_code == 400
+    assert not Signature.objects.filter(meaning=SignatureMeaning.CONSENT).exists()
+
+    response = sign_consent(priya, preparing, printed_name="Ravi Menon", capacity="parent")
+
+    assert response.status_code == 302
+    signature = Signature.objects.get(meaning=SignatureMeaning.CONSENT)
+    assert (signature.printed_name, signature.capacity) == ("Ravi Menon", SignerCapacity.PARENT)
+    assert signature.verifies()
+    assert "Ravi Menon, parent of the patient" in signature.manifestation
+    order = priya.get(f"/my/orders/{preparing.pk}/").content.decode()
+    assert "Signed: Ravi Menon, parent of the patient" in order
+
+
+def test_an_adult_signs_their_own_consent(preparing, patient):
+    with pytest.raises(DomainError, match="adult"):
+        paper_sign(
+            case=preparing,
+            kind=K.PATIENT_CONSENT,
+            signer=patient.user,
+            password=PASSWORD,
+            printed_name="Ravi Menon",
+            capacity=SignerCapacity.GUARDIAN,
+            read_version=data_version(preparing, K.PATIENT_CONSENT),
+        )
+
+
+def test_a_capacity_changed_after_signing_breaks_the_seal(preparing, patient):
+    sign_consent(signed_in(patient.user), preparing)
+    signature = Signature.objects.get(meaning=SignatureMeaning.CONSENT)
+
+    Signature.objects.filter(pk=signature.pk).update(capacity=SignerCapacity.GUARDIAN)
+
+    signature.refresh_from_db()
+    assert not signature.verifies()
+
+
+def sign_undertaking(case, physician) -> Signature:
+    return paper_sign(
+        case=case,
+        kind=K.PHYSICIAN_UNDERTAKING,
+        signer=physician.user,
+        password=PASSWORD,
+        printed_name="Anil Rao",
+        read_version=data_version(case, K.PHYSICIAN_UNDERTAKING),
+    )
+
+
+def test_a_signature_on_a_generated_pdf_whose_bytes_changed_no_longer_verifies(
+    preparing, physician
+):
+    signature = sign_undertaking(preparing, physician)
+    assert signature.verifies()
+    assert not guards.undertaking_signed.problems(preparing)
+
+    with open(signature.document.file.path, "ab") as stored:
+        stored.write(b"\n% one more clause")
+
+    assert not signature.verifies()
+    assert guards.undertaking_signed.problems(preparing) == [
+        "the physician's electronic signature on the undertaking"
+    ]
+
+
+def test_an_unsigned_generated_consent_stops_the_filing_naming_it(preparing, coordinator):
+    job = request_render(case=preparing, kind=K.PATIENT_CONSENT, actor=coordinator)
+    render_job_run(job.pk)
+
+    assert guards.consent_signed.problems(preparing) == [
+        "the patient's signature on the consent (signed in the tracker, or a scan signed on paper)"
+    ]
+    # A scan signed on paper stays possible: once on file (and accepted) it is the consent.
+    upload(preparing, K.PATIENT_CONSENT, coordinator)
+    assert not guards.consent_signed.problems(preparing)
+
+
+def test_the_pack_shows_both_signatures_and_a_complete_checklist(
+    preparing, physician, patient, coordinator
+):
+    sign_undertaking(preparing, physician)
+    sign_consent(signed_in(patient.user), preparing)
+    upload(preparing, K.PATIENT_IDENTITY, patient.user, accept_by=coordinator)
+
+    job = request_render(case=preparing, kind=K.REGULATORY_APPLICATION, actor=coordinator)
+    job = render_job_run(job.pk)
+
+    text = pdf_text(job.document)
+    assert "Signed electronically by Anil Rao" in text
+    assert "Signed electronically by Priya Menon" in text
+    assert "Meaning: Author" in text
+    assert "Meaning: Consent given" in text
+    assert "Not yet on file" not in text
+    assert "not yet signed" not in text
+    assert text.count("signed electronically by") >= 2  # the checklist's two rows
