@@ -239,11 +239,11 @@ def consent_signed(case: ImportCase) -> Iterable[str]:
         )
 
 
-@guard
+@input_guard
 def quality_release_signed(case: ImportCase) -> Iterable[str]:
     """A coordinator's electronic signature meaning "quality release" on the quality
     release statement made since the goods were last quarantined, still matching the
-    signed bytes."""
+    signed bytes. Given on the release's own form (name and password)."""
     quarantined = (
         case.events.filter(to_state=CaseStatus.QUARANTINED)
         .exclude(from_state=CaseStatus.QUARANTINED)

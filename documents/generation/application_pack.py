@@ -68,21 +68,24 @@ def pack_sections(case: ImportCase) -> list[dict[str, str]]:
 
 
 def _signed_status(paper: dict[str, Any] | None) -> str:
-    """A signed section's line in the checklist: who signed which version, when."""
+    """A signed section's line in the checklist: the version on file and who signed it
+    electronically when, or that it is a scan signed on paper, or not signed yet."""
     if paper is None:
         return "Not yet on file"
-    held = f"Version {paper['version']}"
     if paper["reused"]:
         held = f"{paper['review']}, {paper['reused']}"
+    else:
+        held = f"Version {paper['version']}, {paper['review'].lower()}"
     if paper["signatures"]:
-        signature = paper["signatures"][0]
-        who = signature["printed_name"]
-        if signature["capacity"]:
-            who += f" ({signature['capacity'].lower()})"
-        return f"{held}, signed electronically by {who}, {signature['signed_at']}"
-    if not paper["generated"]:
-        return f"{held}, hand-signed scan, {paper['review'].lower()}"
-    return f"{held}, not yet signed"
+        signers = " and ".join(
+            f"{s['printed_name']}{' (' + s['capacity'].lower() + ')' if s['capacity'] else ''} "
+            f"on {s['signed_on']}"
+            for s in paper["signatures"]
+        )
+        return f"{held}; signed electronically by {signers}"
+    if paper["generated"]:
+        return f"Version {paper['version']}, not yet signed"
+    return held
 
 
 def _attachments(

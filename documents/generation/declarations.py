@@ -13,8 +13,8 @@ from typing import Any
 from django.utils import timezone
 
 from documents.generation import parts
-from documents.generation.formatting import format_datetime
-from documents.models import Document, DocumentKind, SignatureMeaning
+from documents.generation.formatting import format_date, format_datetime
+from documents.models import Document, DocumentKind, SignatureMeaning, SignerCapacity
 from orders.models import ImportCase
 from orders.resupply import reuse_note
 
@@ -108,8 +108,12 @@ def signatures_of(document: Document, *, case: ImportCase) -> list[dict[str, Any
         found.append(
             {
                 "printed_name": signature.printed_name,
-                "capacity": signature.get_capacity_display() if signature.capacity else "",
+                # Who signed for a minor (the patient's own signature needs no word).
+                "capacity": signature.get_capacity_display()
+                if signature.capacity and signature.capacity != SignerCapacity.PATIENT
+                else "",
                 "signed_at": format_datetime(signature.signed_at),
+                "signed_on": format_date(timezone.localtime(signature.signed_at).date()),
                 "meaning": signature.get_meaning_display(),
                 "content_sha256": signature.content_sha256,
                 "manifestation": signature.manifestation,

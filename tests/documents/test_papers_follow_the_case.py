@@ -118,13 +118,15 @@ def test_every_input_of_the_pack_renders_a_new_version_and_the_filed_one_stays(
     )
     assert current(case).version == 5
     signed = row(checklist(case), "Physician's undertaking")
-    assert "Version 1, accepted; signed electronically by Anil Rao on" in signed
+    # Version 2: the one the system generated on entering preparation is version 1.
+    assert "Version 2, accepted; signed electronically by Anil Rao on" in signed
 
     # The patient's consent, accepted.
     consent = worker(lambda: upload(case, K.PATIENT_CONSENT, patient))
     worker(lambda: document_review(document=consent, actor=coordinator, accept=True))
     assert current(case).version == 7
-    assert "Version 1, accepted" in row(checklist(case), "Patient's consent and declaration")
+    # A scan signed on paper: version 2 after the generated one.
+    assert "Version 2, accepted" in row(checklist(case), "Patient's consent and declaration")
 
     # The identity document replaced by a new version, waiting for review again.
     worker(lambda: upload(case, K.PATIENT_IDENTITY, patient))
