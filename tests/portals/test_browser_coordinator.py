@@ -137,15 +137,22 @@ def test_a_temperature_excursion_quarantines_through_the_page(
     assert page.locator("#temperature svg").is_visible()
     check(page, "coordinator-case-quarantined")
 
-    # The quality decision: release, with its reason.
+    # The quality decision: release, with its reason, signed with the coordinator's
+    # password (meaning "quality release").
     release = page.locator("summary", has_text="Release after quality review")
     if release.count():  # folded away under "Pause, stop or question"
         release.click()
     form = page.locator("#act-release")
     form.locator("textarea").fill("Stability data covers 34 °C for 30 minutes: release.")
+    form.get_by_label("Your password").fill(PASSWORD)
     form.get_by_role("button", name="Release after quality review").click()
+    assert "Out for delivery" in message(page)
     case.refresh_from_db()
     assert case.status == S.OUT_FOR_DELIVERY
+    documents = page.locator("#documents").inner_text()
+    assert f"Signed electronically: {coordinator.full_name}" in documents
+    assert "Quality release" in documents
+    check(page, "coordinator-case-released")
 
 
 def test_hold_resume_and_reject_with_reasons(live_server, browser_page, coordinator, case_in):
@@ -280,9 +287,9 @@ def test_a_case_walks_from_request_to_delivery_through_the_pages_only(
     coordinator_uploads("regulatory_application", "form-12a.pdf")
     doctor.goto(f"/physician/cases/{case.pk}/")
     doctor.get_by_role("link", name="Sign the undertaking").click()
-    doctor.get_by_label("Type your full name").fill("Anil Rao")
-    doctor.get_by_label("Your password").fill(PASSWORD)
-    doctor.get_by_label("Undertaking").set_input_files(pdf_file("undertaking.pdf"))
+    doctor.get_by_label("Type your full name").first.fill("Anil Rao")
+    doctor.get_by_label("Your password").first.fill(PASSWORD)
+    doctor.get_by_label("I have read this undertaking and sign it as its author.").first.check()
     doctor.get_by_role("button", name="Sign the undertaking").click()
     assert "signed the undertaking" in message(doctor)
     priya.goto(f"/my/orders/{case.pk}/")

@@ -131,10 +131,12 @@ def test_a_case_walks_from_the_request_to_the_patients_confirmation(
     assert status(case) == S.FORMS_PREPARATION, office.inner_text("main")
 
     # The physician signs the undertaking; the patient sends identity and consent.
+    # The undertaking the system wrote is read on its page and signed there.
     doctor.goto(f"/physician/cases/{case.pk}/sign/")
-    doctor.get_by_label("Undertaking").set_input_files(pdf_file("undertaking.pdf"))
-    doctor.get_by_label("Type your full name").fill("Anil Rao")
-    doctor.get_by_label("Your password").fill("correct-horse-battery-staple")
+    assert "NMC-123456" in doctor.locator("article.paper").inner_text()
+    doctor.get_by_label("Type your full name").first.fill("Anil Rao")
+    doctor.get_by_label("Your password").first.fill("correct-horse-battery-staple")
+    doctor.get_by_label("I have read this undertaking and sign it as its author.").first.check()
     doctor.get_by_role("button", name="Sign the undertaking").click()
     assert "You signed the undertaking" in doctor.inner_text("main")
     patient.goto(f"/my/orders/{case.pk}/")
