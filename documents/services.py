@@ -19,6 +19,8 @@ from documents.validation import validate_upload
 from orders.errors import DomainError
 from orders.models import ImportCase
 
+WRITTEN_AFTER_CLOSING = (DocumentKind.CASE_RECORD, DocumentKind.ADVERSE_EVENT_REPORT)
+
 
 def papers_changed(case_id: int) -> None:
     """A document of the case was stored, reviewed or signed: after the commit, the
@@ -48,9 +50,10 @@ def document_store(
     """Store `content` as the next version of `kind` on `case`; the previous version
     stays, marked as superseded. Generated documents and a coordinator's own uploads
     need no review, everything else waits for a coordinator."""
-    # The case record is the one document written after closing: the system renders
-    # it from the closed case's locked history, for an inspector.
-    if case.is_locked and not (generated and kind == DocumentKind.CASE_RECORD):
+    # The case record is written after closing: the system renders it from the closed
+    # case's locked history, for an inspector. Side effects are still reported after
+    # closing (the patient goes on taking the medicine): their CIOMS I forms too.
+    if case.is_locked and not (generated and kind in WRITTEN_AFTER_CLOSING):
         raise DomainError(f"{case.reference} is closed: its documents can no longer change.")
     if not content:
         raise DomainError("The file is empty.")

@@ -42,6 +42,18 @@ def email_message(notification: Notification, connection=None) -> EmailMultiAlte
     )
     if notification.body_html:
         message.attach_alternative(notification.body_html, "text/html")
+    if notification.attachment_id is not None:
+        # Read from storage now, as the email leaves: the row refers to the stored
+        # document (a generated, never-changing file), it does not copy it.
+        document = notification.attachment
+        with document.file.open("rb") as stored:
+            content = stored.read()
+        if hashlib.sha256(content).hexdigest() != document.sha256:
+            raise RuntimeError(
+                f"Document {document.pk} no longer has the bytes it was stored with."
+            )
+        name = document.original_filename or f"document-{document.pk}.pdf"
+        message.attach(name, content, document.content_type)
     return message
 
 

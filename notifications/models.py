@@ -145,6 +145,11 @@ class Notification(models.Model):
     subject = models.CharField(max_length=255)
     body = models.TextField()
     body_html = models.TextField(blank=True)
+    # A file the email carries (a side-effect report's CIOMS I form), read from
+    # storage when the email leaves: the row holds the reference, not the bytes.
+    attachment = models.ForeignKey(
+        "documents.Document", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     # While a sender holds the row, and while a failed row waits for its retry.

@@ -16,7 +16,8 @@ creates their notifications. The clocks come from the pathway's data and setting
   customs + NPP_RESUPPLY_MARGIN_DAYS) -> coordinator and physician;
 - monitoring: the product's schedule counted from the delivery date -> physician,
   NPP_MONITORING_LEAD_DAYS before each test;
-- adverse event reports not forwarded by their due date -> every coordinator.
+- adverse event reports the manufacturer has not acknowledged by their due date ->
+  every coordinator.
 """
 
 from __future__ import annotations
@@ -296,7 +297,9 @@ def monitoring_due(*, today: dt.date) -> list[DueReminder]:
 
 
 def overdue_adverse_events(*, today: dt.date) -> list[DueReminder]:
-    overdue = AdverseEvent.objects.filter(forwarded_at__isnull=True, due_on__lt=today)
+    """Reports the manufacturer has not acknowledged by their due date: sent or not,
+    the clock runs until a coordinator records the receipt."""
+    overdue = AdverseEvent.objects.filter(acknowledged_on__isnull=True, due_on__lt=today)
     due = []
     for report in overdue.select_related("case").order_by("due_on", "pk"):
         case = _cases().get(pk=report.case_id)

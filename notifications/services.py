@@ -39,6 +39,8 @@ from notifications.models import (
     Status,
 )
 from notifications.recipients import (
+    EXTERNAL_RECIPIENTS,
+    SUPPLIER_SAFETY,
     Audience,
     Recipient,
     Rule,
@@ -47,7 +49,8 @@ from notifications.recipients import (
     recipients_of,
     recipients_of_event,
 )
-from orders.models import CaseEvent, ImportCase
+from orders import adverse_events
+from orders.models import AdverseEvent, CaseEvent, ImportCase
 from orders.states import PATIENT_LABELS, CaseStatus
 from orders.timeline import event_title
 
@@ -55,6 +58,8 @@ log = logging.getLogger(__name__)
 
 # In a notification key, in place of a recipient's id: the coordinators as a team.
 TEAM = "coordinators"
+# The template of the email that takes a CIOMS I form to the supplier.
+ADVERSE_EVENT_REPORT_TEMPLATE = "send_adverse_event_report-supplier"
 
 
 # --- Messages -------------------------------------------------------------------
@@ -134,10 +139,80 @@ def message_context(event: CaseEvent, recipient: Recipient) -> dict[str, Any]:
     }
     adverse_event_id = (event.data or {}).get("adverse_event_id")
     if adverse_event_id:
-        from orders.models import AdverseEvent
-
         context["adverse_event"] = AdverseEvent.objects.filter(pk=adverse_event_id).first()
     return context
+
+
+# --- Outside the service ------------------------------------------------------------
+# A supplier's pharmacovigilance desk gets the side-effect report by email, with its
+# CIOMS I form attached. Its message says what the form says and no more: no patient's
+# name, no link into the service.
+
+# The template each external recipient's message is made from: `<event>-<role>`.
+SUPPLIER_SAFETY_ROLE = "supplier"
+
+
+def supplier_safety_context(event: CaseEvent) -> dict[str, Any]:
+    case = event.case
+    report = AdverseEvent.objects.get(pk=event.data["adverse_event_id"])
+    return {
+        "report_number": f"{case.reference}-AE{report.pk}",
+        "reference": case.reference,
+        "adverse_event": report,
+        "product": case.product,
+        "service_name": settings.NPP_SERVICE_NAME,
+        "service_email": settings.NPP_SERVICE_EMAIL,
+        "service_phone": settings.NPP_SERVICE_PHONE,
+        "pathway": case.pathway,
+    }
+
+
+def external_email(event: CaseEvent, *, now: dt.datetime) -> Notification | None:
+    """The one email `event` sends outside the service (EXTERNAL_RECIPIENTS), to the
+    address the event recorded, with the document it names attached."""
+    if EXTERNAL_RECIPIENTS.get(event.transition) != SUPPLIER_SAFETY:
+        return None
+    data = event.data or {}
+    address = data.get("safety_contact", "")
+    message = render_message(event.transition, SUPPLIER_SAFETY_ROLE, supplier_safety_context(event))
+    return Notification(
+        key=Notification.event_key(event.pk, SUPPLIER_SAFETY, Channel.EMAIL),
+        event=event,
+        case=event.case,
+        recipient=None,
+        channel=Channel.EMAIL,
+        category=Category.SAFETY,
+        template=message.template,
+        address=address,
+        subject=message.subject,
+        body=message.body,
+        body_html=message.body_html,
+        attachment_id=data.get("document_id"),
+        status=Status.PENDING if address else Status.SKIPPED,
+        last_error="" if address else "No address recorded.",
+    )
+
+
+def _supplier_safety_sent(notification: Notification, sent_at: dt.datetime) -> None:
+    adverse_events.adverse_event_report_sent(
+        adverse_event=int(notification.event.data["adverse_event_id"]),
+        sent_to=notification.address,
+        sent_at=sent_at,
+    )
+
+
+def _supplier_safety_given_up(notification: Notification, error: str) -> None:
+    adverse_events.adverse_event_report_unsent(
+        adverse_event=int(notification.event.data["adverse_event_id"]),
+        reason=f"The email to {notification.address} failed after "
+        f"{notification.attempts} attempts ({error}).",
+    )
+
+
+# What the domain records when an outside email leaves, or is given up: in the same
+# transaction as the row's own status, so that the two never disagree.
+ON_SENT = {ADVERSE_EVENT_REPORT_TEMPLATE: _supplier_safety_sent}
+ON_GIVEN_UP = {ADVERSE_EVENT_REPORT_TEMPLATE: _supplier_safety_given_up}
 
 
 # --- Fan-out ----------------------------------------------------------------------
@@ -257,6 +332,9 @@ def event_fan_out(*, event: CaseEvent, claim: bool = False) -> list[Notification
             rows.append(
                 team_email(recipient, message, key=key, now=now, event=event, case=event.case)
             )
+    outside = external_email(event, now=now)
+    if outside is not None:
+        rows.append(outside)
     if claim:
         for row in rows:
             if row.status == Status.PENDING:
@@ -299,9 +377,13 @@ def notification_claim(*, notification: Notification, now: dt.datetime | None = 
 
 
 def _record_sent(notification: Notification) -> None:
-    Notification.objects.filter(key=notification.key, status=Status.SENDING).update(
-        status=Status.SENT, sent_at=timezone.now(), lease_until=None, last_error=""
-    )
+    sent_at = timezone.now()
+    with transaction.atomic():
+        updated = Notification.objects.filter(key=notification.key, status=Status.SENDING).update(
+            status=Status.SENT, sent_at=sent_at, lease_until=None, last_error=""
+        )
+        if updated and notification.template in ON_SENT:
+            ON_SENT[notification.template](notification, sent_at)
 
 
 def retry_delay(attempts: int) -> dt.timedelta:
@@ -316,7 +398,10 @@ def _record_failure(notification: Notification, error: BaseException) -> dt.date
     message = f"{type(error).__name__}: {error}"[:2000]
     row = Notification.objects.filter(key=notification.key)
     if notification.attempts >= settings.NPP_NOTIFICATION_MAX_ATTEMPTS:
-        row.update(status=Status.FAILED, lease_until=None, last_error=message)
+        with transaction.atomic():
+            row.update(status=Status.FAILED, lease_until=None, last_error=message)
+            if notification.template in ON_GIVEN_UP:
+                ON_GIVEN_UP[notification.template](notification, message)
         log.error("Notification %s given up: %s", notification.key, message)
         return None
     retry_at = timezone.now() + retry_delay(notification.attempts)

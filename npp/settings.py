@@ -102,6 +102,7 @@ INSTALLED_APPS = [
 NPP_CASE_EVENT_HANDLERS = [
     "billing.handlers.invoice_on_delivery",  # the tax invoice, before its paper is asked for
     "documents.generation.requests.render_on_entry",  # the papers a state needs
+    "documents.generation.adverse_event_report.prepare_on_report",  # CIOMS I to the supplier
     "notifications.tasks.notify_on_event",  # who is told, by inbox, email and text
     "webhooks.handlers.deliver_on_event",  # subscribers' signed webhooks
 ]
@@ -477,6 +478,11 @@ CELERY_BEAT_SCHEDULE = {
     "webhooks-sweep": {
         "task": "webhooks.tasks.sweep",
         "schedule": env_int("NPP_WEBHOOK_SWEEP_SECONDS", 60),
+    },
+    "documents-sweep-adverse-event-reports": {
+        "task": "documents.tasks.sweep_adverse_event_reports",
+        "schedule": NPP_RENDER_SWEEP_SECONDS,
+        "options": {"queue": NPP_RENDER_QUEUE} if NPP_RENDER_QUEUE else {},
     },
     "documents-requeue-stale-renders": {
         "task": "documents.tasks.requeue_stale_render_jobs",

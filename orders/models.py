@@ -302,7 +302,12 @@ class Supplier(models.Model):
     contact_name = models.CharField(max_length=200, blank=True, help_text="Who takes orders.")
     phone = models.CharField(max_length=40, blank=True)
     contact_email = models.EmailField(blank=True)
-    safety_contact_email = models.EmailField(blank=True)
+    safety_contact_email = models.EmailField(
+        blank=True,
+        verbose_name="pharmacovigilance email",
+        help_text="Where side-effect reports (CIOMS I) are sent: the supplier's drug "
+        "safety (pharmacovigilance) address.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -1094,8 +1099,10 @@ class CaseEvent(models.Model):
 
 class AdverseEvent(models.Model):
     """A suspected side effect reported on a case by its physician or patient (or a
-    coordinator for them). It must be forwarded to the manufacturer's safety contact
-    by `due_on`: the pathway's clock (serious 7 days, non-serious 15 by default)."""
+    coordinator for them). The system sends it on a CIOMS I form to the supplier's
+    pharmacovigilance address; the manufacturer must have confirmed receipt by
+    `due_on`: the pathway's clock (serious 7 days, non-serious 15 by default), after
+    which every coordinator is told."""
 
     class Seriousness(models.TextChoices):
         SERIOUS = "serious", "Serious"
@@ -1121,10 +1128,24 @@ class AdverseEvent(models.Model):
     seriousness = models.CharField(max_length=20, choices=Seriousness.choices)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.UNKNOWN)
     lot_number = models.CharField(max_length=100, blank=True, help_text="The lot received.")
-    due_on = models.DateField(help_text="Forward to the manufacturer's safety contact by.")
+    due_on = models.DateField(help_text="The manufacturer has it, acknowledged, by.")
     forwarded_at = models.DateTimeField(null=True, blank=True)
     forwarded_to = models.EmailField(blank=True)
     forwarded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The CIOMS I form sent to the supplier's pharmacovigilance address (a generated
+    # document of the case; documents are reached by relation, never imported).
+    report_document = models.ForeignKey(
+        "documents.Document", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    acknowledged_on = models.DateField(
+        null=True, blank=True, help_text="The day the manufacturer confirmed receipt."
+    )
+    manufacturer_reference = models.CharField(
+        max_length=100, blank=True, help_text="The manufacturer's own case number, if given."
+    )
+    acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 

@@ -30,6 +30,7 @@ class DocumentKind(models.TextChoices):
     PATIENT_INFORMATION = "patient_information", "Patient information sheet and delivery note"
     QUALITY_RELEASE = "quality_release", "Quality release"
     CASE_RECORD = "case_record", "Case record"
+    ADVERSE_EVENT_REPORT = "adverse_event_report", "Side-effect report (CIOMS I)"
     OTHER = "other", "Other"
 
 

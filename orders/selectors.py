@@ -34,7 +34,15 @@ from django.utils.dateparse import parse_datetime
 
 from npp.accounts.models import Role, User
 from orders.access import cases_visible_to
-from orders.models import CaseEvent, CaseStateCount, ImportCase, Pathway, Physician, Priority
+from orders.models import (
+    AdverseEvent,
+    CaseEvent,
+    CaseStateCount,
+    ImportCase,
+    Pathway,
+    Physician,
+    Priority,
+)
 from orders.models import expected_time as expected_time_of
 from orders.papers import DocumentKind
 from orders.search import search_condition
@@ -427,6 +435,14 @@ def case_for_page(case: ImportCase) -> ImportCase:
 
 def case_timeline(case: ImportCase) -> list[CaseEvent]:
     return list(case.events.select_related("actor", "on_behalf_of").order_by("created_at", "pk"))
+
+
+def case_adverse_events(case: ImportCase) -> list[AdverseEvent]:
+    """The side effects reported on `case`, newest first, with who reported them and
+    their CIOMS I form."""
+    return list(
+        case.adverse_events.select_related("reported_by", "acknowledged_by", "report_document")
+    )
 
 
 def resupplies_of(case: ImportCase) -> list[ImportCase]:

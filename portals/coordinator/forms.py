@@ -357,7 +357,12 @@ class DocumentUploadForm(forms.Form):
         choices=[
             (kind.value, kind.label)
             for kind in DocumentKind
-            if kind not in (DocumentKind.CASE_RECORD, DocumentKind.TEMPERATURE_LOG)
+            if kind
+            not in (
+                DocumentKind.CASE_RECORD,
+                DocumentKind.TEMPERATURE_LOG,
+                DocumentKind.ADVERSE_EVENT_REPORT,
+            )
         ],
         label="Document",
     )
@@ -368,6 +373,19 @@ class TemperatureLogForm(forms.Form):
     file = forms.FileField(
         label="Data-logger file (CSV: timestamp, temperature in °C)",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+
+class AcknowledgementForm(forms.Form):
+    """The manufacturer confirmed receipt of a side-effect report."""
+
+    acknowledged_on = forms.DateField(
+        label="Receipt confirmed on", widget=DateInput(), help_text="The date on their reply."
+    )
+    manufacturer_reference = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Their case number (if given)",
     )
 
 

@@ -22,6 +22,16 @@ urlpatterns = [
         name="coordinator-temperature-log",
     ),
     path("cases/<int:pk>/resupply", views.resupply, name="coordinator-resupply"),
+    path(
+        "cases/<int:pk>/side-effects/<int:report_pk>/acknowledge",
+        views.adverse_event_acknowledge_view,
+        name="coordinator-adverse-event-acknowledge",
+    ),
+    path(
+        "cases/<int:pk>/side-effects/<int:report_pk>/send",
+        views.adverse_event_send_view,
+        name="coordinator-adverse-event-send",
+    ),
     path("cases/<int:pk>/payer", money.payer_view, name="coordinator-payer"),
     path("cases/<int:pk>/quotation", money.quote_view, name="coordinator-quote"),
     path("quotations/<int:pk>/accept", money.accept_view, name="coordinator-quote-accept"),

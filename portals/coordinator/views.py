@@ -18,6 +18,7 @@ from billing import selectors as billing_selectors
 from documents import selectors as document_selectors
 from documents import temperature_logs
 from documents.access import get_document_for_user
+from documents.generation.adverse_event_report import adverse_event_report_request
 from documents.generation.quality_release import quality_release_sign
 from documents.generation.requests import retry_failed
 from documents.models import DocumentKind, RenderJob
@@ -25,6 +26,7 @@ from documents.services import document_review
 from npp.accounts.models import Role
 from orders import selectors, temperature, timeline
 from orders.access import cases_visible_to, get_case_for_user
+from orders.adverse_events import adverse_event_acknowledge
 from orders.errors import CaseConflict, DomainError, GuardFailed, InvalidInput
 from orders.models import ImportCase
 from orders.refusals import case_moved_message, moved_message
@@ -44,6 +46,7 @@ from orders.states import PATIENT_LABELS, CaseStatus
 from portals.coordinator import search
 from portals.coordinator.forms import (
     SIGNED_TRANSITIONS,
+    AcknowledgementForm,
     ApplicationForm,
     DocumentUploadForm,
     QueueFilterForm,
@@ -236,8 +239,19 @@ def _case_page(
             "temperature_log": log,
             "temperature": summary,
             "chart": temperature.temperature_chart(summary) if summary else None,
+            "today": timezone.localdate(),
             "may_resupply": case.status in RESUPPLY_FROM,
             "resupplies": selectors.resupplies_of(case),
+            "adverse_events": [
+                (
+                    report,
+                    bound.get(f"ack-{report.pk}")
+                    or AcknowledgementForm(
+                        prefix=f"ack{report.pk}", initial={"acknowledged_on": timezone.localdate()}
+                    ),
+                )
+                for report in selectors.case_adverse_events(case)
+            ],
             "money": money_context(case, bound),
             "may_assign": case.assigned_coordinator_id != actor.pk
             and case.status not in (S.CLOSED, S.REJECTED, S.CANCELLED),
@@ -457,3 +471,41 @@ def resupply(request: HttpRequest, pk: int) -> HttpResponse:
         "the physician reviews and submits it.",
     )
     return redirect(_case_url(created))
+
+
+# --- Side-effect reports ----------------------------------------------------------------------
+
+
+def _adverse_event(request: HttpRequest, pk: int, report_pk: int):
+    case = get_case_for_user(request.user, pk=pk)
+    report = case.adverse_events.filter(pk=report_pk).first()
+    if report is None:
+        raise Http404("No such side-effect report.")
+    return case, report
+
+
+@require_POST
+@coordinator_required
+def adverse_event_acknowledge_view(request: HttpRequest, pk: int, report_pk: int) -> HttpResponse:
+    case, report = _adverse_event(request, pk, report_pk)
+    form = AcknowledgementForm(request.POST, prefix=f"ack{report.pk}")
+    if form.is_valid():
+        try:
+            adverse_event_acknowledge(adverse_event=report, actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "The manufacturer's receipt of the report is recorded.")
+            return redirect(_case_url(case, "side-effects"))
+    return _case_page(request, case, bound={f"ack-{report.pk}": form}, status=400)
+
+
+@require_POST
+@coordinator_required
+def adverse_event_send_view(request: HttpRequest, pk: int, report_pk: int) -> HttpResponse:
+    case, report = _adverse_event(request, pk, report_pk)
+    adverse_event_report_request(adverse_event=report, actor=request.user)
+    messages.success(
+        request, "The CIOMS I report is being prepared and sent to the manufacturer's safety desk."
+    )
+    return redirect(_case_url(case, "side-effects"))

@@ -15,9 +15,12 @@ from notifications.models import Category, Notification, NotificationPreference,
 from notifications.models import ReminderKind as K
 from notifications.recipients import ADVERSE_EVENT_REPORTED
 from orders.adverse_events import (
+    ACKNOWLEDGED,
     REPORTED,
+    adverse_event_acknowledge,
     adverse_event_forward,
     adverse_event_report,
+    adverse_event_report_sent,
     reporting_days,
 )
 from orders.errors import DomainError
@@ -166,10 +169,14 @@ def test_the_clock_is_configurable_per_pathway_and_per_supplier(delivered):
     assert reporting_days(delivered, SERIOUS) == 4
 
 
-def test_a_report_not_forwarded_in_time_escalates_to_every_coordinator(
+def test_a_report_not_acknowledged_in_time_escalates_to_every_coordinator(
     delivered, physician, coordinator, other_coordinator
 ):
     reported = report(delivered, physician.user, seriousness=SERIOUS)
+    # Sent, but the manufacturer never confirms receipt: the clock runs out all the same.
+    adverse_event_report_sent(
+        adverse_event=reported, sent_to="drug.safety@aurinia.example", sent_at=timezone.now()
+    )
     due = reported.due_on
     noon = dt.time(12, tzinfo=timezone.get_current_timezone())
 
@@ -186,13 +193,35 @@ def test_a_report_not_forwarded_in_time_escalates_to_every_coordinator(
     assert {r.due_on for r in overdue} == {due}
     email = Notification.objects.filter(reminder__in=overdue, channel="email").first()
     assert email.subject.startswith("OVERDUE")
+    assert "not acknowledged by the manufacturer" in email.subject
+    assert "went to drug.safety@aurinia.example" in email.body
+    assert "no receipt is recorded" in email.body
     assert email.category == Category.SAFETY
 
 
-def test_a_forwarded_report_does_not_escalate(delivered, physician, coordinator):
+def test_a_report_never_sent_escalates_too(delivered, physician, coordinator):
+    reported = report(delivered, physician.user)
+    later = dt.datetime.combine(
+        reported.due_on + dt.timedelta(days=1), dt.time(12, tzinfo=timezone.get_current_timezone())
+    )
+
+    with time_machine.travel(later, tick=False):
+        reminders.reminders_issue_due()
+
+    email = Notification.objects.get(reminder__kind=K.ADVERSE_EVENT_OVERDUE, channel="email")
+    assert "has not reached the manufacturer" in email.body
+
+
+def test_an_acknowledged_report_does_not_escalate(delivered, physician, coordinator):
     reported = report(delivered, physician.user, seriousness=SERIOUS)
     adverse_event_forward(
         adverse_event=reported, actor=coordinator, forwarded_to="safety@aurinia.example"
+    )
+    adverse_event_acknowledge(
+        adverse_event=reported,
+        actor=coordinator,
+        acknowledged_on=timezone.localdate(),
+        manufacturer_reference="AUR-PV-2026-0412",
     )
     later = dt.datetime.combine(
         reported.due_on + dt.timedelta(days=3), dt.time(12, tzinfo=timezone.get_current_timezone())
@@ -204,7 +233,45 @@ def test_a_forwarded_report_does_not_escalate(delivered, physician, coordinator)
     assert not Reminder.objects.filter(kind=K.ADVERSE_EVENT_OVERDUE).exists()
     reported.refresh_from_db()
     assert reported.forwarded_by == coordinator
-    assert CaseEvent.objects.filter(case=delivered).last().transition == "forward_adverse_event"
+    assert (reported.acknowledged_on, reported.acknowledged_by) == (
+        timezone.localdate(),
+        coordinator,
+    )
+    assert reported.manufacturer_reference == "AUR-PV-2026-0412"
+    event = CaseEvent.objects.filter(case=delivered).last()
+    assert event.transition == ACKNOWLEDGED
+    assert event.actor == coordinator
+    assert event.data == {
+        "adverse_event_id": reported.pk,
+        "acknowledged_on": timezone.localdate().isoformat(),
+        "manufacturer_reference": "AUR-PV-2026-0412",
+    }
+
+
+def test_the_acknowledgement_is_a_coordinators_once_after_sending_with_a_sensible_date(
+    delivered, physician, coordinator
+):
+    reported = report(delivered, physician.user)
+    today = timezone.localdate()
+
+    with pytest.raises(DomainError, match="not been sent"):
+        adverse_event_acknowledge(adverse_event=reported, actor=coordinator, acknowledged_on=today)
+    adverse_event_report_sent(
+        adverse_event=reported, sent_to="drug.safety@aurinia.example", sent_at=timezone.now()
+    )
+    with pytest.raises(PermissionDenied):
+        adverse_event_acknowledge(
+            adverse_event=reported, actor=physician.user, acknowledged_on=today
+        )
+    for wrong in (today + dt.timedelta(days=1), today - dt.timedelta(days=1)):
+        with pytest.raises(DomainError, match="between the day the report was sent"):
+            adverse_event_acknowledge(
+                adverse_event=reported, actor=coordinator, acknowledged_on=wrong
+            )
+    adverse_event_acknowledge(adverse_event=reported, actor=coordinator, acknowledged_on=today)
+    with pytest.raises(DomainError, match="already recorded"):
+        adverse_event_acknowledge(adverse_event=reported, actor=coordinator, acknowledged_on=today)
+    assert CaseEvent.objects.filter(transition=ACKNOWLEDGED).count() == 1
 
 
 def test_only_a_coordinator_forwards_a_report_and_only_once(delivered, physician, coordinator):

@@ -43,6 +43,7 @@ def test_the_configured_handlers_invoice_then_render_papers_then_notify_then_web
     assert settings.NPP_CASE_EVENT_HANDLERS == [
         "billing.handlers.invoice_on_delivery",
         "documents.generation.requests.render_on_entry",
+        "documents.generation.adverse_event_report.prepare_on_report",
         "notifications.tasks.notify_on_event",
         "webhooks.handlers.deliver_on_event",
     ]

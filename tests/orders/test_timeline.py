@@ -8,8 +8,16 @@ import datetime as dt
 
 from django.utils import timezone
 
-from orders.adverse_events import adverse_event_forward, adverse_event_report
+from documents.generation.adverse_event_report import adverse_event_report_prepare
+from orders.adverse_events import (
+    adverse_event_acknowledge,
+    adverse_event_forward,
+    adverse_event_report,
+    adverse_event_report_sent,
+    adverse_event_report_unsent,
+)
 from orders.models import AdverseEvent, CaseEvent
+from orders.resupply import case_create_resupply
 from orders.services import case_assign, case_transition, case_update_request
 from orders.states import CaseStatus
 from orders.timeline import DETAIL_LABELS, HIDDEN_KEYS, event_details, event_title
@@ -49,6 +57,32 @@ def test_every_detail_of_every_event_of_a_whole_case_has_a_label(
         seriousness=AdverseEvent.Seriousness.SERIOUS,
     )
     adverse_event_forward(adverse_event=report, actor=coordinator, forwarded_to="pv@x.example")
+    adverse_event_acknowledge(
+        adverse_event=report,
+        actor=coordinator,
+        acknowledged_on=timezone.localdate(),
+        manufacturer_reference="PV-1",
+    )
+    # A second report, sent on its CIOMS I form; a third that cannot be sent.
+    second = adverse_event_report(
+        case=closed,
+        reporter=physician.user,
+        onset_date=timezone.localdate(),
+        description="Headache.",
+        seriousness=AdverseEvent.Seriousness.NON_SERIOUS,
+    )
+    adverse_event_report_prepare(second.pk)
+    adverse_event_report_sent(adverse_event=second, sent_to="pv@x.example", sent_at=timezone.now())
+    adverse_event_report_unsent(adverse_event=report, reason="No address.")  # already sent: none
+    third = adverse_event_report(
+        case=closed,
+        reporter=physician.user,
+        onset_date=timezone.localdate(),
+        description="Rash.",
+        seriousness=AdverseEvent.Seriousness.NON_SERIOUS,
+    )
+    adverse_event_report_unsent(adverse_event=third, reason="No pharmacovigilance email.")
+    case_create_resupply(case=closed, actor=physician.user)
     submitted = case_transition(
         case=other_case,
         actor=other_physician.user,
@@ -71,6 +105,12 @@ def test_every_detail_of_every_event_of_a_whole_case_has_a_label(
         transitions
     )
     assert {"report_adverse_event", "forward_adverse_event", "resubmit"} <= transitions
+    assert {
+        "send_adverse_event_report",
+        "adverse_event_report_unsent",
+        "acknowledge_adverse_event",
+    } <= transitions
+    assert any("reused_documents" in event.data for event in events)
     assert unlabelled_keys(events) == set()
     for event in events:
         for line in event_details(event):

@@ -366,3 +366,35 @@ def test_a_case_walks_from_request_to_delivery_through_the_pages_only(
         "confirm_delivery",
         "issue_invoice",
     ]
+
+
+def test_the_side_effect_reports_show_the_cioms_form_and_take_the_receipt(
+    live_server, browser_page, coordinator, physician, case_in
+):
+    from documents.generation.adverse_event_report import adverse_event_report_prepare
+    from notifications.services import event_deliver
+    from orders.adverse_events import PREPARED, adverse_event_report
+    from orders.models import CaseEvent
+
+    delivered = case_in(S.DELIVERED)
+    report = adverse_event_report(
+        case=delivered,
+        reporter=physician.user,
+        onset_date=timezone.localdate() - dt.timedelta(days=1),
+        description="Tremor of both hands and headache since the dose was increased.",
+        seriousness="serious",
+    )
+    adverse_event_report_prepare(report.pk)
+    event_deliver(event_id=CaseEvent.objects.get(case=delivered, transition=PREPARED).pk)
+    page = office_page(browser_page, coordinator)
+    page.goto(f"/work/cases/{delivered.pk}/#side-effects")
+    section = page.locator("#side-effects")
+    assert "CIOMS I form" in section.inner_text()
+    assert "drug.safety@aurinia.example" in section.inner_text()
+    check(page, "coordinator-side-effects")
+
+    section.get_by_label("Their case number (if given)").fill("AUR-PV-0412")
+    section.get_by_role("button", name="Record the manufacturer's receipt").click()
+    assert "receipt of the report is recorded" in message(page)
+    assert "AUR-PV-0412" in page.locator("#side-effects").inner_text()
+    check(page, "coordinator-side-effects-acknowledged")

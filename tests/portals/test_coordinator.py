@@ -790,3 +790,79 @@ def test_the_identity_check_shows_what_must_match_beside_the_identity_document(
     assert patient.city in card and patient.postal_code in card
     assert patient.phone in card
     assert f'src="{reverse("documents:preview", args=[identity.pk])}"' in card
+
+
+# --- Side-effect reports ----------------------------------------------------------------------
+
+
+def _reported_and_sent(case_in, physician):
+    from orders.adverse_events import adverse_event_report, adverse_event_report_sent
+
+    delivered = case_in(S.DELIVERED)
+    report = adverse_event_report(
+        case=delivered,
+        reporter=physician.user,
+        onset_date=timezone.localdate() - dt.timedelta(days=1),
+        description="Tremor of both hands.",
+        seriousness="serious",
+    )
+    adverse_event_report_sent(
+        adverse_event=report, sent_to="drug.safety@aurinia.example", sent_at=timezone.now()
+    )
+    return delivered, report
+
+
+def test_the_coordinator_records_the_manufacturers_receipt_on_the_case_page(
+    cora, coordinator, physician, case_in
+):
+    delivered, report = _reported_and_sent(case_in, physician)
+    page = cora.get(case_url(delivered)).content.decode()
+    assert 'id="side-effects"' in page
+    assert "Sent to drug.safety@aurinia.example" in page
+    assert "Awaiting receipt" in page
+    url = reverse("orders:coordinator-adverse-event-acknowledge", args=[delivered.pk, report.pk])
+
+    refused = cora.post(url, {f"ack{report.pk}-acknowledged_on": "2099-01-01"})
+    assert refused.status_code == 400
+    assert "between the day the report was sent" in refused.content.decode()
+
+    today = timezone.localdate().isoformat()
+    response = cora.post(
+        url,
+        {
+            f"ack{report.pk}-acknowledged_on": today,
+            f"ack{report.pk}-manufacturer_reference": "PV-77",
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"].endswith("#side-effects")
+    report.refresh_from_db()
+    assert (report.acknowledged_on.isoformat(), report.manufacturer_reference) == (today, "PV-77")
+    assert report.acknowledged_by == coordinator
+    assert events_of(delivered)[-1] == "acknowledge_adverse_event"
+    page = cora.get(case_url(delivered)).content.decode()
+    assert "Manufacturer confirmed receipt on" in page and "PV-77" in page
+
+
+def test_a_report_of_another_case_is_not_found_from_this_one(cora, physician, case_in, other_case):
+    _delivered, report = _reported_and_sent(case_in, physician)
+    url = reverse("orders:coordinator-adverse-event-acknowledge", args=[other_case.pk, report.pk])
+
+    response = cora.post(url, {f"ack{report.pk}-acknowledged_on": timezone.localdate()})
+
+    assert response.status_code == 404
+    report.refresh_from_db()
+    assert report.acknowledged_on is None
+
+
+def test_physicians_may_not_record_the_receipt(physician, case_in):
+    delivered, report = _reported_and_sent(case_in, physician)
+    url = reverse("orders:coordinator-adverse-event-acknowledge", args=[delivered.pk, report.pk])
+
+    response = signed_in(physician.user).post(
+        url, {f"ack{report.pk}-acknowledged_on": timezone.localdate()}
+    )
+
+    assert response.status_code == 403
+    report.refresh_from_db()
+    assert report.acknowledged_on is None

@@ -1,4 +1,5 @@
-"""Render one sample of each generated document from a demo case.
+"""Render one sample of each generated document from a demo case (and the CIOMS I
+form of a side effect reported after its delivery).
 
 Creates its own people and one case, walks it along the happy path with the same
 services a person would use (portals.demo.walk_to), and renders each document at the
@@ -21,10 +22,12 @@ from django.utils import timezone
 
 from billing import services as billing
 from billing.selectors import case_account
+from documents.generation.adverse_event_report import render_report
 from documents.generation.papers import RENDERED_ON_ENTRY, render_document_pdf
 from documents.models import DocumentKind as K
 from npp.accounts.models import Role, User
-from orders.models import Patient, Physician, Product
+from orders.adverse_events import adverse_event_report
+from orders.models import AdverseEvent, Patient, Physician, Product
 from orders.services import case_create, case_transition
 from orders.states import CaseStatus as S
 from portals import demo
@@ -138,12 +141,32 @@ class Command(BaseCommand):
                     kinds = [K.TAX_INVOICE, K.CREDIT_NOTE, *kinds]
                 for kind in kinds:
                     self._write(target, case, kind)
+            self._write_adverse_event_report(target, case, physician)
 
     def _write(self, target: Path, case, kind: str) -> None:
         pdf, version = render_document_pdf(case, kind)
         path = target / f"{kind.replace('_', '-')}.pdf"
         path.write_bytes(pdf)
         self.stdout.write(f"{path} ({len(pdf)} bytes, data version {version[:12]})")
+
+    def _write_adverse_event_report(self, target: Path, case, physician) -> None:
+        """A side effect the physician reports after delivery, on its CIOMS I form."""
+        report = adverse_event_report(
+            case=case,
+            reporter=physician.user,
+            onset_date=timezone.localdate(),
+            description=(
+                "Fine tremor of both hands and headache from the evening of the first day; "
+                "BP 148/92 mmHg at the clinic the next morning (baseline 128/82). eGFR 70 "
+                "mL/min/1.73 m2, unchanged. Dose continued; paracetamol for the headache."
+            ),
+            seriousness=AdverseEvent.Seriousness.NON_SERIOUS,
+            outcome=AdverseEvent.Outcome.RECOVERING,
+        )
+        pdf = render_report(report)
+        path = target / "adverse-event-report.pdf"
+        path.write_bytes(pdf)
+        self.stdout.write(f"{path} ({len(pdf)} bytes, CIOMS I {case.reference}-AE{report.pk})")
 
     def _clear_customs_below_the_estimate(self, case, coordinator):
         case = demo.walk_to(
