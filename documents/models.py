@@ -110,6 +110,9 @@ class RenderStatus(models.TextChoices):
     RUNNING = "running", "Rendering"
     READY = "ready", "Ready"
     FAILED = "failed", "Failed"
+    # Not rendered, and never will be: the data it was asked for changed and the newer
+    # data has its own job, or the case closed first (its papers can no longer change).
+    OUTDATED = "outdated", "Outdated"
 
 
 class RenderJob(models.Model):

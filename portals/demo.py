@@ -212,19 +212,24 @@ def _verify(case: ImportCase, coordinator, **options) -> ImportCase:
 
 
 def _file_application(case: ImportCase, coordinator, **options) -> ImportCase:
-    document_store(
-        case=case,
-        kind=DocumentKind.REGULATORY_APPLICATION,
-        content=minimal_pdf(f"Form 12A application for {case.reference}"),
-        content_type="application/pdf",
-        original_filename="application-pack.pdf",
-        actor=coordinator,
-        generated=True,
-    )
+    papers = options.get("papers")
+    if papers is None:
+        # For speed (tests walk hundreds of cases): a one-page stand-in for the pack.
+        document_store(
+            case=case,
+            kind=DocumentKind.REGULATORY_APPLICATION,
+            content=minimal_pdf(f"Form 12A application for {case.reference}"),
+            content_type="application/pdf",
+            original_filename="application-pack.pdf",
+            actor=coordinator,
+            generated=True,
+        )
     sign_undertaking(case, password=options.get("signing_password"))
     patient_actor = case.patient.user or coordinator
     upload(case, DocumentKind.PATIENT_CONSENT, patient_actor, accept_by=coordinator)
     upload(case, DocumentKind.PATIENT_IDENTITY, patient_actor, accept_by=coordinator)
+    if papers is not None:
+        papers(case)  # the real pack, with every document above on its checklist
     return case_transition(
         case=case,
         actor=coordinator,
@@ -286,15 +291,27 @@ STEPS: dict[str, Callable[..., ImportCase]] = {
 
 
 def walk_to(
-    case: ImportCase, target: str, *, coordinator, signing_password: str | None = None
+    case: ImportCase,
+    target: str,
+    *,
+    coordinator,
+    signing_password: str | None = None,
+    papers: Callable[[ImportCase], object] | None = None,
 ) -> ImportCase:
     """Advance `case` along the happy path until it reaches `target`. Past
     forms_preparation the physician signs the undertaking: `signing_password` is
-    their password, re-entered as at any signature."""
+    their password, re-entered as at any signature. `papers`, when given, is called
+    after each step (and before filing) to render the papers asked for so far, so the
+    case never moves on, nor closes, with a paper still to render; without it the
+    pack is a one-page stand-in and nothing is rendered (fast, for tests)."""
     if target not in HAPPY_PATH:
         raise ValueError(f"{target} is not on the happy path; walk to a state before it.")
     while case.status != target:
         if HAPPY_PATH.index(case.status) > HAPPY_PATH.index(target):
             raise ValueError(f"{case.reference} is already past {target}.")
-        case = STEPS[case.status](case, coordinator, signing_password=signing_password)
+        case = STEPS[case.status](
+            case, coordinator, signing_password=signing_password, papers=papers
+        )
+        if papers is not None:
+            papers(case)
     return case

@@ -16,9 +16,10 @@ from django.utils import timezone
 from documents.generation.papers import (
     RENDERED_AFTER_EVENT,
     RENDERED_ON_ENTRY,
+    data_version,
     render_document_pdf,
 )
-from documents.models import RenderJob, RenderStatus
+from documents.models import DocumentKind, RenderJob, RenderStatus
 from documents.services import document_store
 from orders.models import CaseEvent, ImportCase
 from orders.services import system_user
@@ -78,6 +79,9 @@ def render_job_run(job_id: int) -> RenderJob:
         case = ImportCase.objects.select_related(
             "pathway", "product", "patient", "physician", "assigned_coordinator"
         ).get(pk=job.case_id)
+        outdated = _outdated_because(job, case)
+        if outdated:
+            return _record_outdated(job_id, outdated)
         pdf, version = render_document_pdf(case, job.kind)
         if version != job.data_version:
             # The case moved on between the request and now: the document shows the
@@ -87,6 +91,38 @@ def render_job_run(job_id: int) -> RenderJob:
     except Exception as error:
         _record_failure(job_id, error)
         raise
+
+
+def _outdated_because(job: RenderJob, case: ImportCase) -> str:
+    """Why `job` need not be rendered (empty when it must): its case closed before it
+    ran, or its data changed and the newer data has a job of its own. Without this a
+    burst of changes (a document stored then accepted) would store one identical new
+    version per change, and a job caught by the case's closing would fail for good."""
+    if case.is_locked and job.kind != DocumentKind.CASE_RECORD:
+        return f"{case.reference} closed before this rendering ran: its papers no longer change."
+    current = data_version(case, job.kind)
+    if current != job.data_version and (
+        RenderJob.objects.filter(case=case, kind=job.kind, data_version=current).exists()
+    ):
+        return "The data changed since this was asked for: the newer rendering replaces it."
+    return ""
+
+
+def _record_outdated(job_id: int, reason: str) -> RenderJob:
+    RenderJob.objects.filter(pk=job_id, status=RenderStatus.RUNNING).update(
+        status=RenderStatus.OUTDATED, lease_until=None, last_error=reason, updated_at=timezone.now()
+    )
+    return RenderJob.objects.get(pk=job_id)
+
+
+def render_pending(case: ImportCase) -> list[RenderJob]:
+    """Render, now and in this process, every job of `case` not yet ready, oldest first
+    (the demo seed, which must end with every paper ready before it moves on). A job
+    that fails raises, as the task's would."""
+    waiting = RenderJob.objects.filter(
+        case=case, status__in=[RenderStatus.PENDING, RenderStatus.FAILED]
+    ).order_by("created_at", "pk")
+    return [render_job_run(job_id) for job_id in waiting.values_list("pk", flat=True)]
 
 
 @transaction.atomic

@@ -9,14 +9,19 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from documents.generation.jobs import missing_renders, render_document, stale_render_jobs
+from documents.generation.jobs import (
+    missing_renders,
+    render_document,
+    render_pending,
+    stale_render_jobs,
+)
 from documents.generation.papers import (
     data_version,
     paper_for,
     papers_refreshed_in,
     reused_on_file,
 )
-from documents.models import RenderJob, RenderStatus
+from documents.models import DocumentKind, RenderJob, RenderStatus
 from orders.errors import DomainError
 from orders.models import CaseEvent, ImportCase
 from orders.services import system_user
@@ -83,6 +88,13 @@ def refresh_papers(case: ImportCase, *, actor=None, besides: str | None = None) 
         return [request_render(case=current, kind=kind, actor=actor) for kind in kinds]
 
 
+def render_papers_now(case: ImportCase) -> list[RenderJob]:
+    """Bring the case's papers up to date and render, in this process, every one still
+    to render (the demo seed: no case moves on, or closes, with a paper pending)."""
+    refresh_papers(case)
+    return render_pending(case)
+
+
 def refresh_on_document_change(case_id: int) -> None:
     """Called after the commit of a document stored, reviewed or signed (documents.services,
     through settings.NPP_DOCUMENT_CHANGE_HANDLERS): the papers that list the case's
@@ -95,7 +107,9 @@ def retry_failed(job: RenderJob, actor) -> RenderJob:
     """A coordinator runs a failed rendering again (after fixing what made it fail)."""
     if not actor.is_coordinator:
         raise PermissionDenied("Only a coordinator may retry a document rendering.")
-    locked = RenderJob.objects.select_for_update().get(pk=job.pk)
+    locked = RenderJob.objects.select_related("case").select_for_update(of=("self",)).get(pk=job.pk)
+    if locked.case.is_locked and locked.kind != DocumentKind.CASE_RECORD:
+        raise DomainError(f"{locked.case.reference} is closed: its papers no longer change.")
     if locked.status != RenderStatus.FAILED:
         raise DomainError(
             f"Only a failed rendering can be retried; this one is {locked.get_status_display()}."

@@ -12,13 +12,14 @@ import pytest
 from django.urls import reverse
 
 from documents.generation import requests
-from documents.generation.jobs import render_job_run
+from documents.generation.jobs import render_job_run, render_pending
 from documents.generation.papers import render_document_pdf
-from documents.generation.requests import refresh_papers
-from documents.models import Document, DocumentKind, RenderJob, SignatureMeaning
+from documents.generation.requests import refresh_papers, request_render, retry_failed
+from documents.models import Document, DocumentKind, RenderJob, RenderStatus, SignatureMeaning
 from documents.pdf_minimal import minimal_pdf
 from documents.services import document_review, document_store
 from documents.signatures import document_sign
+from orders.errors import DomainError
 from orders.models import CaseEvent, ImportCase
 from orders.services import case_transition, case_update_application, case_update_request
 from orders.states import CaseStatus
@@ -277,3 +278,39 @@ def test_a_pack_with_nothing_signed_says_so_and_the_store_does_not_render_it_twi
     assert RenderJob.objects.filter(case=case, kind=K.REGULATORY_APPLICATION).count() == 1
     assert generated.generated is True
     assert "signed electronically" not in checklist(case)
+
+
+def test_a_job_whose_data_has_a_newer_job_is_outdated_not_rendered(case_in, coordinator):
+    case = case_in(S.FORMS_PREPARATION)
+    older = request_render(case=case, kind=K.REGULATORY_APPLICATION, actor=coordinator)
+    upload(case, K.PATIENT_IDENTITY, case.patient.user)
+    newer = request_render(case=case, kind=K.REGULATORY_APPLICATION, actor=coordinator)
+
+    ran = render_pending(case)
+
+    assert [job.pk for job in ran] == [older.pk, newer.pk]
+    older.refresh_from_db()
+    newer.refresh_from_db()
+    assert older.status == RenderStatus.OUTDATED and older.document is None
+    assert "newer rendering replaces it" in older.last_error
+    assert newer.status == RenderStatus.READY
+    assert current(case) == newer.document  # one version for the burst, not two
+
+
+def test_a_job_caught_by_the_closing_is_outdated_and_cannot_be_rerun(case_in, coordinator, client):
+    case = case_in(S.DELIVERED)
+    job = request_render(case=case, kind=K.PATIENT_INFORMATION, actor=coordinator)
+    case = case_transition(case=case, actor=coordinator, transition="close")
+
+    render_job_run(job.pk)
+
+    job.refresh_from_db()
+    assert job.status == RenderStatus.OUTDATED
+    assert f"{case.reference} closed before this rendering ran" in job.last_error
+    RenderJob.objects.filter(pk=job.pk).update(status=RenderStatus.FAILED)
+    with pytest.raises(DomainError, match="is closed"):
+        retry_failed(job, coordinator)
+    client.force_login(coordinator)
+    page = client.get(reverse("orders:coordinator-case", args=[case.pk])).content.decode()
+    assert "Patient information sheet and delivery note" in page
+    assert "Re-run" not in page

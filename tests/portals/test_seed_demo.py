@@ -7,8 +7,9 @@ import itertools
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
-from documents.models import Document
+from documents.models import Document, DocumentKind, RenderJob, RenderStatus
 from npp.accounts.models import Role, User
 from orders.models import CaseEvent, ImportCase, Patient, Physician, Shipment, Verification
 from orders.states import CaseStatus
@@ -30,9 +31,11 @@ DEMO_LOGINS = [
 ]
 
 
-def seed() -> str:
+def seed(*, papers: bool = False) -> str:
+    """The seed as `make demo` runs it; without its papers unless asked (rendering
+    every case's papers takes a minute on a small machine: one test checks them)."""
     out = io.StringIO()
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", *([] if papers else ["--without-papers"]), stdout=out)
     return out.getvalue()
 
 
@@ -132,3 +135,52 @@ def test_the_command_prints_the_admin_address_and_the_logins(catalogue):
     assert PASSWORD in output
     for email in DEMO_LOGINS:
         assert email in output
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_generated_paper_of_the_demo_is_ready_and_none_failed(catalogue, client_for):
+    """Seeded as a person runs it: every commit's handlers ask for their papers, which
+    the seed renders before each next step, so a closed case never holds one to render."""
+    seed(papers=True)
+
+    jobs = RenderJob.objects.filter(case__in=demo_cases())
+    assert jobs.exists()
+    assert not jobs.exclude(status__in=[RenderStatus.READY, RenderStatus.OUTDATED]).exists(), [
+        (job.case.reference, job.kind, job.status, job.last_error)
+        for job in jobs.exclude(status=RenderStatus.READY)
+    ]
+    for case in demo_cases():
+        generated = Document.objects.current().filter(case=case, generated=True)
+        for document in generated:
+            # A real rendering (its job names it), not the walker's one-page stand-in.
+            assert document.render_job.status == RenderStatus.READY, (case, document)
+    closed = demo_cases().filter(status=S.CLOSED)
+    assert closed.exists()
+    for case in closed:
+        kinds = set(
+            Document.objects.current()
+            .filter(case=case, generated=True)
+            .values_list("kind", flat=True)
+        )
+        assert {
+            DocumentKind.REGULATORY_APPLICATION,
+            DocumentKind.PURCHASE_ORDER,
+            DocumentKind.PATIENT_INFORMATION,
+            DocumentKind.CASE_RECORD,
+        } <= kinds, (case.reference, kinds)
+
+    coordinator = User.objects.get(email=COORDINATOR_EMAIL)
+    client = client_for(coordinator)
+    for case in demo_cases():
+        response = client.get(reverse("orders:coordinator-case", args=[case.pk]))
+        assert response.status_code == 200
+        page = response.content.decode()
+        if jobs.filter(case=case).exists():
+            assert "Generated documents" in page
+        assert "Failed" not in page and "Re-run" not in page, case.reference
+        admin = client.get(reverse("admin:orders_importcase_change", args=[case.pk]))
+        assert admin.status_code == 200
+        assert "Failed" not in admin.content.decode(), case.reference
+    failed = client.get(reverse("admin:documents_renderjob_changelist"), {"status": "failed"})
+    assert failed.status_code == 200
+    assert failed.context["cl"].result_count == 0

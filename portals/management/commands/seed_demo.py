@@ -2,9 +2,11 @@
 
 Every case is opened with `case_create` and moved with the same services a click
 would call (`portals.demo.walk_to` along the happy path, `case_transition` off it),
-so each one has a true event history. The data is fixed, not random: the demo is
-the same every time. Running it again changes nothing: people are found by email
-and cases by their patient and clinical justification, which differ per case.
+so each one has a true event history, and every paper a case asks for is rendered
+(here, synchronously) before it moves on: each is Ready, none failed. The data is
+fixed, not random: the demo is the same every time. Running it again changes
+nothing: people are found by email and cases by their patient and clinical
+justification, which differ per case.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 
+from documents.generation.requests import render_papers_now
 from documents.models import DocumentKind
 from npp.accounts.models import Role, User
 from orders.models import ImportCase, Patient, Physician, Priority, Product
@@ -493,7 +496,16 @@ CASES = (
 class Command(BaseCommand):
     help = "Create demo users and import cases in every state (idempotent)."
 
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--without-papers",
+            action="store_true",
+            help="Render nothing (the pack a one-page stand-in): quicker, for tests that "
+            "need the cases and their histories, not their papers.",
+        )
+
     def handle(self, *args, **options) -> None:
+        self.papers = None if options["without_papers"] else render_papers_now
         # One hash for every demo account: hashing is deliberately slow, and the demo
         # accounts share one password anyway.
         self.password_hash = make_password(PASSWORD)
@@ -612,7 +624,11 @@ class Command(BaseCommand):
         for step in spec.steps:
             if isinstance(step, Walk):
                 case = demo.walk_to(
-                    case, step.state, coordinator=coordinator, signing_password=PASSWORD
+                    case,
+                    step.state,
+                    coordinator=coordinator,
+                    signing_password=PASSWORD,
+                    papers=self.papers,
                 )
             elif isinstance(step, Upload):
                 demo.upload(case, step.kind, actors[step.by])
@@ -620,6 +636,10 @@ class Command(BaseCommand):
                 case = case_transition(
                     case=case, actor=actors[step.by], transition=step.transition, note=step.note
                 )
+            # Every paper asked for so far, rendered before the next step: no case
+            # moves on (or closes) with one left to render, or failed.
+            if self.papers is not None:
+                self.papers(case)
         if spec.expect and case.status != spec.expect:
             raise RuntimeError(f"{case.reference} ended {case.status}, expected {spec.expect}.")
         return case
