@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("documents", "0007_document_reused_from"),
+        ("documents", "0008_signature_capacity_quality_release"),
     ]
 
     operations = [
