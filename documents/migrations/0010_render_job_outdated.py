@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("documents", "0008_signature_capacity_quality_release"),
+        ("documents", "0009_adverse_event_report_kind"),
     ]
 
     operations = [
