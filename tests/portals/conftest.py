@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from pathlib import Path
 
 import pytest
+from django.core.signals import request_finished, request_started
 from django.test import Client
 
 from tests.conftest import PASSWORD, TOTP_SECRET
@@ -135,12 +137,40 @@ def browser(_playwright):
     browser.close()
 
 
+class RequestsInFlight:
+    """Counts the requests the live server is handling (Django's request_started and
+    request_finished, sent in the server's threads). A page closed at a test's end may
+    leave one running, a preview rendering or an audit row being written, while the
+    test's flush empties the tables under it: the flush then fails on a foreign key
+    and the next test starts on rows it did not make."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.changed = threading.Condition()
+
+    def started(self, **kwargs) -> None:
+        with self.changed:
+            self.count += 1
+
+    def finished(self, **kwargs) -> None:
+        with self.changed:
+            self.count -= 1
+            self.changed.notify_all()
+
+    def wait_until_idle(self, timeout: float) -> bool:
+        with self.changed:
+            return self.changed.wait_for(lambda: self.count <= 0, timeout=timeout)
+
+
 @pytest.fixture
 def browser_page(browser, live_server):
     """browser_page(user=None, viewport=DESKTOP) -> a page in a fresh browser context
     (its own cookies), signed in as `user` through the sign-in page (with the
     authenticator code for a coordinator)."""
     contexts = []
+    in_flight = RequestsInFlight()
+    request_started.connect(in_flight.started, weak=False)
+    request_finished.connect(in_flight.finished, weak=False)
 
     def make(user=None, *, viewport: dict | None = None, password: str = PASSWORD):
         context = browser.new_context(viewport=viewport or DESKTOP, base_url=live_server.url)
@@ -159,6 +189,11 @@ def browser_page(browser, live_server):
     yield make
     for context in contexts:
         context.close()
+    # Every request the pages started has finished before the database is flushed.
+    idle = in_flight.wait_until_idle(timeout=30)
+    request_started.disconnect(in_flight.started)
+    request_finished.disconnect(in_flight.finished)
+    assert idle, f"{in_flight.count} request(s) still running 30 s after the pages closed"
 
 
 def sign_in(page, email: str, password: str = PASSWORD, totp_secret: str = TOTP_SECRET) -> None:
