@@ -19,8 +19,10 @@ from billing.selectors import case_account
 from documents.generation.quality_release import quality_release_statement_sign
 from documents.models import Document, DocumentKind, SignatureMeaning
 from documents.pdf_minimal import minimal_pdf
+from documents.selectors import undertaking_signature
 from documents.services import document_review, document_store
 from documents.signatures import document_sign
+from orders import guards
 from orders.models import ImportCase, Supplier
 from orders.services import case_transition
 from orders.states import HAPPY_PATH, CaseStatus
@@ -224,10 +226,17 @@ def _file_application(case: ImportCase, coordinator, **options) -> ImportCase:
             actor=coordinator,
             generated=True,
         )
-    sign_undertaking(case, password=options.get("signing_password"))
+    # What is not on file yet: a case whose papers were signed on their pages keeps them.
+    if undertaking_signature(case) is None:
+        sign_undertaking(case, password=options.get("signing_password"))
     patient_actor = case.patient.user or coordinator
-    upload(case, DocumentKind.PATIENT_CONSENT, patient_actor, accept_by=coordinator)
-    upload(case, DocumentKind.PATIENT_IDENTITY, patient_actor, accept_by=coordinator)
+    accepted = case.documents.current().accepted()
+    if not accepted.filter(kind=DocumentKind.PATIENT_CONSENT).exists() or (
+        guards.consent_signed.problems(case)
+    ):
+        upload(case, DocumentKind.PATIENT_CONSENT, patient_actor, accept_by=coordinator)
+    if not accepted.filter(kind=DocumentKind.PATIENT_IDENTITY).exists():
+        upload(case, DocumentKind.PATIENT_IDENTITY, patient_actor, accept_by=coordinator)
     if papers is not None:
         papers(case)  # the real pack, with every document above on its checklist
     return case_transition(

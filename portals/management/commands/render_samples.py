@@ -23,7 +23,9 @@ from django.utils import timezone
 from billing import services as billing
 from billing.selectors import case_account
 from documents.generation.adverse_event_report import render_report
-from documents.generation.papers import RENDERED_ON_ENTRY, render_document_pdf
+from documents.generation.papers import RENDERED_ON_ENTRY, data_version, render_document_pdf
+from documents.generation.quality_release import quality_release_sign
+from documents.generation.signing import paper_sign
 from documents.models import DocumentKind as K
 from npp.accounts.models import Role, User
 from orders.adverse_events import adverse_event_report
@@ -139,9 +141,76 @@ class Command(BaseCommand):
                 if state == S.CLOSED:
                     self._refund_the_excess(case, coordinator)
                     kinds = [K.TAX_INVOICE, K.CREDIT_NOTE, *kinds]
+                if state == S.FORMS_PREPARATION:
+                    # The papers signed before filing, as read and signed; then the
+                    # pack with their signatures' manifestations.
+                    kinds = [K.PHYSICIAN_UNDERTAKING, K.PATIENT_CONSENT]
+                    for kind in kinds:
+                        self._write(target, case, kind)
+                    self._sign_papers(case, coordinator)
+                    kinds = [K.REGULATORY_APPLICATION]
                 for kind in kinds:
                     self._write(target, case, kind)
             self._write_adverse_event_report(target, case, physician)
+            self._write_quality_release(target, coordinator, physician, product)
+
+    def _sign_papers(self, case, coordinator) -> None:
+        for kind, signer, name in (
+            (K.PHYSICIAN_UNDERTAKING, case.physician.user, case.physician.full_name),
+            (K.PATIENT_CONSENT, case.patient.user, case.patient.full_name),
+        ):
+            paper_sign(
+                case=case,
+                kind=kind,
+                signer=signer,
+                password=SAMPLE_PASSWORD,
+                printed_name=name,
+                read_version=data_version(case, kind),
+            )
+        demo.upload(case, K.PATIENT_IDENTITY, case.patient.user, accept_by=coordinator)
+
+    def _write_quality_release(self, target: Path, coordinator, physician, product) -> None:
+        """A second case, held at customs after a temperature excursion and released
+        with the coordinator's signed quality decision."""
+        case = case_create(
+            actor=physician.user,
+            patient=_patient(),
+            physician=physician,
+            product=product,
+            prescribed_dose="23.7 mg (3 capsules) twice daily",
+            daily_units=6,
+            quantity_packs=3,
+            treatment_days=90,
+            justification="Active lupus nephritis class IV; voclosporin is not approved in India.",
+            port_of_entry="INBLR4",
+        )
+        case = demo.walk_to(
+            case, S.CUSTOMS_CLEARANCE, coordinator=coordinator, signing_password=SAMPLE_PASSWORD
+        )
+        case = case_transition(
+            case=case,
+            actor=coordinator,
+            transition="quarantine",
+            note="The data logger shows 33.5 to 34.0 °C for 45 minutes during the transfer at "
+            "Bengaluru air cargo.",
+        )
+        case = quality_release_sign(
+            case=case,
+            actor=coordinator,
+            decision=(
+                "The manufacturer's stability data cover 30 days at up to 40 °C; 45 minutes at "
+                "34 °C does not affect the lot. Packs inspected: seals intact, no damage. "
+                "Released for delivery."
+            ),
+            printed_name=coordinator.full_name,
+            password=SAMPLE_PASSWORD,
+        )
+        statement = case.documents.current().get(kind=K.QUALITY_RELEASE)
+        with statement.file.open("rb") as stored:
+            pdf = stored.read()
+        path = target / "quality-release.pdf"
+        path.write_bytes(pdf)
+        self.stdout.write(f"{path} ({len(pdf)} bytes)")
 
     def _write(self, target: Path, case, kind: str) -> None:
         pdf, version = render_document_pdf(case, kind)
