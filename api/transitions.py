@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from rest_framework import serializers
 
+from documents.generation.quality_release import SIGNED_TRANSITIONS
 from orders.inputs import INPUTS, LinesField, VerifyInput
 from orders.services import TRANSITION_NAMES, TRANSITIONS, transition_label
 from orders.states import CaseStatus
@@ -77,6 +78,19 @@ def input_serializer(name: str) -> type[serializers.Serializer]:
         allow_blank=not note,
         help_text=f"The {note} (kept in the case history)." if note else "A note for the history.",
     )
+    if name in SIGNED_TRANSITIONS:
+        # The move is an electronic signature (meaning "quality release"): the caller's
+        # printed name and their account password, re-entered as on the page.
+        attrs["printed_name"] = serializers.CharField(
+            max_length=200, help_text="The signer's full name, printed with the signature."
+        )
+        attrs["password"] = serializers.CharField(
+            max_length=200,
+            write_only=True,
+            style={"input_type": "password"},
+            help_text="The signer's account password, re-entered to sign (limited like "
+            "sign-in: too many wrong ones pause signing and tell the owner).",
+        )
     attrs["seen_status"] = serializers.ChoiceField(
         choices=CaseStatus.choices,
         required=False,
@@ -92,7 +106,11 @@ def input_serializer(name: str) -> type[serializers.Serializer]:
 
 def service_data(name: str, validated: dict[str, Any]) -> dict[str, Any]:
     """The body as the input form takes it (the service validates it again there)."""
-    data = {key: value for key, value in validated.items() if key not in ("note", "seen_status")}
+    data = {
+        key: value
+        for key, value in validated.items()
+        if key not in ("note", "seen_status", "printed_name", "password")
+    }
     for measure, value in (data.pop("measurements", None) or {}).items():
         data[f"measure_{measure}"] = value
     return {key: value for key, value in data.items() if value is not None}

@@ -33,6 +33,10 @@ from orders.temperature import duration
 K = DocumentKind
 S = CaseStatus
 
+# The transitions signed electronically where they are taken (pages and API): the
+# person types their name and re-enters their password with the move's own fields.
+SIGNED_TRANSITIONS = ("release",)
+
 
 def quality_release_data(case: ImportCase, *, decision: str, by) -> dict[str, Any]:
     shipment = case.current_shipment

@@ -14,6 +14,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from documents.generation.parts import order_number
+from documents.generation.quality_release import SIGNED_TRANSITIONS
 from documents.models import DocumentKind
 from orders.inputs import INPUTS, TransitionInput
 from orders.models import ImportCase, Product, Supplier
@@ -157,11 +158,6 @@ PAGE_LABELS = {
     "threshold_justification": "Justification where a threshold is not met",
     "prescription_date": "Prescription date",
 }
-
-
-# Transitions signed electronically on the page: the coordinator types their name and
-# re-enters their password (the release after quarantine means "quality release").
-SIGNED_TRANSITIONS = ("release",)
 
 
 class TransitionFormMixin:

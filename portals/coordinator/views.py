@@ -19,7 +19,7 @@ from documents import selectors as document_selectors
 from documents import temperature_logs
 from documents.access import get_document_for_user
 from documents.generation.adverse_event_report import adverse_event_report_request
-from documents.generation.quality_release import quality_release_sign
+from documents.generation.quality_release import SIGNED_TRANSITIONS, quality_release_sign
 from documents.generation.requests import retry_failed
 from documents.models import DocumentKind, RenderJob
 from documents.services import document_review
@@ -45,7 +45,6 @@ from orders.services import (
 from orders.states import PATIENT_LABELS, CaseStatus
 from portals.coordinator import search
 from portals.coordinator.forms import (
-    SIGNED_TRANSITIONS,
     AcknowledgementForm,
     ApplicationForm,
     DocumentUploadForm,

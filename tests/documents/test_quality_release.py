@@ -137,3 +137,33 @@ def test_only_the_quality_release_statement_takes_the_release_meaning(quarantine
             printed_name="Cora",
             meaning=SignatureMeaning.RELEASE,
         )
+
+
+def test_the_release_through_the_api_takes_the_signature_with_it(quarantined, coordinator):
+    from tests.api.conftest import client_for
+
+    api = client_for(coordinator)
+    url = f"/api/v1/cases/{quarantined.reference}/transitions/release"
+
+    unsigned = api.post(url, {"note": NOTES["release"]}, format="json")
+    wrong = api.post(
+        url,
+        {"note": NOTES["release"], "printed_name": "Cora Quality", "password": "nope"},
+        format="json",
+    )
+    assert unsigned.status_code == 400  # the name and the password are required
+    assert wrong.status_code == 400  # refused, as every DomainError
+    assert "password is not correct" in wrong.json()["detail"]
+    assert not Signature.objects.filter(meaning=SignatureMeaning.RELEASE).exists()
+
+    signed = api.post(
+        url,
+        {"note": NOTES["release"], "printed_name": "Cora Quality", "password": PASSWORD},
+        format="json",
+    )
+
+    assert signed.status_code == 200, signed.json()
+    assert signed.json()["status"] == S.OUT_FOR_DELIVERY
+    signature = Signature.objects.get(meaning=SignatureMeaning.RELEASE)
+    assert (signature.printed_name, signature.signer) == ("Cora Quality", coordinator)
+    assert "password" not in signed.content.decode()
