@@ -32,24 +32,47 @@ TEXT_TEMPLATE = {
 }
 
 
+def _only(data: dict[str, Any], *names: str) -> dict[str, Any]:
+    return {name: data[name] for name in names}
+
+
 def _declaration(case: ImportCase, kind: DocumentKind) -> dict[str, Any]:
+    """What the paper says, and nothing else: a fact it does not show (the patient's
+    phone, the product's storage) changing must not ask for a new signature."""
     common = parts.common(case, kind)
-    request = parts.request(case)
     return {
-        **common,
+        "kind": common["kind"],
+        "title": common["title"],
+        "service": {"name": common["service"]["name"]},
+        "importer": {"name": common["importer"].get("name", "")},
         # The reference only: the state and the regulator's number change after signing.
         "case": {"reference": case.reference},
         "text_template": TEXT_TEMPLATE[kind],
-        "patient": parts.patient(case),
-        "physician": parts.physician(case),
-        "product": parts.product(case),
-        "request": {
-            "prescribed_dose": request["prescribed_dose"],
-            "treatment_days": request["treatment_days"],
-        },
-        "pathway": parts.pathway(case),
+        "patient": _only(
+            parts.patient(case),
+            "name",
+            "date_of_birth",
+            "address_lines",
+            "id_document",
+            "id_number_masked",
+        ),
+        "physician": _only(
+            parts.physician(case), "name", "registration_number", "registration_council"
+        ),
+        "product": _only(
+            parts.product(case),
+            "brand_name",
+            "generic_name",
+            "strength",
+            "dosage_form",
+            "approved_in_text",
+            "dose_adjustment",
+            "monitoring",
+        ),
+        "request": _only(parts.request(case), "prescribed_dose", "treatment_days"),
+        "pathway": _only(parts.pathway(case), "country", "regulator", "adverse_event_days"),
         # The product's source of supply, as the pack names it before any shipment.
-        "supplier": parts.supplier(case),
+        "supplier": {"name": parts.supplier(case)["name"]},
     }
 
 

@@ -20,6 +20,7 @@ from documents.generation.papers import data_version, document_data
 from documents.generation.requests import request_render
 from documents.models import Document, DocumentKind, RenderJob, RenderStatus, Signature
 from documents.rendering import render_html
+from documents.services import document_store
 from documents.signatures import (
     document_sign,
     may_sign_kind,
@@ -28,6 +29,7 @@ from documents.signatures import (
 )
 from orders.errors import DomainError
 from orders.models import ImportCase
+from orders.services import system_user
 from orders.states import CaseStatus
 
 K = DocumentKind
@@ -149,6 +151,10 @@ def _generated(case: ImportCase, kind: str, version: str, *, actor) -> Document:
         return document
     with transaction.atomic():
         job = request_render(case=case, kind=kind, actor=actor)
+    if job.status == RenderStatus.READY:
+        # Rendered from this data before and superseded since: the data changed and
+        # came back (a number corrected, then restored). That PDF is current again.
+        return _reissued(job.pk)
     try:
         render_job_run(job.pk)
     except Exception as error:
@@ -161,4 +167,26 @@ def _generated(case: ImportCase, kind: str, version: str, *, actor) -> Document:
             f"The {K(kind).label.lower()} is being prepared: try again in a moment. "
             "Nothing was signed."
         )
+    return document
+
+
+@transaction.atomic
+def _reissued(job_id: int) -> Document:
+    """The job's PDF stored again as the current version of its kind (the same bytes,
+    so the same sha256), the job pointing at it."""
+    job = RenderJob.objects.select_for_update().select_related("document").get(pk=job_id)
+    earlier = job.document
+    with earlier.file.open("rb") as stored:
+        content = stored.read()
+    document = document_store(
+        case=earlier.case,
+        kind=earlier.kind,
+        content=content,
+        content_type=earlier.content_type,
+        original_filename=earlier.original_filename,
+        actor=system_user(),
+        generated=True,
+    )
+    job.document = document
+    job.save(update_fields=["document", "updated_at"])
     return document

@@ -230,3 +230,31 @@ def test_the_pack_shows_both_signatures_and_a_complete_checklist(
     assert "Not yet on file" not in text
     assert "not yet signed" not in text
     assert text.count("signed electronically by") >= 2  # the checklist's two rows
+
+
+def test_a_paper_whose_text_changed_and_came_back_is_signed_as_first_made(preparing, physician):
+    def render_now():
+        job = request_render(case=preparing, kind=K.PHYSICIAN_UNDERTAKING, actor=physician.user)
+        return render_job_run(job.pk).document
+
+    first = render_now()
+    preparing.physician.registration_number = "NMC-999999"
+    preparing.physician.save()
+    assert render_now().version == 2
+    preparing.physician.registration_number = "NMC-123456"
+    preparing.physician.save()
+
+    signature = sign_undertaking(preparing, physician)
+
+    assert signature.document.version == 3
+    assert signature.content_sha256 == first.sha256
+    assert signature.verifies()
+    assert not guards.undertaking_signed.problems(preparing)
+
+
+def test_a_fact_the_paper_does_not_show_changes_nothing_to_sign(preparing, patient):
+    before = data_version(preparing, K.PHYSICIAN_UNDERTAKING)
+    preparing.patient.phone = "+91 90000 00000"
+    preparing.patient.save()
+
+    assert data_version(preparing, K.PHYSICIAN_UNDERTAKING) == before
