@@ -16,7 +16,9 @@ from billing import services as billing
 from billing.gst import STATE_CODES
 from billing.models import Payer, PayerKind
 from billing.selectors import case_account
+from documents.generation.papers import data_version
 from documents.generation.quality_release import quality_release_statement_sign
+from documents.generation.signing import paper_sign
 from documents.models import Document, DocumentKind, SignatureMeaning
 from documents.pdf_minimal import minimal_pdf
 from documents.selectors import undertaking_signature
@@ -58,6 +60,27 @@ def sign_undertaking(case: ImportCase, *, password: str | None) -> Document:
         meaning=SignatureMeaning.AUTHORSHIP,
     )
     return undertaking
+
+
+def sign_generated(case: ImportCase, kind: str, signer, *, password: str | None) -> bool:
+    """`signer` signs the generated `kind` as read on its page (the undertaking as its
+    author, the consent as the patient); False when no one can."""
+    if signer is None or password is None:
+        return False
+    printed_name = (
+        case.physician.full_name
+        if kind == DocumentKind.PHYSICIAN_UNDERTAKING
+        else case.patient.full_name
+    )
+    paper_sign(
+        case=case,
+        kind=kind,
+        signer=signer,
+        password=password,
+        printed_name=printed_name,
+        read_version=data_version(case, kind),
+    )
+    return True
 
 
 def sign_quality_release(case: ImportCase, coordinator, *, password: str, decision: str):
@@ -226,13 +249,30 @@ def _file_application(case: ImportCase, coordinator, **options) -> ImportCase:
             actor=coordinator,
             generated=True,
         )
-    # What is not on file yet: a case whose papers were signed on their pages keeps them.
-    if undertaking_signature(case) is None:
-        sign_undertaking(case, password=options.get("signing_password"))
+    password = options.get("signing_password")
     patient_actor = case.patient.user or coordinator
+    if papers is not None:
+        # The undertaking and the consent generated on entering preparation, each
+        # signed as read by the one who gives it (a patient without an account sends
+        # hers signed on paper: uploaded, and accepted by the coordinator).
+        papers(case)
+    # What is not on file yet: a case whose papers were signed on their pages keeps them.
+    if undertaking_signature(case) is None and (
+        papers is None
+        or not sign_generated(
+            case, DocumentKind.PHYSICIAN_UNDERTAKING, case.physician.user, password=password
+        )
+    ):
+        sign_undertaking(case, password=password)
     accepted = case.documents.current().accepted()
-    if not accepted.filter(kind=DocumentKind.PATIENT_CONSENT).exists() or (
-        guards.consent_signed.problems(case)
+    if (
+        not accepted.filter(kind=DocumentKind.PATIENT_CONSENT).exists()
+        or guards.consent_signed.problems(case)
+    ) and (
+        papers is None
+        or not sign_generated(
+            case, DocumentKind.PATIENT_CONSENT, case.patient.user, password=password
+        )
     ):
         upload(case, DocumentKind.PATIENT_CONSENT, patient_actor, accept_by=coordinator)
     if not accepted.filter(kind=DocumentKind.PATIENT_IDENTITY).exists():

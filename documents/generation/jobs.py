@@ -19,10 +19,12 @@ from documents.generation.papers import (
     data_version,
     render_document_pdf,
 )
+from documents.generation.parts import entered
 from documents.models import DocumentKind, RenderJob, RenderStatus
 from documents.services import document_store
 from orders.models import CaseEvent, ImportCase
 from orders.services import system_user
+from orders.states import CaseStatus
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +101,12 @@ def _outdated_because(job: RenderJob, case: ImportCase) -> str:
     burst of changes (a document stored then accepted) would store one identical new
     version per change, and a job caught by the case's closing would fail for good."""
     if case.is_locked and job.kind != DocumentKind.CASE_RECORD:
-        return f"{case.reference} closed before this rendering ran: its papers no longer change."
+        closed = entered(case, CaseStatus.CLOSED)
+        if closed is not None and job.created_at <= closed.created_at:
+            return (
+                f"{case.reference} closed before this rendering ran: its papers no longer change."
+            )
+        # Asked for after the closing: the store refuses it, and the job fails saying so.
     current = data_version(case, job.kind)
     if current != job.data_version and (
         RenderJob.objects.filter(case=case, kind=job.kind, data_version=current).exists()

@@ -168,6 +168,11 @@ def test_every_generated_paper_of_the_demo_is_ready_and_none_failed(catalogue, c
             DocumentKind.PATIENT_INFORMATION,
             DocumentKind.CASE_RECORD,
         } <= kinds, (case.reference, kinds)
+        # The undertaking signed is the generated one, as the physician read it.
+        undertaking = Document.objects.current().get(
+            case=case, kind=DocumentKind.PHYSICIAN_UNDERTAKING
+        )
+        assert undertaking.generated and undertaking.signatures.exists(), case.reference
 
     coordinator = User.objects.get(email=COORDINATOR_EMAIL)
     client = client_for(coordinator)

@@ -25,7 +25,9 @@ from billing.selectors import case_account
 from documents.generation.adverse_event_report import render_report
 from documents.generation.papers import RENDERED_ON_ENTRY, data_version, render_document_pdf
 from documents.generation.quality_release import quality_release_sign
+from documents.generation.requests import render_papers_now
 from documents.generation.signing import paper_sign
+from documents.models import Document
 from documents.models import DocumentKind as K
 from npp.accounts.models import Role, User
 from orders.adverse_events import adverse_event_report
@@ -127,20 +129,40 @@ class Command(BaseCommand):
                 port_of_entry="INBLR4",
             )
             for state in SAMPLE_STATES:
+                if state == S.CLOSED:
+                    # Customs assessed less than the estimate: the excess is refunded
+                    # after delivery, before the case closes (its credit note is then
+                    # among the record's documents).
+                    case = demo.walk_to(
+                        case,
+                        S.DELIVERED,
+                        coordinator=coordinator,
+                        signing_password=SAMPLE_PASSWORD,
+                        papers=render_papers_now,
+                    )
+                    self._refund_the_excess(case, coordinator)
+                    render_papers_now(case)
                 if state == S.OUT_FOR_DELIVERY:
                     # Customs assess 850 rupees less than estimated: the excess is
                     # refunded after delivery, with its credit note.
                     case = self._clear_customs_below_the_estimate(case, coordinator)
+                # Every paper rendered and stored as the system does at each step, so
+                # the pack filed is a real one and the case record the one made at closing.
                 case = demo.walk_to(
-                    case, state, coordinator=coordinator, signing_password=SAMPLE_PASSWORD
+                    case,
+                    state,
+                    coordinator=coordinator,
+                    signing_password=SAMPLE_PASSWORD,
+                    papers=render_papers_now,
                 )
                 kinds = [RENDERED_ON_ENTRY[state]]
                 if state == S.SUPPLIER_ORDERING:
+                    self._write_filed_pack(target, case)
                     demo.settle_money(case, coordinator)
                     kinds = [K.PROFORMA_INVOICE, *kinds]
                 if state == S.CLOSED:
-                    self._refund_the_excess(case, coordinator)
-                    kinds = [K.TAX_INVOICE, K.CREDIT_NOTE, *kinds]
+                    kinds = [K.TAX_INVOICE, K.CREDIT_NOTE]
+                    self._write_stored(target, case, K.CASE_RECORD)  # as made at closing
                 if state == S.FORMS_PREPARATION:
                     # The papers signed before filing, as read and signed; then the
                     # pack with their signatures' manifestations.
@@ -148,11 +170,27 @@ class Command(BaseCommand):
                     for kind in kinds:
                         self._write(target, case, kind)
                     self._sign_papers(case, coordinator)
-                    kinds = [K.REGULATORY_APPLICATION]
+                    kinds = []  # the pack: as filed, once the case is past filing
                 for kind in kinds:
                     self._write(target, case, kind)
             self._write_adverse_event_report(target, case, physician)
             self._write_quality_release(target, coordinator, physician, product)
+
+    def _write_filed_pack(self, target: Path, case) -> None:
+        """The pack as the regulator received it: the version the filing's event names,
+        with both signatures' manifestations and its checklist complete."""
+        filed = case.events.get(transition="file_application").data["filed_pack"]
+        self._write_document(target, Document.objects.get(pk=filed["document_id"]))
+
+    def _write_stored(self, target: Path, case, kind: str) -> None:
+        self._write_document(target, Document.objects.current().get(case=case, kind=kind))
+
+    def _write_document(self, target: Path, paper: Document) -> None:
+        with paper.file.open("rb") as stored:
+            pdf = stored.read()
+        path = target / f"{paper.kind.replace('_', '-')}.pdf"
+        path.write_bytes(pdf)
+        self.stdout.write(f"{path} ({len(pdf)} bytes, version {paper.version} as stored)")
 
     def _sign_papers(self, case, coordinator) -> None:
         for kind, signer, name in (
