@@ -139,7 +139,12 @@ def test_file_application_records_the_regulators_reference(case_in, coordinator)
     case.refresh_from_db()
     assert case.status == S.AWAITING_PERMIT
     assert case.regulator_reference == reference
-    assert event.data == {"regulator_reference": reference}
+    pack = case.documents.current().get(kind="regulatory_application")
+    assert event.data == {
+        "regulator_reference": reference,
+        # The exact pack filed: a later version never takes its place in the record.
+        "filed_pack": {"document_id": pack.pk, "version": pack.version, "sha256": pack.sha256},
+    }
 
 
 def test_record_permit_stores_the_permit_and_moves_to_supplier_ordering(case_in, coordinator):
