@@ -13,7 +13,11 @@ HOST = 127.0.0.1
 PORT = 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help venv system-deps run test lint format bench migrate seed diagram
+# The compiled translations: each committed npp/locale/<language>/LC_MESSAGES/django.po
+# gives its .mo (not in git), again whenever the .po is newer.
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard npp/locale/*/LC_MESSAGES/django.po))
+
+.PHONY: help venv system-deps run test lint format bench migrate seed diagram messages
 
 help:
 	@echo "make run      start web, Celery worker and beat on http://127.0.0.1:8000 (Ctrl-C stops all;"
@@ -26,9 +30,15 @@ help:
 	@echo "make seed     load the demo data and logins"
 	@echo "make diagram  rewrite the state diagram in README.md"
 	@echo "make venv     create .venv and install the project with its dev tools"
+	@echo "make messages compile the translations (npp/locale/*/LC_MESSAGES/django.po -> .mo)"
 	@echo "make system-deps  install (as root) or name the Debian libraries WeasyPrint needs"
 
-venv: system-deps $(STAMP)
+venv: system-deps $(STAMP) messages
+
+messages: $(MO_FILES)
+
+%.mo: %.po
+	msgfmt --check-format -o $@ $<
 
 system-deps:
 	@bash scripts/system-deps.sh

@@ -9,6 +9,7 @@ from django.utils import timezone
 from notifications.models import Category, Channel, Notification, Status
 from notifications.services import _urls, render_message
 from notifications.tasks import enqueue_notifications
+from npp.accounts.languages import in_language_of
 
 # What the password was typed for, in a sentence.
 PURPOSES = {"signing": "to sign a document"}
@@ -27,7 +28,8 @@ def account_alert(alert) -> list[Notification]:
         "until_date": until.strftime("%-d %b %Y"),
         **_urls(),
     }
-    message = render_message(alert.kind, "account", context)
+    with in_language_of(user):
+        message = render_message(alert.kind, "account", context)
     key = f"account:{user.pk}:{alert.kind}:{alert.purpose}:{int(alert.until.timestamp())}"
     rows = []
     with transaction.atomic():

@@ -25,6 +25,7 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from notifications.channels import EmailChannel, TextMessageChannel
 from notifications.models import (
@@ -49,6 +50,7 @@ from notifications.recipients import (
     recipients_of,
     recipients_of_event,
 )
+from npp.accounts.languages import in_language_of
 from orders import adverse_events
 from orders.models import AdverseEvent, CaseEvent, ImportCase
 from orders.states import PATIENT_LABELS, CaseStatus
@@ -122,7 +124,8 @@ def message_context(event: CaseEvent, recipient: Recipient) -> dict[str, Any]:
         **_urls(),
     }
     if recipient.audience is Audience.PATIENT:
-        return {**common, "status_label": PATIENT_LABELS.get(event.to_state, "")}
+        label = PATIENT_LABELS.get(event.to_state, "")
+        return {**common, "status_label": gettext(label) if label else ""}
     context = {
         **common,
         "event": event.transition,
@@ -312,9 +315,10 @@ def event_fan_out(*, event: CaseEvent, claim: bool = False) -> list[Notification
     rows: list[Notification] = []
     team_told = False
     for recipient in recipients:
-        message = render_message(
-            event.transition, recipient.audience.role, message_context(event, recipient)
-        )
+        with in_language_of(recipient.user):
+            message = render_message(
+                event.transition, recipient.audience.role, message_context(event, recipient)
+            )
         rows += _build_rows(
             recipient,
             message,
@@ -570,7 +574,8 @@ def reminder_issue(*, due: DueReminder, staff=None) -> list[int]:
                 **_urls(),
                 **due.context,
             }
-            message = render_message(f"reminder_{due.kind}", recipient.audience.role, context)
+            with in_language_of(recipient.user):
+                message = render_message(f"reminder_{due.kind}", recipient.audience.role, context)
             rows = _build_rows(
                 recipient,
                 message,

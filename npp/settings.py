@@ -116,9 +116,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: the browser's or the switcher's cookie, then (below, once the
+    # user is known) the signed-in user's own choice.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "npp.middleware.UserLanguageMiddleware",
     "npp.middleware.SessionLifetimeMiddleware",
     "npp.middleware.NoStoreForSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -607,7 +611,13 @@ NPP_WEBHOOK_QUEUE = env_str("NPP_WEBHOOK_QUEUE", "")  # empty: the default queue
 
 # --- Internationalisation and logging ----------------------------------------
 
-LANGUAGE_CODE = "en-gb"
+LANGUAGE_CODE = "en"
+# Everything a patient sees, receives or downloads exists in each of these; staff pages
+# are marked for translation and fall back to English. Adding one: README "Languages".
+LANGUAGES = [("en", "English"), ("hi", "हिन्दी")]
+LOCALE_PATHS = [BASE_DIR / "npp" / "locale"]
+# Indian conventions in every language: 3 December 2026, dd/mm/yyyy in date inputs.
+FORMAT_MODULE_PATH = ["npp.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Kolkata")
 USE_I18N = True
 USE_TZ = True

@@ -22,6 +22,7 @@ from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from npp.accounts.languages import LANGUAGE_CODES, in_language_of, language_of
 from npp.accounts.models import Role, User
 from orders.errors import DomainError
 from orders.models import Pathway, Patient, Physician, Product, days_of_supply
@@ -85,6 +86,7 @@ def patient_create(
     phone: str = "",
     email: str = "",
     occupation: str = "",
+    language: str = "",
 ) -> Patient:
     """A physician (or coordinator) records a new patient. With an email address the
     patient gets a tracker account and, after the commit, an invitation to set its
@@ -99,7 +101,14 @@ def patient_create(
                 "An account with this email address already exists: choose the existing "
                 "patient, or leave the email empty."
             )
-        user = User.objects.create_user(email, None, full_name=full_name, role=Role.PATIENT)
+        user = User.objects.create_user(
+            email,
+            None,
+            full_name=full_name,
+            role=Role.PATIENT,
+            # The language the invitation, the tracker and the papers are written in.
+            language=language_of(None) if language not in LANGUAGE_CODES else language,
+        )
     patient = Patient(
         user=user,
         full_name=full_name.strip(),
@@ -156,13 +165,10 @@ def patient_invite(*, patient: Patient, invited_by: str) -> None:
         "service_name": settings.NPP_SERVICE_NAME,
         "service_phone": settings.NPP_SERVICE_PHONE,
     }
-    subject = render_to_string("orders/email/invitation-subject.txt", context).strip()
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string("orders/email/invitation-body.txt", context),
-        to=[patient.user.email],
-    )
-    message.attach_alternative(
-        render_to_string("orders/email/invitation-body.html", context), "text/html"
-    )
+    with in_language_of(patient.user):
+        subject = render_to_string("orders/email/invitation-subject.txt", context).strip()
+        body = render_to_string("orders/email/invitation-body.txt", context)
+        html = render_to_string("orders/email/invitation-body.html", context)
+    message = EmailMultiAlternatives(subject=subject, body=body, to=[patient.user.email])
+    message.attach_alternative(html, "text/html")
     message.send()

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as _
 
 from orders.models import Carrier, ImportCase
 from orders.states import HAPPY_PATH, PATIENT_LABELS, CaseStatus
@@ -24,29 +26,29 @@ SHOWN_AT = {
 }
 
 NEXT_STEP = {
-    S.DRAFT: "Your doctor is finishing the request. We start as soon as they send it.",
-    S.SUBMITTED: "We check your prescription with your doctor's details.",
-    S.INFORMATION_REQUESTED: "We asked your doctor a question. Nothing is needed from you.",
-    S.FORMS_PREPARATION: (
+    S.DRAFT: _("Your doctor is finishing the request. We start as soon as they send it."),
+    S.SUBMITTED: _("We check your prescription with your doctor's details."),
+    S.INFORMATION_REQUESTED: _("We asked your doctor a question. Nothing is needed from you."),
+    S.FORMS_PREPARATION: _(
         "We prepare the import application. Please read and sign your consent, and "
         "upload your identity document below, if you have not yet."
     ),
-    S.AWAITING_PERMIT: "The regulator reviews the application and issues the import permit.",
-    S.SUPPLIER_ORDERING: "We order your medicine from the manufacturer.",
-    S.IN_TRANSIT: "Your medicine travels to us under temperature control.",
-    S.CUSTOMS_CLEARANCE: "Customs release your medicine; then it comes to you.",
-    S.QUARANTINED: (
+    S.AWAITING_PERMIT: _("The regulator reviews the application and issues the import permit."),
+    S.SUPPLIER_ORDERING: _("We order your medicine from the manufacturer."),
+    S.IN_TRANSIT: _("Your medicine travels to us under temperature control."),
+    S.CUSTOMS_CLEARANCE: _("Customs release your medicine; then it comes to you."),
+    S.QUARANTINED: _(
         "We are checking the shipment's quality before it reaches you. We will tell you "
         "as soon as we know more."
     ),
-    S.OUT_FOR_DELIVERY: (
+    S.OUT_FOR_DELIVERY: _(
         "Your medicine is on its way to your address. Confirm here when it arrives."
     ),
-    S.DELIVERED: "Follow the patient information sheet. Tell us about any side effect.",
-    S.CLOSED: "This import is complete.",
-    S.ON_HOLD: "Your import is paused. We will contact you or your doctor.",
-    S.REJECTED: "Your doctor has been told why and what can be done.",
-    S.CANCELLED: "This request was withdrawn.",
+    S.DELIVERED: _("Follow the patient information sheet. Tell us about any side effect."),
+    S.CLOSED: _("This import is complete."),
+    S.ON_HOLD: _("Your import is paused. We will contact you or your doctor."),
+    S.REJECTED: _("Your doctor has been told why and what can be done."),
+    S.CANCELLED: _("This request was withdrawn."),
 }
 
 
@@ -104,15 +106,15 @@ def progress_of(case: ImportCase) -> Progress:
             state = "done" if step == S.CLOSED else "current"
         else:
             state = "todo"
-        label = PATIENT_LABELS[step]
+        label = gettext(PATIENT_LABELS[step])
         if state == "current" and status != step:
-            label = f"{label}: {PATIENT_LABELS[status]}"
+            label = f"{label}: {gettext(PATIENT_LABELS[status])}"
         when = reached.get(step) if state != "todo" else None
         steps.append(Step(label=label, status=state, reached_on=when))
     return Progress(
-        label=PATIENT_LABELS[status],
+        label=gettext(PATIENT_LABELS[status]),
         steps=steps,
-        next_step=NEXT_STEP[status],
+        next_step=gettext(NEXT_STEP[status]),
         expected_delivery=expected_delivery(case),
         stopped=stopped,
         parcel=parcel_of(case),
@@ -184,7 +186,10 @@ def patient_history(case: ImportCase) -> list[HistoryEntry]:
         .order_by("-created_at", "-pk")
         .values_list("created_at", "to_state")
     )
-    return [HistoryEntry(at=at, label=PATIENT_LABELS.get(state, "")) for at, state in moves]
+    return [
+        HistoryEntry(at=at, label=gettext(PATIENT_LABELS[state]) if state in PATIENT_LABELS else "")
+        for at, state in moves
+    ]
 
 
 # The last step before the medicine is in the patient's hands.

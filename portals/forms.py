@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 
 class DateInput(forms.DateInput):
@@ -27,6 +28,6 @@ def file_field(label: str, *, required: bool = False, help_text: str = "") -> fo
     return forms.FileField(
         label=label,
         required=required,
-        help_text=help_text or "PDF, JPEG or PNG, up to 10 MB.",
+        help_text=help_text or _("PDF, JPEG or PNG, up to 10 MB."),
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
     )

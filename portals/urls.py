@@ -2,11 +2,12 @@
 
 from django.urls import include, path
 
-from portals import home, tokens
+from portals import home, language, tokens
 
 app_name = "orders"
 urlpatterns = [
     path("", home.home, name="home"),
+    path("language", language.language_set, name="language"),
     path("work/", include("portals.coordinator.urls")),
     path("physician/", include("portals.physician.urls")),
     path("my/", include("portals.patient.urls")),

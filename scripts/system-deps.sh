@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The Debian libraries NPP needs outside Python: WeasyPrint (Pango, HarfBuzz with its
-# fast font-subsetting library, a font), libmagic for sniffing uploads, and poppler-utils
+# fast font-subsetting library, a font and Noto Sans Devanagari for Hindi), gettext
+# (msgfmt: the compiled translations), libmagic for sniffing uploads, and poppler-utils
 # (pdfinfo, pdftoppm) with which the tests read the generated papers as a reader would.
 # Installs what is missing when run as root; otherwise names the command to run.
 set -euo pipefail
 
-packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core libmagic1 poppler-utils)
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core libmagic1 poppler-utils gettext)
 # The browser tests drive Debian's Chromium: installed with --browser or when
 # NPP_REQUIRE_BROWSER=1 (CI), since a missing browser then fails the run.
 if [[ "${1:-}" == "--browser" || "${NPP_REQUIRE_BROWSER:-}" == "1" ]]; then

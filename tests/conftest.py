@@ -43,6 +43,15 @@ def broker_key(name: str) -> str:
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _translations_compiled():
+    """`make test` compiles the translations (Makefile, messages); a bare `pytest` run
+    compiles what is missing or older than its .po, before any language is loaded."""
+    from npp.accounts.languages import messages_compile
+
+    messages_compile()
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _tasks_stay_in_the_test_run():
     """Tests that really commit publish tasks on commit. On the embedded default they
     go to an in-memory broker, not to var/broker where `make run`'s worker would take

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from documents.access import documents_visible_to
@@ -87,7 +88,7 @@ def _my_case(request: HttpRequest, pk: int) -> ImportCase:
     case = get_case_for_user(request.user, pk=pk)
     if case.status == S.DRAFT:
         # Not shown until the physician sends it: a draft may still change entirely.
-        raise Http404("No such order.")
+        raise Http404(_("No such order."))
     return case
 
 
@@ -106,7 +107,9 @@ def case_upload(request: HttpRequest, pk: int) -> HttpResponse:
     if document is None:
         return _case_page(request, case, status=400, upload_form=form)
     messages.success(
-        request, f"Thank you: your {document.get_kind_display().lower()} was received."
+        request,
+        _("Thank you: your %(document)s was received.")
+        % {"document": _(document.get_kind_display()).lower()},
     )
     return redirect("orders:patient-case", pk=case.pk)
 
@@ -134,7 +137,7 @@ def case_consent(request: HttpRequest, pk: int) -> HttpResponse:
         except (DomainError, PermissionDenied) as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, "Thank you: your consent is signed.")
+            messages.success(request, _("Thank you: your consent is signed."))
             return redirect("orders:patient-case", pk=case.pk)
     paper = paper_to_sign(case, DocumentKind.PATIENT_CONSENT)
     if not minor:
@@ -172,7 +175,7 @@ def case_confirm_delivery(request: HttpRequest, pk: int) -> HttpResponse:
     except (DomainError, PermissionDenied) as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, "Thank you: the delivery is confirmed.")
+        messages.success(request, _("Thank you: the delivery is confirmed."))
     return redirect("orders:patient-case", pk=case.pk)
 
 
@@ -193,7 +196,7 @@ def case_side_effect(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, str(error))
         else:
             messages.success(
-                request, "Thank you. Your report was sent to the import team and your doctor."
+                request, _("Thank you. Your report was sent to the import team and your doctor.")
             )
             return redirect("orders:patient-case", pk=case.pk)
     return render(

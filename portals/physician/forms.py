@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from documents.models import DocumentKind
 from orders.models import AdverseEvent, Patient, Physician, Product
@@ -78,6 +80,7 @@ class NewRequestForm(RequestFieldsForm):
         "postal_code",
         "phone",
         "email",
+        "language",
     )
     REQUIRED_FOR_NEW = (
         "full_name",
@@ -128,6 +131,13 @@ class NewRequestForm(RequestFieldsForm):
     email = forms.EmailField(
         required=False,
         help_text="With an email address the patient is invited to follow the import online.",
+    )
+    language = forms.ChoiceField(
+        choices=settings.LANGUAGES,
+        initial="en",
+        required=False,
+        label=_("Patient's language"),
+        help_text=_("The invitation, the tracker, messages and papers are written in it."),
     )
     prescription = file_field("Prescription")
 

@@ -116,7 +116,7 @@ def test_a_case_walks_from_the_request_to_the_patients_confirmation(
     patient.locator('[name="password1"]').fill(PATIENT_PASSWORD)
     patient.locator('[name="password2"]').fill(PATIENT_PASSWORD)
     with patient.expect_navigation():
-        patient.get_by_role("button", name="Change Password").click()
+        patient.get_by_role("button", name="Save my password").click()
     # Signed in by choosing the password, she lands on her order.
     patient.wait_for_url(f"**/my/orders/{case.pk}/")
     assert case.reference in patient.inner_text("main")

@@ -1,0 +1,41 @@
+"""Words of other packages that patients read: django-allauth's forms (allauth has no
+Hindi) and Django's month and day names (its Hindi spells दिसंबर "दिसमबर"). Listed
+here so that `makemessages` keeps them in our catalogue: Django merges every
+catalogue into one per language, ours first, so our translation answers theirs."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_noop
+
+ALLAUTH_WORDS = (
+    gettext_noop("Email"),
+    gettext_noop("Password"),
+    gettext_noop("New Password"),
+    gettext_noop("New Password (again)"),
+    gettext_noop("You must type the same password each time."),
+    gettext_noop("The email address and/or password you specified are not correct."),
+    gettext_noop("Forgot your password?"),
+)
+
+# django.utils.dates: the names in "3 December 2026" and "Thursday 3 December 2026".
+DJANGO_DATE_WORDS = (
+    gettext_noop("January"),
+    gettext_noop("February"),
+    gettext_noop("March"),
+    gettext_noop("April"),
+    gettext_noop("May"),
+    gettext_noop("June"),
+    gettext_noop("July"),
+    gettext_noop("August"),
+    gettext_noop("September"),
+    gettext_noop("October"),
+    gettext_noop("November"),
+    gettext_noop("December"),
+    gettext_noop("Monday"),
+    gettext_noop("Tuesday"),
+    gettext_noop("Wednesday"),
+    gettext_noop("Thursday"),
+    gettext_noop("Friday"),
+    gettext_noop("Saturday"),
+    gettext_noop("Sunday"),
+)

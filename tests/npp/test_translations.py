@@ -1,0 +1,155 @@
+"""Translations are checked (issue 12, item 5): everything a patient sees, receives or
+downloads has its Hindi, none of it fuzzy, with the same placeholders as the English;
+the catalogue holds every string the patient's files mark; it compiles."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import polib
+import pytest
+from django.conf import settings
+from django.utils.translation.template import templatize
+
+ROOT = Path(settings.BASE_DIR)
+# The files whose strings reach a patient: the layout and sign-in pages, the tracker,
+# the shared parts it includes, the patient's emails and invitation, the words of the
+# states, papers and forms she reads, and the papers she downloads.
+PATIENT_FACING = (
+    "portals/templates/base.html",
+    "portals/templates/includes/",
+    "portals/templates/account/",
+    "portals/templates/portals/patient/",
+    "portals/templates/portals/_paper_to_sign.html",
+    "portals/templates/portals/_payer_money.html",
+    "portals/templates/portals/_preview.html",
+    "portals/patient/",
+    "portals/forms.py",
+    "portals/third_party_words.py",
+    "notifications/templates/notifications/base-email.html",
+    "notifications/templates/notifications/step-patient-",
+    "notifications/templates/notifications/reject-patient-",
+    "orders/templates/orders/email/invitation-",
+    "orders/states.py",
+    "orders/tracker.py",
+    "orders/papers.py",
+    "documents/templates/documents/patient_information.html",
+)
+LANGUAGES = [code for code, _name in settings.LANGUAGES if code != "en"]
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%[sd]")
+
+
+def catalogue(language: str) -> polib.POFile:
+    return polib.pofile(str(ROOT / "npp" / "locale" / language / "LC_MESSAGES" / "django.po"))
+
+
+def patient_facing(path: str) -> bool:
+    return path.startswith(PATIENT_FACING)
+
+
+def patient_files() -> list[Path]:
+    files = []
+    for prefix in PATIENT_FACING:
+        found = (
+            [p for p in ROOT.glob(prefix + "**/*") if p.is_file()] if prefix.endswith("/") else []
+        )
+        found += [p for p in ROOT.glob(prefix + "*") if p.is_file()]
+        files += [p for p in found if p.suffix in (".py", ".html", ".txt")]
+    return sorted(set(files))
+
+
+def marked_strings(path: Path) -> set[str]:
+    """What `makemessages` would take from one file: templates through Django's
+    templatize, then xgettext with Django's keywords."""
+    source = path.read_text()
+    if path.suffix != ".py":
+        source = templatize(source, origin=str(path))
+    result = subprocess.run(
+        [
+            "xgettext",
+            "--language=Python",
+            "--from-code=UTF-8",
+            "--output=-",
+            "--keyword=gettext_noop",
+            "--keyword=gettext_lazy",
+            "--keyword=ngettext_lazy:1,2",
+            "--keyword=pgettext:1c,2",
+            "--keyword=pgettext_lazy:1c,2",
+            "-",
+        ],
+        input=source,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return {entry.msgid for entry in polib.pofile(result.stdout) if entry.msgid}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_patient_facing_message_has_a_translation_that_is_not_fuzzy(language):
+    untranslated = [
+        entry.msgid
+        for entry in catalogue(language)
+        if not entry.obsolete
+        and any(patient_facing(path) for path, _line in entry.occurrences)
+        and (not entry.translated() or "fuzzy" in entry.flags)
+    ]
+
+    assert untranslated == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_string_the_patients_files_mark_is_in_the_catalogue(language):
+    """A string marked since the last `makemessages` fails here, not in front of a patient."""
+    known = {entry.msgid for entry in catalogue(language) if not entry.obsolete}
+    files = patient_files()
+    assert len(files) > 20
+
+    missing = {
+        f"{path.relative_to(ROOT)}: {msgid}"
+        for path in files
+        for msgid in marked_strings(path) - known
+    }
+
+    assert missing == set()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_placeholders_are_the_same_in_both_languages(language):
+    different = []
+    for entry in catalogue(language):
+        if entry.obsolete or not entry.translated():
+            continue
+        translations = entry.msgstr_plural.values() if entry.msgid_plural else [entry.msgstr]
+        for text in translations:
+            if sorted(PLACEHOLDER.findall(text)) != sorted(PLACEHOLDER.findall(entry.msgid)):
+                different.append((entry.msgid, text))
+
+    assert different == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_catalogue_compiles_with_its_formats_checked(language, tmp_path):
+    po = ROOT / "npp" / "locale" / language / "LC_MESSAGES" / "django.po"
+
+    subprocess.run(["msgfmt", "--check", "-o", str(tmp_path / "django.mo"), str(po)], check=True)
+
+
+def test_a_missing_translation_is_caught(tmp_path):
+    """The check above is not vacuous: an entry of the tracker without Hindi fails it."""
+    po = catalogue("hi")
+    entry = next(e for e in po if any(p == "orders/tracker.py" for p, _ in e.occurrences))
+    entry.msgstr = ""
+    fuzzy = next(e for e in po if e is not entry and e.translated() and not e.msgid_plural)
+    fuzzy.flags.append("fuzzy")
+
+    flagged = [
+        e.msgid
+        for e in po
+        if any(patient_facing(p) for p, _ in e.occurrences)
+        and (not e.translated() or "fuzzy" in e.flags)
+    ]
+
+    assert entry.msgid in flagged and fuzzy.msgid in flagged
