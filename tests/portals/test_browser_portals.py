@@ -139,12 +139,12 @@ def test_the_physician_pages_look_right_and_pass_axe(
     page.goto(f"/physician/cases/{case.pk}/")
     check(page, "physician-case-forms-preparation")
     page.get_by_role("link", name="Sign the undertaking").click()
-    page.get_by_label("Type your full name").fill("Anil Rao")
-    page.get_by_label("Your password").fill("wrong password")
-    page.get_by_label("Undertaking").set_input_files(pdf_file("undertaking.pdf"))
+    page.get_by_label("Type your full name").first.fill("Anil Rao")
+    page.get_by_label("Your password").first.fill("wrong password")
+    page.get_by_label("I have read this undertaking and sign it as its author.").first.check()
     page.get_by_role("button", name="Sign the undertaking").click()
     assert "password is not correct" in page.inner_text("main")
-    assert page.get_by_label("Type your full name").input_value() == "Anil Rao"
+    assert page.get_by_label("Type your full name").first.input_value() == "Anil Rao"
     check(page, "physician-sign-error")
 
     draft = new_case(physician=physician, patient=patient, product=case.product)
