@@ -49,3 +49,15 @@ def _user_id(request) -> str:
         return str(user.pk) if user.is_authenticated else "-"
     except Exception:  # no session or no database: the line is still worth writing
         return "?"
+
+
+class TemplateContextFilter(logging.Filter):
+    """Django's template engine logs, at DEBUG, each variable a template could not
+    resolve, with the exception attached; that exception's message is the whole
+    context of the page (a patient's name, phone, identity). Keep the line (variable
+    and template name), drop the exception."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info = None
+        record.exc_text = None
+        return True

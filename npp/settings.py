@@ -626,7 +626,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"refusals": {"()": "npp.logs.RefusalFilter"}},
+    "filters": {
+        "refusals": {"()": "npp.logs.RefusalFilter"},
+        "template_context": {"()": "npp.logs.TemplateContextFilter"},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
@@ -636,5 +639,7 @@ LOGGING = {
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
         "pikepdf": {"level": "WARNING"},
+        # Each variable a template could not resolve, without the page's context.
+        "django.template": {"filters": ["template_context"]},
     },
 }
