@@ -258,3 +258,25 @@ def test_a_fact_the_paper_does_not_show_changes_nothing_to_sign(preparing, patie
     preparing.patient.save()
 
     assert data_version(preparing, K.PHYSICIAN_UNDERTAKING) == before
+
+
+def test_a_resupply_reuses_the_signed_consent_without_asking_again(preparing, patient, coordinator):
+    from documents.generation.papers import reused_on_file
+    from documents.generation.signing import paper_signature
+    from orders.resupply import case_create_resupply
+    from portals import demo
+
+    sign_consent(signed_in(patient.user), preparing)
+    delivered = demo.walk_to(
+        preparing, S.DELIVERED, coordinator=coordinator, signing_password=PASSWORD
+    )
+    signed = Signature.objects.get(meaning=SignatureMeaning.CONSENT)
+    assert delivered.documents.current().get(kind=K.PATIENT_CONSENT) == signed.document
+
+    resupply = case_create_resupply(case=delivered, actor=coordinator)
+
+    consent = resupply.documents.current().get(kind=K.PATIENT_CONSENT)
+    assert consent.reused_from == signed.document
+    assert reused_on_file(resupply, K.PATIENT_CONSENT)  # not made again in preparation
+    assert not guards.consent_signed.problems(resupply)
+    assert paper_signature(resupply, consent) == signed
