@@ -66,6 +66,8 @@ def patient(case: ImportCase) -> dict[str, Any]:
         "email": patient.email,
         "id_document": patient.get_id_document_type_display(),
         "id_number_masked": patient.id_document_number_masked,
+        # A minor's consent is signed by a parent or legal guardian: the papers say so.
+        "minor": patient.is_minor(timezone.localdate()),
     }
 
 
