@@ -120,7 +120,7 @@ class RenderJobAdmin(ReadOnlyAdmin):
 
 @admin.register(Signature)
 class SignatureAdmin(ReadOnlyAdmin):
-    list_display = ["signed_at", "printed_name", "meaning", "document"]
+    list_display = ["signed_at", "printed_name", "capacity", "meaning", "document"]
     list_filter = ["meaning"]
     search_fields = ["printed_name", "document__case__reference"]
     list_select_related = ["document__case", "signer"]
