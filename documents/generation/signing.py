@@ -174,7 +174,7 @@ def _generated(case: ImportCase, kind: str, version: str, *, actor) -> Document:
 def _reissued(job_id: int) -> Document:
     """The job's PDF stored again as the current version of its kind (the same bytes,
     so the same sha256), the job pointing at it."""
-    job = RenderJob.objects.select_for_update().select_related("document").get(pk=job_id)
+    job = RenderJob.objects.select_for_update().get(pk=job_id)
     earlier = job.document
     with earlier.file.open("rb") as stored:
         content = stored.read()
