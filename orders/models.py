@@ -10,6 +10,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
@@ -251,6 +252,16 @@ class Product(models.Model):
         ),
     )
     approved_in = models.JSONField(default=list, blank=True)
+    # What a patient reads about the medicine, in the other languages of the service:
+    # {"hi": {"indication": "...", "administration": "...", "side_effects": [{"signs",
+    # "urgency"}], ...}} with the fields of PATIENT_TEXT_FIELDS; a field left out is
+    # read in English (Product.patient_text).
+    translations = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='{"hi": {"indication": "...", "administration": "...", "side_effects": '
+        '[{"signs": "...", "urgency": "..."}], ...}}: the patient\'s text per language.',
+    )
     supplier = models.ForeignKey(
         "Supplier",
         null=True,
@@ -272,7 +283,41 @@ class Product(models.Model):
     def __str__(self) -> str:
         return f"{self.brand_name} ({self.generic_name}) {self.strength} {self.dosage_form}"
 
+    # The catalogue's words a patient reads (the patient sheet), each translatable.
+    PATIENT_TEXT_FIELDS = (
+        "indication",
+        "dosing",
+        "administration",
+        "missed_dose",
+        "avoid",
+        "storage_notes",
+        "side_effects",
+        "monitoring",
+    )
+
+    def patient_text(self, language: str) -> dict[str, Any]:
+        """The product's words for a patient in `language`, English where the catalogue
+        has no translation of a field. `monitoring` (sentences) is None in English:
+        the papers write it from the schedule."""
+        text: dict[str, Any] = {
+            name: getattr(self, name, None) for name in self.PATIENT_TEXT_FIELDS
+        }
+        translated = (self.translations or {}).get(language) or {}
+        text.update({name: value for name, value in translated.items() if value})
+        return text
+
     def clean(self) -> None:
+        for language, fields in (self.translations or {}).items():
+            unknown = set(fields or {}) - set(self.PATIENT_TEXT_FIELDS)
+            if language not in dict(settings.LANGUAGES) or not isinstance(fields, dict) or unknown:
+                raise ValidationError(
+                    {
+                        "translations": (
+                            f"{language!r}: a language of the service with only "
+                            f"{', '.join(self.PATIENT_TEXT_FIELDS)}; found {fields!r}."
+                        )
+                    }
+                )
         for entry in self.side_effects or []:
             if (
                 not isinstance(entry, dict)

@@ -1,7 +1,8 @@
 """Words of other packages that patients read: django-allauth's forms (allauth has no
 Hindi) and Django's month and day names (its Hindi spells दिसंबर "दिसमबर"). Listed
 here so that `makemessages` keeps them in our catalogue: Django merges every
-catalogue into one per language, ours first, so our translation answers theirs."""
+catalogue into one per language, ours first, so our translation answers theirs. And
+the catalogue's dosage forms, which the patient sheet names."""
 
 from __future__ import annotations
 
@@ -38,4 +39,12 @@ DJANGO_DATE_WORDS = (
     gettext_noop("Friday"),
     gettext_noop("Saturday"),
     gettext_noop("Sunday"),
+)
+
+# orders.Product.dosage_form and its plural (documents.generation.formatting.plural).
+DOSAGE_FORMS = (
+    gettext_noop("capsule"),
+    gettext_noop("capsules"),
+    gettext_noop("tablet"),
+    gettext_noop("tablets"),
 )

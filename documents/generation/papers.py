@@ -8,7 +8,9 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from django.conf import settings
 from django.template.loader import get_template
+from django.utils import translation
 
 from documents.generation.application_pack import regulatory_application_data
 from documents.generation.case_record import case_record_data
@@ -126,5 +128,8 @@ def render_document_pdf(case: ImportCase, kind: str) -> tuple[bytes, str]:
     if kind == K.REGULATORY_APPLICATION:
         for section in data["sections"]:
             get_template(section["template"])  # a missing one fails with its name
-    pdf = render_pdf(template_for(kind), {**data, "data_version": version})
+    # A paper is written in its data's language (the patient sheet's is the patient's),
+    # whoever's request or task renders it.
+    with translation.override(data.get("language") or settings.LANGUAGE_CODE):
+        pdf = render_pdf(template_for(kind), {**data, "data_version": version})
     return pdf, version

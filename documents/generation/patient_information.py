@@ -6,22 +6,47 @@ missing is refused, naming each missing fact, rather than printed with a gap."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.utils import formats, timezone, translation
 
 from documents.generation import parts
-from documents.generation.formatting import format_date, format_datetime
 from documents.models import DocumentKind
+from npp.accounts.languages import language_of
 from orders.models import ImportCase, SideEffectUrgency
 
 K = DocumentKind
 
 
+def format_date(value: dt.date | None) -> str:
+    """3 December 2026 / 3 दिसंबर 2026: the active language's month names."""
+    return formats.date_format(value, "j F Y") if value else ""
+
+
+def format_datetime(value: dt.datetime | None) -> str:
+    if not value:
+        return ""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    zone = f" {local.tzname()}" if local.tzname() else ""
+    return formats.date_format(local, "j F Y, H:i") + zone
+
+
 def patient_information_data(case: ImportCase) -> dict[str, Any]:
+    """The sheet in the patient's language (her account's; English without one): the
+    catalogue's text in it (Product.patient_text), dates as it writes them. The
+    language is part of the data, so choosing another one makes a new version."""
+    language = language_of(case.patient.user)
+    with translation.override(language):
+        return _patient_information_data(case, language)
+
+
+def _patient_information_data(case: ImportCase, language: str) -> dict[str, Any]:
     shipment = case.current_shipment
     coordinator = case.assigned_coordinator
     product = case.product
+    text = product.patient_text(language)
     delivery = {
         "lot": case.delivered_lot or (shipment.batch_number if shipment else ""),
         "expiry": format_date(shipment.expiry_date) if shipment else "",
@@ -43,7 +68,7 @@ def patient_information_data(case: ImportCase) -> dict[str, Any]:
             "heading": urgency.label,
             "signs": [
                 str(entry["signs"]).strip()
-                for entry in product.side_effects
+                for entry in text["side_effects"] or []
                 if entry.get("urgency") == urgency.value
             ],
         }
@@ -53,9 +78,9 @@ def patient_information_data(case: ImportCase) -> dict[str, Any]:
     parts.require(
         "The patient information sheet and delivery note",
         {
-            "what the medicine is for (the product's indication)": product.indication,
-            "the side effects to watch for (the product's side effects)": product.side_effects,
-            "how to take it (the product's administration)": product.administration,
+            "what the medicine is for (the product's indication)": text["indication"],
+            "the side effects to watch for (the product's side effects)": text["side_effects"],
+            "how to take it (the product's administration)": text["administration"],
             "the emergency number (the pathway's)": emergency_number,
             "the service's phone number (NPP_SERVICE_PHONE)": settings.NPP_SERVICE_PHONE,
             "the permit number": customs["permit_number"],
@@ -64,12 +89,26 @@ def patient_information_data(case: ImportCase) -> dict[str, Any]:
             "the lot's expiry date": delivery["expiry"],
         },
     )
+    common = parts.common(case, K.PATIENT_INFORMATION)
+    product_part = parts.product(case)
+    product_part.update(
+        {
+            name: text[name]
+            for name in ("dosing", "administration", "missed_dose", "avoid")
+            if text[name]
+        }
+    )
+    product_part["storage"] = {**product_part["storage"], "notes": text["storage_notes"]}
+    if text["monitoring"]:
+        product_part["monitoring"] = list(text["monitoring"])
     return {
-        **parts.common(case, K.PATIENT_INFORMATION),
+        **common,
+        "language": language,
+        "title": translation.gettext(common["title"]),
         "patient": parts.patient(case),
         "physician": parts.physician(case),
-        "product": parts.product(case),
-        "indication": product.indication.strip(),
+        "product": product_part,
+        "indication": text["indication"].strip(),
         "side_effects": [group for group in side_effects if group["signs"]],
         "emergency_number": emergency_number,
         "request": parts.request(case),
