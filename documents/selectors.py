@@ -11,6 +11,7 @@ from documents.models import (
     Document,
     DocumentKind,
     RenderJob,
+    RenderStatus,
     ReviewStatus,
     Signature,
     SignatureMeaning,
@@ -52,6 +53,11 @@ def case_render_jobs(case: ImportCase) -> list[RenderJob]:
         .select_related("document")
         .order_by("kind")
     )
+
+
+def still_rendering(jobs: Iterable[RenderJob]) -> bool:
+    """Whether any of these renderings has yet to end (Ready or Failed)."""
+    return any(job.status in (RenderStatus.PENDING, RenderStatus.RUNNING) for job in jobs)
 
 
 def latest_temperature_log(case: ImportCase) -> Document | None:

@@ -126,6 +126,7 @@ MIDDLEWARE = [
     "npp.middleware.SessionLifetimeMiddleware",
     "npp.middleware.NoStoreForSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",  # request.htmx: a page's part, not the page
     "allauth.account.middleware.AccountMiddleware",
     "npp.accounts.middleware.CoordinatorSecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -2,12 +2,13 @@
 
 from django.urls import include, path
 
-from portals import home, language, tokens
+from portals import home, language, live, tokens
 
 app_name = "orders"
 urlpatterns = [
     path("", home.home, name="home"),
     path("language", language.language_set, name="language"),
+    path("inbox/count", live.inbox_count, name="inbox-count"),
     path("work/", include("portals.coordinator.urls")),
     path("physician/", include("portals.physician.urls")),
     path("my/", include("portals.patient.urls")),

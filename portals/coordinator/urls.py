@@ -39,5 +39,6 @@ urlpatterns = [
     path("cases/<int:pk>/waiver", money.waive_view, name="coordinator-waive"),
     path("cases/<int:pk>/refunds", money.refund_view, name="coordinator-refund"),
     path("documents/<int:pk>/review", views.document_review_view, name="coordinator-review"),
+    path("cases/<int:pk>/generated", views.generated_documents, name="coordinator-generated"),
     path("generated/<int:pk>/retry", views.render_retry, name="coordinator-render-retry"),
 ]

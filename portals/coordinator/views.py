@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import push_url
 
 from billing import selectors as billing_selectors
 from documents import selectors as document_selectors
@@ -115,7 +116,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     params.pop(search.TERM, None)
     params.pop("after", None)
     params.pop("before", None)
-    return render(
+    response = render(
         request,
         TEMPLATES + "queue.html",
         {
@@ -129,6 +130,10 @@ def queue(request: HttpRequest) -> HttpResponse:
             "now": timezone.now(),
         },
     )
+    if request.htmx:
+        # The filters redrew the results in place: the address bar follows them.
+        push_url(response, request.get_full_path())
+    return response
 
 
 @require_GET
@@ -219,7 +224,7 @@ def _case_page(
                 (d for d in documents if d.kind == DocumentKind.PATIENT_IDENTITY), None
             ),
             "pending_count": len(document_selectors.pending_review(documents)),
-            "render_jobs": document_selectors.case_render_jobs(case),
+            **_generated_context(case),
             "transitions": [t for t in transitions if t["kind"] == "main"],
             "side_transitions": [t for t in transitions if t["kind"] == "side"],
             "verify": next((t for t in transitions if t["name"] == "verify"), None),
@@ -256,6 +261,22 @@ def _case_page(
             and case.status not in (S.CLOSED, S.REJECTED, S.CANCELLED),
         },
         status=status,
+    )
+
+
+def _generated_context(case: ImportCase) -> dict[str, Any]:
+    jobs = document_selectors.case_render_jobs(case)
+    return {"render_jobs": jobs, "rendering": document_selectors.still_rendering(jobs)}
+
+
+@require_GET
+@coordinator_required
+def generated_documents(request: HttpRequest, pk: int) -> HttpResponse:
+    """The case page's generated documents alone: the section polls it while a paper
+    renders, so Pending turns Ready (or Failed, with the reason) without a reload."""
+    case = get_case_for_user(request.user, pk=pk)
+    return render(
+        request, TEMPLATES + "_generated.html", {"case": case, **_generated_context(case)}
     )
 
 

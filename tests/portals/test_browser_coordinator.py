@@ -70,6 +70,7 @@ def test_the_queue_looks_right_filters_and_assigns(live_server, browser_page, co
     page.get_by_label("Search").fill("Priya")
     page.get_by_label("State", exact=True).select_option(S.SUBMITTED)
     page.get_by_role("button", name="Show").click()
+    page.wait_for_url(re.compile(r"state=submitted"))  # the results redrawn in place
     assert case.reference in page.locator("table").inner_text()
     check(page, "coordinator-queue-filtered")
 

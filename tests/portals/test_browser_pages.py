@@ -11,6 +11,7 @@ from documents.generation.jobs import render_job_run
 from documents.generation.requests import request_render
 from documents.models import DocumentKind, RenderStatus
 from orders.states import CaseStatus
+from tests.portals.conftest import shoot
 from tests.portals.test_browser_coordinator import check, office_page
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -68,3 +69,141 @@ def test_the_next_step_lists_what_a_case_waiting_for_signatures_needs(
     assert "an accepted patient consent" in waiting
     assert page.locator("#act-file_application").count() == 0
     check(page, "pages-case-waiting-for-signatures")
+
+
+# --- Live without reloads -------------------------------------------------------------
+
+
+def mark_page(page) -> None:
+    """A flag on the window: gone if the page is ever loaded again."""
+    page.evaluate("() => { window.nppSamePage = true; }")
+
+
+def still_same_page(page) -> bool:
+    return page.evaluate("() => window.nppSamePage === true")
+
+
+def test_a_pdf_turns_ready_on_the_open_page_without_reload(
+    live_server, browser_page, coordinator, case_in
+):
+    case = case_in(S.FORMS_PREPARATION)
+    job = request_render(case=case, kind=DocumentKind.REGULATORY_APPLICATION, actor=coordinator)
+    pending = [j.pk for j in case.render_jobs.filter(status=RenderStatus.PENDING)] or [job.pk]
+    page = office_page(browser_page, coordinator)
+    page.goto(f"/work/cases/{case.pk}/")
+    generated = page.locator("#generated")
+    assert "Pending" in generated.inner_text()
+    mark_page(page)
+    check(page, "pages-case-generated-pending")
+
+    for pk in pending:  # the worker renders while the page stays open
+        render_job_run(pk)
+
+    page.locator("#generated li", has_text="Regulatory application").locator(
+        ".badge", has_text="Ready"
+    ).wait_for(timeout=15_000)
+    assert "Pending" not in generated.inner_text()
+    assert still_same_page(page)
+    # Polling stops once nothing renders.
+    assert generated.get_attribute("hx-get") is None
+    check(page, "pages-case-generated-ready")
+
+
+def test_the_inbox_count_updates_by_itself(
+    live_server, browser_page, case_in, patient, coordinator
+):
+    from notifications.services import event_fan_out
+    from tests.notifications.conftest import event_on
+
+    case = case_in(S.SUBMITTED)
+    page = browser_page(patient.user)
+    page.goto(f"/my/orders/{case.pk}/")
+    before = page.locator("#inbox-count").inner_text().strip()
+    mark_page(page)
+
+    event_fan_out(event=event_on(case, "verify", coordinator, to_state=S.FORMS_PREPARATION))
+
+    page.wait_for_function(
+        "(before) => document.querySelector('#inbox-count').innerText.trim() !== before",
+        arg=before,
+        timeout=15_000,
+    )
+    assert int(page.locator("#inbox-count .count").inner_text()) >= 1
+    assert still_same_page(page)
+
+
+def test_queue_filters_apply_without_a_reload(
+    live_server, browser_page, coordinator, case_in, other_case, other_physician
+):
+    from orders.services import case_transition
+    from tests.orders.helpers import upload
+
+    mine = case_in(S.SUBMITTED)
+    upload(other_case, DocumentKind.PRESCRIPTION, other_physician.user)
+    theirs = case_transition(case=other_case, actor=other_physician.user, transition="submit")
+    page = office_page(browser_page, coordinator)
+    page.goto("/work/")
+    results = page.locator("#queue-results")
+    assert mine.reference in results.inner_text() and theirs.reference in results.inner_text()
+    mark_page(page)
+
+    page.get_by_label("Physician").fill(other_physician.full_name)
+    page.get_by_label("Physician").press("Enter")
+
+    page.wait_for_function(
+        "(ref) => !document.querySelector('#queue-results').innerText.includes(ref)",
+        arg=mine.reference,
+    )
+    assert theirs.reference in results.inner_text()
+    assert still_same_page(page)
+    page.get_by_label("State", exact=True).select_option(S.DRAFT)
+    page.wait_for_function(
+        "(ref) => !document.querySelector('#queue-results').innerText.includes(ref)",
+        arg=theirs.reference,
+    )
+    assert still_same_page(page)
+    assert "state=draft" in page.url  # the address follows the filters
+    check(page, "pages-queue-filtered-in-place")
+
+
+# --- With JavaScript off --------------------------------------------------------------
+
+
+def test_with_javascript_off_the_queue_filters_and_a_transition_walks(
+    live_server, browser, coordinator, case_in
+):
+    from tests.portals.conftest import DESKTOP, sign_in
+
+    case = case_in(S.IN_TRANSIT)
+    context = browser.new_context(
+        java_script_enabled=False, viewport=DESKTOP, base_url=live_server.url
+    )
+    context.set_default_timeout(15_000)
+    try:
+        page = context.new_page()
+        page.console_errors = []
+        sign_in(page, coordinator.email)
+        assert "/2fa/authenticate" not in page.url
+
+        page.goto("/work/")
+        page.get_by_label("State", exact=True).select_option(S.IN_TRANSIT)
+        with page.expect_navigation():
+            page.get_by_role("button", name="Show").click()
+        assert "state=in_transit" in page.url
+        assert case.reference in page.locator("#queue-results").inner_text()
+
+        with page.expect_navigation():
+            page.get_by_role("link", name=case.reference).click()
+        assert page.locator("#generated").count() in (0, 1)
+        with page.expect_navigation():
+            page.locator("#act-arrive").get_by_role("button", name="Arrived at customs").click()
+        assert (
+            f"{case.reference} moved to Customs clearance" in page.locator(".messages").inner_text()
+        )
+        case.refresh_from_db()
+        assert case.status == S.CUSTOMS_CLEARANCE
+        # Screenshots only: with scripts off axe-core cannot run in the page (the same
+        # page with scripts on is checked in test_browser_coordinator).
+        shoot(page, "pages-case-javascript-off")
+    finally:
+        context.close()

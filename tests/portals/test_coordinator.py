@@ -866,3 +866,52 @@ def test_physicians_may_not_record_the_receipt(physician, case_in):
     assert response.status_code == 403
     report.refresh_from_db()
     assert report.acknowledged_on is None
+
+
+# --- Parts of the page that keep up by themselves ---------------------------------------------
+
+
+def test_the_generated_documents_poll_while_a_paper_renders_and_stop_after(
+    cora, coordinator, case_in
+):
+    case = case_in(S.FORMS_PREPARATION)
+    request_render(case=case, kind=DocumentKind.REGULATORY_APPLICATION, actor=coordinator)
+    url = reverse("orders:coordinator-generated", args=[case.pk])
+
+    html = cora.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert f'hx-get="{url}"' in html and "Pending" in html
+
+    RenderJob.objects.filter(case=case).update(status=RenderStatus.FAILED, last_error="Boom")
+    html = cora.get(url).content.decode()
+    assert "hx-get" not in html  # nothing renders: no more polling
+    assert "Failed" in html and "Boom" in html
+
+
+@pytest.mark.parametrize("who", ["physician", "patient"])
+def test_the_generated_documents_part_is_for_coordinators(who, request, case_in):
+    case = case_in(S.FORMS_PREPARATION)
+    person = request.getfixturevalue(who)
+    response = signed_in(person.user).get(reverse("orders:coordinator-generated", args=[case.pk]))
+    assert response.status_code == 403
+
+
+def test_a_filter_applied_in_place_moves_the_address_bar(cora, case_in):
+    submitted(case_in)
+    response = cora.get(QUEUE, {"state": S.SUBMITTED}, HTTP_HX_REQUEST="true")
+    assert response["HX-Push-Url"] == f"{QUEUE}?state={S.SUBMITTED}"
+    assert "HX-Push-Url" not in cora.get(QUEUE, {"state": S.SUBMITTED})
+
+
+def test_the_inbox_count_part_is_the_headers_count(client, patient, coordinator, case_in):
+    from notifications.services import event_fan_out
+    from tests.notifications.conftest import event_on
+
+    case = case_in(S.SUBMITTED)
+    client.force_login(patient.user)
+    url = reverse("orders:inbox-count")
+    assert 'class="count"' not in client.get(url).content.decode()
+    event_fan_out(event=event_on(case, "verify", coordinator, to_state=S.FORMS_PREPARATION))
+    html = client.get(url).content.decode()
+    assert 'id="inbox-count"' in html and 'aria-label="1 unread"' in html
+    client.logout()
+    assert client.get(url).status_code == 302
