@@ -43,7 +43,7 @@ def test_previews_of_an_uploaded_pdf_and_a_generated_one_render_on_the_case_page
     prescription = page.locator("#documents li", has_text="Prescription").first
     open_preview(page, prescription)
     # The application pack the system rendered.
-    open_preview(page, page.locator("#generated li").first)
+    open_preview(page, page.locator("#generated li", has_text="Regulatory application").first)
     check(page, "pages-case-previews")
 
 
