@@ -55,14 +55,31 @@ class NoStoreForSignedInMiddleware:
 class UserLanguageMiddleware:
     """A signed-in user reads the service in the language of their profile, whatever
     the browser asks for (LocaleMiddleware, before this, served the anonymous pages
-    by the switcher's cookie or the browser)."""
+    by the switcher's cookie or the browser). A link the service sent someone not yet
+    signed in (an invitation) names their language, `?lang=hi`: the page opens in it,
+    and the cookie keeps it for the pages that follow."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
+        from_link = None
         if user.is_authenticated and user.language:
             translation.activate(user.language)
             request.LANGUAGE_CODE = translation.get_language()
-        return self.get_response(request)
+        elif request.GET.get("lang") in dict(settings.LANGUAGES):
+            from_link = request.GET["lang"]
+            translation.activate(from_link)
+            request.LANGUAGE_CODE = from_link
+        response = self.get_response(request)
+        if from_link:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                from_link,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                secure=request.is_secure(),
+                httponly=True,
+                samesite="Lax",
+            )
+        return response

@@ -141,7 +141,8 @@ def invitation_url(user: User) -> str:
             "key": default_token_generator.make_token(user),
         },
     )
-    return settings.SITE_URL.rstrip("/") + path
+    # The page it opens is in the patient's language before she has signed in.
+    return settings.SITE_URL.rstrip("/") + path + f"?lang={language_of(user)}"
 
 
 def _invite_or_log(*, patient: Patient, invited_by: str) -> None:

@@ -6,7 +6,7 @@ the catalogue's dosage forms, which the patient sheet names."""
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext_lazy
 
 ALLAUTH_WORDS = (
     gettext_noop("Email"),
@@ -16,6 +16,26 @@ ALLAUTH_WORDS = (
     gettext_noop("You must type the same password each time."),
     gettext_noop("The email address and/or password you specified are not correct."),
     gettext_noop("Forgot your password?"),
+)
+
+# django.contrib.auth.password_validation: the rules shown when choosing a password.
+PASSWORD_RULES = (
+    gettext_noop("Your password can’t be too similar to your other personal information."),  # noqa: RUF001 (Django's own apostrophe)
+    ngettext_lazy(
+        "Your password must contain at least %(min_length)d character.",
+        "Your password must contain at least %(min_length)d characters.",
+        "min_length",
+    ),
+    gettext_noop("Your password can’t be a commonly used password."),  # noqa: RUF001 (Django's own apostrophe)
+    gettext_noop("Your password can’t be entirely numeric."),  # noqa: RUF001 (Django's own apostrophe)
+    gettext_noop("The password is too similar to the %(verbose_name)s."),
+    ngettext_lazy(
+        "This password is too short. It must contain at least %d character.",
+        "This password is too short. It must contain at least %d characters.",
+        "min_length",
+    ),
+    gettext_noop("This password is too common."),
+    gettext_noop("This password is entirely numeric."),
 )
 
 # django.utils.dates: the names in "3 December 2026" and "Thursday 3 December 2026".

@@ -9,14 +9,15 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 
 class Role(models.TextChoices):
-    COORDINATOR = "coordinator", "Coordinator"
-    PHYSICIAN = "physician", "Physician"
-    PATIENT = "patient", "Patient"
+    COORDINATOR = "coordinator", gettext_noop("Coordinator")
+    PHYSICIAN = "physician", gettext_noop("Physician")
+    PATIENT = "patient", gettext_noop("Patient")
     # The account that background tasks act as; never signs in.
-    SYSTEM = "system", "System"
+    SYSTEM = "system", gettext_noop("System")
 
 
 class UserManager(BaseUserManager["User"]):

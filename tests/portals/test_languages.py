@@ -96,7 +96,7 @@ def test_the_header_offers_the_other_language_in_its_own_script(client, patient)
     html = client.get("/my/").content.decode()
 
     assert 'name="language" value="hi"' in html
-    assert '<span lang="hi">हिन्दी</span>' in html
+    assert '<span lang="hi">हिंदी</span>' in html
 
 
 def test_the_physician_chooses_the_new_patients_language_and_the_invitation_is_in_it(
