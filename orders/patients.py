@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -68,6 +68,25 @@ def supply_estimate(
 def patients_of(physician: Physician) -> QuerySet[Patient]:
     """The patients a physician has opened requests for."""
     return Patient.objects.filter(cases__physician=physician).distinct().order_by("full_name")
+
+
+def patients_like(
+    physician: Physician,
+    *,
+    full_name: str = "",
+    date_of_birth: dt.date | None = None,
+    id_number: str = "",
+) -> QuerySet[Patient]:
+    """The physician's patients who may be the person about to be added: the same name
+    and date of birth, or an identity number ending in the same four characters."""
+    same = Q(pk__in=[])
+    name = " ".join((full_name or "").split())
+    if name and date_of_birth:
+        same |= Q(full_name__iexact=name, date_of_birth=date_of_birth)
+    characters = "".join(ch for ch in id_number or "" if ch.isalnum())
+    if len(characters) > 4:  # as mask_identity_number keeps them
+        same |= Q(id_document_number_masked__endswith=characters[-4:])
+    return patients_of(physician).filter(same)
 
 
 @transaction.atomic

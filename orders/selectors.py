@@ -452,9 +452,10 @@ def resupplies_of(case: ImportCase) -> list[ImportCase]:
 # --- The physician's pages ------------------------------------------------------------
 
 
-def physician_cases(user: User) -> QuerySet[ImportCase]:
+def physician_cases(user: User, *, term: str = "", state: str = "") -> QuerySet[ImportCase]:
     """The physician's cases, those waiting on them first (a draft to finish, a
-    question to answer, an undertaking to sign), then the most recently moved."""
+    question to answer, an undertaking to sign), then the most recently moved;
+    narrowed to those whose reference or patient's name holds `term`, in `state`."""
     signed = ImportCase.objects.filter(
         pk=OuterRef("pk"),
         documents__kind=DocumentKind.PHYSICIAN_UNDERTAKING,
@@ -467,9 +468,13 @@ def physician_cases(user: User) -> QuerySet[ImportCase]:
         default=Value(1),
         output_field=IntegerField(),
     )
+    cases = cases_visible_to(user)
+    if term:
+        cases = cases.filter(Q(reference__icontains=term) | Q(patient__full_name__icontains=term))
+    if state:
+        cases = cases.filter(status=state)
     return (
-        cases_visible_to(user)
-        .select_related("patient", "product")
+        cases.select_related("patient", "product")
         .annotate(waiting=waiting)
         .order_by("waiting", "-state_changed_at", "-pk")
     )

@@ -11,11 +11,23 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from documents.models import DocumentKind
+from orders.guards import REQUEST_NEEDS, blank
 from orders.models import AdverseEvent, Patient, Physician, Product
-from orders.patients import patients_of
+from orders.patients import patients_like, patients_of
+from orders.states import CaseStatus
 from portals.forms import DateInput, file_field
 
 K = DocumentKind
+
+
+class MyCasesFilterForm(forms.Form):
+    """Search and state on "My cases"; the term travels as a session token (see
+    portals.coordinator.search), never in the URL."""
+
+    q = forms.CharField(max_length=100, required=False, label="Search")
+    state = forms.ChoiceField(
+        choices=[("", "Every state"), *CaseStatus.choices], required=False, label="State"
+    )
 
 
 class RequestFieldsForm(forms.Form):
@@ -86,6 +98,7 @@ class NewRequestForm(RequestFieldsForm):
         "full_name",
         "date_of_birth",
         "sex",
+        "occupation",  # Form 12A names the applicant's occupation
         "id_document_type",
         "id_document_number",
         "address",
@@ -140,14 +153,28 @@ class NewRequestForm(RequestFieldsForm):
         help_text=_("The invitation, the tracker, messages and papers are written in it."),
     )
     prescription = file_field("Prescription")
+    # Asked only when a patient of the physician's looks like the new one: "new" to
+    # create them anyway, or the id of the existing patient to use instead.
+    use_patient = forms.CharField(required=False, widget=forms.HiddenInput)
 
     field_order = ["patient_choice", "patient", *PATIENT_FIELDS]
 
-    def __init__(self, *args: Any, physician: Physician, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, files=None, *, physician: Physician, **kwargs: Any) -> None:
+        choice = (data.get("use_patient") or "") if data is not None else ""
+        if choice.isdigit():
+            # "Use this patient": the request is for the existing one (the field's
+            # choices, the physician's own patients, decide whether it is taken).
+            data = data.copy()
+            data["patient_choice"], data["patient"] = "existing", choice
+        super().__init__(data, files, **kwargs)
+        self.physician = physician
+        self.submitting = data is not None and data.get("action") == "submit"
+        self.duplicates: list[Patient] = []
         self.fields["patient"].queryset = patients_of(physician)
         if not self.fields["patient"].queryset.exists():
             self.fields["patient_choice"].initial = "new"
+        for name in (*self.REQUIRED_FOR_NEW, *NEEDED_TO_SUBMIT):
+            self.fields[name].needed = True
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -158,10 +185,39 @@ class NewRequestForm(RequestFieldsForm):
             for name in self.REQUIRED_FOR_NEW:
                 if not data.get(name) and name not in self.errors:
                     self.add_error(name, "This field is required for a new patient.")
+            if data.get("use_patient") != "new":
+                self._look_for_the_same_patient(data)
+        if self.submitting:
+            # Every field a submission needs, in this one round (the guard would
+            # otherwise name them after the draft was saved).
+            for name, words in NEEDED_TO_SUBMIT.items():
+                if blank(data.get(name)) and name not in self.errors:
+                    self.add_error(name, f"Needed to submit: {words}.")
         return data
+
+    def _look_for_the_same_patient(self, data: dict[str, Any]) -> None:
+        self.duplicates = list(
+            patients_like(
+                self.physician,
+                full_name=data.get("full_name") or "",
+                date_of_birth=data.get("date_of_birth"),
+                id_number=data.get("id_document_number") or "",
+            )
+        )
+        if self.duplicates:
+            self.add_error(
+                None,
+                "You may already have this patient: use the existing record below, or "
+                "confirm that this is someone else.",
+            )
 
     def patient_data(self) -> dict[str, Any]:
         return {name: self.cleaned_data.get(name) or "" for name in self.PATIENT_FIELDS}
+
+
+# What a submission needs of the request form: the guard's request fields (in its
+# words) and the prescription the pathway asks for.
+NEEDED_TO_SUBMIT = {**REQUEST_NEEDS, "prescription": "the prescription"}
 
 
 class PhysicianUploadForm(forms.Form):

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import push_url
 
 from documents.access import documents_visible_to
 from documents.generation.signing import paper_to_sign
@@ -27,10 +28,12 @@ from orders.selectors import WAITING_ON_PHYSICIAN, open_question, physician_case
 from orders.services import EDITABLE_STATES, case_transition, case_update_request
 from orders.states import CaseStatus
 from orders.timeline import event_done_title
+from portals.coordinator import search
 from portals.payer import accept, payer_money
 from portals.physician.forms import (
     AdverseEventForm,
     AnswerForm,
+    MyCasesFilterForm,
     NewRequestForm,
     PhysicianUploadForm,
     ReasonForm,
@@ -86,16 +89,38 @@ def _catalogue(case: ImportCase | None = None) -> dict:
     }
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @physician_only
 def home(request: HttpRequest) -> HttpResponse:
-    cases = physician_cases(request.user)
+    if request.method == "POST":
+        # Posted so that a patient's name never lands in a URL (as on the queue).
+        term = " ".join(request.POST.get(search.TERM, "").split())[:100]
+        query = search.redirect_query(request.POST, term, request)
+        url = reverse("orders:physician-home")
+        return redirect(f"{url}?{query}" if query else url)
+    form = MyCasesFilterForm(search.filters_with_search(request))
+    filters = form.cleaned_data if form.is_valid() else {}
+    cases = physician_cases(request.user, term=filters.get("q", ""), state=filters.get("state", ""))
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
+    for case in page.object_list:
+        case.waiting_label = WAITING_ON_PHYSICIAN.get(case.status) if case.waiting == 0 else ""
+        case.waiting_url = _waiting_url(case)
+    response = render(
         request,
         "portals/physician/home.html",
-        {"page": page, "waiting_labels": WAITING_ON_PHYSICIAN},
+        {"page": page, "form": form, "filtered": bool(filters.get("q") or filters.get("state"))},
     )
+    if request.htmx:
+        push_url(response, request.get_full_path())
+    return response
+
+
+def _waiting_url(case: ImportCase) -> str:
+    """Where what waits on the physician is done: the signing page, the question."""
+    if case.status == S.FORMS_PREPARATION:
+        return reverse("orders:physician-case-sign", args=[case.pk])
+    url = reverse("orders:physician-case", args=[case.pk])
+    return f"{url}#question-title" if case.status == S.INFORMATION_REQUESTED else url
 
 
 @require_GET

@@ -55,3 +55,11 @@ def previewable(document) -> bool:
     from documents.previews import previewable as of_type
 
     return document is not None and of_type(document.content_type)
+
+
+@register.filter
+def marked_required(bound_field) -> bool:
+    """Marked with an asterisk: required by the form, or needed to submit or for a
+    new patient (`needed`, which the form checks only when it applies)."""
+    field = bound_field.field
+    return bool(field.required or getattr(field, "needed", False))

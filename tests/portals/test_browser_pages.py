@@ -5,6 +5,8 @@ and checked with axe-core."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from documents.generation.jobs import render_job_run
@@ -207,3 +209,57 @@ def test_with_javascript_off_the_queue_filters_and_a_transition_walks(
         shoot(page, "pages-case-javascript-off")
     finally:
         context.close()
+
+
+# --- The physician's request form and "My cases" ----------------------------------------
+
+
+def test_the_request_form_reports_all_its_errors_at_once_and_warns_about_a_duplicate(
+    live_server, browser_page, physician, patient, case_in
+):
+    case_in(S.SUBMITTED)  # Priya Menon is already a patient of the physician's
+    page = browser_page(physician.user)
+    page.goto("/physician/cases/new/")
+    check(page, "pages-new-request")
+    page.get_by_label("A new patient").check()
+    page.get_by_label("Full name").fill(patient.full_name.upper())
+    page.get_by_label("Date of birth").fill(patient.date_of_birth.isoformat())
+    with page.expect_navigation():
+        page.get_by_role("button", name="Submit request").click()
+
+    # One round: every missing field of the new patient and of the request, and the
+    # possible duplicate, on the first submit.
+    summary = page.locator(".form-errors").inner_text()
+    assert "You may already have this patient" in summary
+    for label in ("Sex", "Occupation", "Delivery address", "Prescribed dose", "Prescription"):
+        assert label in summary, label
+    errors = page.locator(".field-error")
+    assert errors.count() >= 10
+    duplicate = page.locator("#duplicate-patient")
+    assert f"Use {patient.full_name}" in duplicate.inner_text()
+    check(page, "pages-new-request-all-errors-and-duplicate")
+
+    # Using the existing patient: only the request's fields are left to fill.
+    duplicate.get_by_label(f"Use {patient.full_name}", exact=False).check()
+    page.get_by_label("Product").select_option(index=1)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save as draft").click()
+    assert "saved as a draft" in page.locator(".messages").inner_text()
+
+
+def test_my_cases_filters_and_links_what_waits(live_server, browser_page, physician, case_in):
+    case = case_in(S.FORMS_PREPARATION)
+    page = browser_page(physician.user)
+    page.goto("/physician/")
+    check(page, "pages-my-cases")
+    page.get_by_label("State").select_option(S.SUBMITTED)
+    page.wait_for_url(re.compile(r"state=submitted"))
+    assert "No case matches" in page.locator("#my-cases").inner_text()
+    page.get_by_label("State").select_option("")
+    page.wait_for_function(
+        "(ref) => document.querySelector('#my-cases').innerText.includes(ref)",
+        arg=case.reference,
+    )
+    with page.expect_navigation():
+        page.get_by_role("link", name=re.compile("Sign the undertaking")).click()
+    assert f"/physician/cases/{case.pk}/sign/" in page.url

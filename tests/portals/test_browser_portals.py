@@ -48,6 +48,7 @@ def test_the_information_request_loop_through_the_pages(
     doctor.get_by_label("Full name").fill("Lakshmi Iyer")
     doctor.get_by_label("Date of birth").fill("1984-02-11")
     doctor.get_by_label("Sex").select_option("F")
+    doctor.get_by_label("Occupation").fill("Bank clerk")
     doctor.get_by_label("Identity document", exact=True).select_option("aadhaar")
     doctor.get_by_label("Identity document number").fill("4321 8765 2109")
     doctor.get_by_label("Delivery address").fill("4 Residency Road")

@@ -99,6 +99,40 @@ def test_my_cases_paginate(rao, physician, patient, lupkynis):
     assert "Page 1 of 2" in first.content.decode()
 
 
+def test_what_waits_on_me_links_to_where_it_is_done(rao, physician, case_in):
+    case = case_in("forms_preparation")  # the undertaking to sign
+
+    html = rao.get("/physician/").content.decode()
+
+    assert f'<a href="/physician/cases/{case.pk}/sign/"><strong>Sign the undertaking' in html
+
+
+def test_my_cases_search_and_state_filter_keep_the_name_out_of_the_url(
+    rao, physician, patient, other_patient, case_in, lupkynis
+):
+    from tests.conftest import new_case
+
+    priya = case_in("submitted")
+    omar = new_case(physician=physician, patient=other_patient, product=lupkynis)
+
+    response = rao.post("/physician/", {"q": "omar", "state": ""})
+
+    assert response.status_code == 302
+    assert "omar" not in response["Location"].lower()
+    shown = list(rao.get(response["Location"]).context["page"].object_list)
+    assert shown == [omar]
+    by_state = rao.get(rao.post("/physician/", {"q": "", "state": "submitted"})["Location"])
+    assert list(by_state.context["page"].object_list) == [priya]
+    # A term typed into the URL itself is ignored (the page never puts one there).
+    assert len(rao.get("/physician/?q=omar").context["page"].object_list) == 2
+
+
+def test_my_cases_search_finds_none_of_another_physicians(rao, other_case):
+    response = rao.get(rao.post("/physician/", {"q": other_case.reference})["Location"])
+    assert list(response.context["page"].object_list) == []
+    assert "No case matches" in response.content.decode()
+
+
 def test_my_patients_are_those_i_opened_requests_for(rao, draft_case, other_case):
     response = rao.get("/physician/patients/")
 
@@ -189,17 +223,118 @@ def test_an_incomplete_form_shows_errors_next_to_fields_and_keeps_what_was_typed
     assert "Lupus nephritis class IV" in html
 
 
-def test_a_submit_the_guard_refuses_keeps_the_draft_and_says_what_is_missing(rao, lupkynis):
-    data = request_post(lupkynis, **NEW_PATIENT, justification="", action="submit")
+def test_a_submit_reports_every_missing_field_at_once_and_saves_nothing(rao, lupkynis):
+    data = request_post(
+        lupkynis, **NEW_PATIENT, justification="", prescribed_dose="", action="submit"
+    )
+    data.pop("full_name")
+
+    response = rao.post("/physician/cases/new/", data)
+
+    assert response.status_code == 400
+    assert not ImportCase.objects.exists() and not Patient.objects.exists()
+    errors = response.context["form"].errors
+    assert errors["full_name"] == ["This field is required for a new patient."]
+    assert errors["justification"] == ["Needed to submit: the clinical justification."]
+    assert errors["prescribed_dose"] == ["Needed to submit: the prescribed dose."]
+    assert errors["prescription"] == ["Needed to submit: the prescription."]
+    html = response.content.decode()
+    summary = html[html.index('class="form-errors"') :]
+    summary = summary[: summary.index("</div>")]
+    for label in ("Full name", "Prescribed dose", "Clinical justification", "Prescription"):
+        assert label in summary, label
+
+
+def test_saving_an_incomplete_request_as_a_draft_keeps_it(rao, lupkynis):
+    data = request_post(lupkynis, **NEW_PATIENT, justification="", action="draft")
 
     response = rao.post("/physician/cases/new/", data, follow=True)
 
     case = ImportCase.objects.get()
     assert case.status == S.DRAFT
+    assert "saved as a draft" in response.content.decode()
+
+
+def test_the_request_form_marks_what_is_needed_including_the_new_patients_fields(rao, india):
+    html = rao.get("/physician/cases/new/").content.decode()
+
+    for field in ("full_name", "occupation", "id_document_number", "prescribed_dose"):
+        assert f'<label for="id_{field}">' in html
+        line = html[html.index(f'<label for="id_{field}">') :]
+        assert line[: line.index("</div>")].endswith(
+            '<span class="required" aria-hidden="true">*</span>'
+        ), field
+    email = html[html.index('<label for="id_email">') :]
+    assert 'class="required"' not in email[: email.index("</div>")]
+
+
+# --- A patient the physician already has ---------------------------------------------------
+
+
+@pytest.fixture
+def known(rao, lupkynis):
+    """Lakshmi Iyer, already a patient of the physician's (with a draft)."""
+    rao.post("/physician/cases/new/", request_post(lupkynis, **NEW_PATIENT, action="draft"))
+    return Patient.objects.get()
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"full_name": "lakshmi  IYER", "id_document_number": "1111 2222 3333"},
+        {"full_name": "L. Iyer", "date_of_birth": "1990-01-01"},  # same last four (2109)
+    ],
+)
+def test_adding_a_patient_like_one_of_mine_warns_first(rao, lupkynis, known, changes):
+    data = request_post(lupkynis, **{**NEW_PATIENT, **changes}, action="draft")
+
+    response = rao.post("/physician/cases/new/", data)
+
+    assert response.status_code == 400
+    assert Patient.objects.count() == 1 and ImportCase.objects.count() == 1
     html = response.content.decode()
-    assert "saved as a draft" in html
-    assert "the clinical justification" in html
-    assert "a prescription document" in html
+    assert "You may already have this patient" in html
+    assert f'name="use_patient" value="{known.pk}"' in html
+    assert 'name="use_patient" value="new"' in html
+
+
+def test_choosing_the_existing_patient_opens_the_request_for_them(rao, lupkynis, known):
+    data = request_post(lupkynis, **NEW_PATIENT, use_patient=str(known.pk), action="draft")
+
+    response = rao.post("/physician/cases/new/", data)
+
+    assert response.status_code == 302
+    assert Patient.objects.count() == 1
+    assert ImportCase.objects.filter(patient=known).count() == 2
+
+
+def test_confirming_someone_else_adds_the_new_patient(rao, lupkynis, known):
+    data = request_post(lupkynis, **NEW_PATIENT, use_patient="new", action="draft")
+
+    assert rao.post("/physician/cases/new/", data).status_code == 302
+    assert Patient.objects.filter(full_name="Lakshmi Iyer").count() == 2
+
+
+def test_another_physicians_patient_cannot_be_chosen_as_the_existing_one(rao, lupkynis, other_case):
+    data = request_post(
+        lupkynis, **NEW_PATIENT, use_patient=str(other_case.patient_id), action="draft"
+    )
+
+    response = rao.post("/physician/cases/new/", data)
+
+    assert response.status_code == 400
+    assert not ImportCase.objects.exclude(pk=other_case.pk).exists()
+
+
+def test_another_physicians_patient_is_not_offered_as_a_match(rao, lupkynis, other_case):
+    other = other_case.patient
+    data = request_post(
+        lupkynis,
+        **{**NEW_PATIENT, "full_name": other.full_name, "date_of_birth": str(other.date_of_birth)},
+        action="draft",
+    )
+
+    assert rao.post("/physician/cases/new/", data).status_code == 302
 
 
 def test_days_of_supply_come_from_the_pack_size_and_units_a_day(lupkynis, india):
