@@ -25,6 +25,7 @@ PATIENT_FACING = (
     "portals/templates/portals/_paper_to_sign.html",
     "portals/templates/portals/_payer_money.html",
     "portals/templates/portals/_preview.html",
+    "portals/templates/portals/_inbox_count.html",
     "portals/patient/",
     "portals/forms.py",
     "portals/third_party_words.py",
