@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import mimetypes
+import os
 import posixpath
 import signal
 import threading
@@ -23,6 +24,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 # The origin templates are rendered against. It never reaches a network: the fetcher
@@ -89,6 +91,26 @@ def static_path(url: str) -> str:
 safe_fetcher = StaticOnlyFetcher()
 
 
+# One WeasyPrint font configuration per process and thread, made at the first render
+# and given to every render after it. WeasyPrint would otherwise make a new one per
+# document (a fontconfig FcConfig loaded with the system fonts, attached to a Pango
+# font map), and with Pango 1.50 and fontconfig 2.14 about 226 KiB of it is never
+# freed when the document is: a worker grew by that much per PDF (bench/README.md,
+# bench_pdf_memory.py). Per thread because a Pango font map is not thread-safe; per
+# process because a prefork child must not use a map its parent built before forking.
+# Our papers use only system fonts (no @font-face), so nothing accumulates in it.
+_fonts = threading.local()
+
+
+def font_config() -> FontConfiguration:
+    """This thread's font configuration, the same object for every render."""
+    pid, config = getattr(_fonts, "made", (None, None))
+    if pid != os.getpid() or config is None:
+        config = FontConfiguration()
+        _fonts.made = (os.getpid(), config)
+    return config
+
+
 def render_html(template_name: str, context: Mapping[str, Any]) -> str:
     return render_to_string(template_name, dict(context))
 
@@ -101,7 +123,7 @@ def render_pdf(
     seconds = timeout or settings.NPP_RENDER_TIMEOUT
     with deadline(seconds, what=template_name):
         document = HTML(string=html, base_url=BASE_URL, url_fetcher=safe_fetcher)
-        return document.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True)
+        return document.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True, font_config=font_config())
 
 
 class _Expired(BaseException):

@@ -3,7 +3,10 @@ render job is idempotent and recoverable, and rendering fetches nothing from out
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import datetime as dt
+import gc
 import http.server
 import io
 import signal
@@ -27,6 +30,7 @@ from documents.rendering import (
     BASE_URL,
     RefusedURL,
     RenderTimeout,
+    font_config,
     render_pdf,
     safe_fetcher,
 )
@@ -815,3 +819,100 @@ def test_the_sweep_requests_a_paper_whose_handler_never_ran(case_in):
     job = RenderJob.objects.get(case=case, kind=K.REGULATORY_APPLICATION)
     assert job.kind == K.REGULATORY_APPLICATION
     assert jobs.missing_renders(now=later) == []
+
+
+def test_a_rendering_interrupted_by_its_deadline_leaves_the_next_one_whole(case_in):
+    """The font configuration outlives every render: one cut short must not spoil it."""
+    case = case_in(S.CLOSED)
+    data = {**case_record.case_record_data(case), "data_version": "x"}
+    with pytest.raises(RenderTimeout):
+        render_pdf("documents/case_record.html", data, timeout=0.002)
+
+    text = pdf_text(render_pdf("documents/case_record.html", data))
+
+    assert case.reference in text
+    assert "Priya Menon" in text
+
+
+# --- Memory ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def plain_template(tmp_path, settings) -> str:
+    templates = tmp_path / "templates"
+    (templates / "documents").mkdir(parents=True)
+    (templates / "documents" / "plain.html").write_text(
+        '<html lang="en"><head><title>Plain</title>'
+        '<link rel="stylesheet" href="documents/print.css"></head>'
+        "<body><h1>{{ title }}</h1><p>{{ text }}</p></body></html>"
+    )
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [templates, *settings.TEMPLATES[0]["DIRS"]]}
+    ]
+    return "documents/plain.html"
+
+
+def test_every_rendering_in_a_thread_lays_out_with_one_font_configuration(plain_template):
+    config = font_config()
+
+    first = render_pdf(plain_template, {"title": "First", "text": "One."})
+    second = render_pdf(plain_template, {"title": "Second", "text": "Two."})
+
+    assert font_config() is config
+    assert config.strut_layouts  # the layouts measured their lines with it
+    assert "First One." in pdf_text(first)
+    assert "Second Two." in pdf_text(second)
+
+
+def test_another_thread_gets_a_font_configuration_of_its_own():
+    """A Pango font map is not thread-safe: threads never share one."""
+    mine = font_config()
+    theirs = []
+    thread = threading.Thread(target=lambda: theirs.append(font_config()))
+    thread.start()
+    thread.join()
+
+    assert theirs[0] is not mine
+    assert font_config() is mine
+
+
+class MallInfo2(ctypes.Structure):
+    """glibc's `struct mallinfo2`: ten size_t fields, in this order."""
+
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in (
+            *("arena", "ordblks", "smblks", "hblks", "hblkhd"),
+            *("usmblks", "fsmblks", "uordblks", "fordblks", "keepcost"),
+        )
+    ]
+
+
+def native_heap_in_use() -> int:
+    """Bytes glibc's allocator has handed out and not had back, every arena."""
+    libc = ctypes.CDLL(ctypes.util.find_library("c"))
+    libc.mallinfo2.restype = MallInfo2
+    gc.collect()
+    info = libc.mallinfo2()
+    return info.uordblks + info.hblkhd
+
+
+@pytest.mark.skipif(
+    not hasattr(ctypes.CDLL(ctypes.util.find_library("c")), "mallinfo2"),
+    reason="measures glibc's heap (mallinfo2, glibc 2.33+)",
+)
+def test_rendering_keeps_no_native_memory_from_one_paper_to_the_next(plain_template):
+    """A new WeasyPrint font configuration per paper left about 226 KiB of fontconfig
+    and Pango behind each time (bench_pdf_memory.py: +107 MiB over 450 renders)."""
+
+    def render(n: int) -> bytes:
+        return render_pdf(plain_template, {"title": f"Paper {n}", "text": "Text. " * 50})
+
+    for n in range(3):
+        render(n)  # warm: the font configuration, the template, the stylesheet
+    before = native_heap_in_use()
+    for n in range(20):
+        render(n)
+    grown = native_heap_in_use() - before
+
+    assert grown / 20 < 40 * 1024, f"{grown / 20 / 1024:.0f} KiB kept per rendering"
