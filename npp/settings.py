@@ -443,6 +443,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_DB_REUSE_MAX = 100
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("NPP_TASK_SOFT_TIME_LIMIT", 120)
 CELERY_TASK_TIME_LIMIT = env_int("NPP_TASK_TIME_LIMIT", 150)
+# A prefork child is replaced, after the task it is running, once it ran this many tasks
+# or its resident memory passed this many MiB (0: no bound). Whatever a C library keeps
+# per task (Pango, fontconfig and HarfBuzz under WeasyPrint), a worker's memory stays
+# bounded: a PDF worker settles near 170 MiB (bench/README.md, bench_pdf_memory.py).
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("NPP_WORKER_MAX_TASKS_PER_CHILD", 1000) or None
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = (
+    env_int("NPP_WORKER_MAX_MEMORY_PER_CHILD_MIB", 512) * 1024 or None  # Celery counts KiB
+)
 # Longest delay between retries (seconds); tasks use retry_backoff_max with it.
 NPP_TASK_RETRY_BACKOFF_MAX = env_int("NPP_TASK_RETRY_BACKOFF_MAX", 600)
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):

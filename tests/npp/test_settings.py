@@ -260,6 +260,30 @@ def test_celery_tasks_have_time_limits():
     assert settings.NPP_TASK_RETRY_BACKOFF_MAX > 0
 
 
+def test_a_worker_process_is_replaced_after_1000_tasks_or_512_mib():
+    assert app.conf.worker_max_tasks_per_child == 1000
+    assert app.conf.worker_max_memory_per_child == 512 * 1024  # Celery counts KiB
+
+
+def test_the_worker_bounds_are_read_from_the_environment_and_0_lifts_them(run_project):
+    names = ["CELERY_WORKER_MAX_TASKS_PER_CHILD", "CELERY_WORKER_MAX_MEMORY_PER_CHILD"]
+    lower = settings_in_process(
+        run_project,
+        names,
+        NPP_WORKER_MAX_TASKS_PER_CHILD="200",
+        NPP_WORKER_MAX_MEMORY_PER_CHILD_MIB="300",
+    )
+    lifted = settings_in_process(
+        run_project,
+        names,
+        NPP_WORKER_MAX_TASKS_PER_CHILD="0",
+        NPP_WORKER_MAX_MEMORY_PER_CHILD_MIB="0",
+    )
+
+    assert lower == {names[0]: 200, names[1]: 300 * 1024}
+    assert lifted == {names[0]: None, names[1]: None}
+
+
 def test_redis_redelivers_only_after_the_longest_run_and_retry_wait(run_project):
     values = settings_in_process(
         run_project,
