@@ -20,12 +20,45 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import pydyf
+import weasyprint.draw.text
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+# Scripts whose shaping reorders or merges characters (Devanagari: a vowel sign drawn
+# before its consonant, conjuncts as one glyph). WeasyPrint's text layer maps each
+# glyph to the characters of the first cluster it was drawn in, so a Hindi line would
+# copy (or be read aloud) as something else than it says. Each such line is wrapped
+# in a marked-content span whose /ActualText is the line's own text, which readers
+# and text extraction use instead of the glyphs' mapping (PDF 32000 14.9.4).
+_SHAPED_SCRIPTS = ((0x0900, 0x097F), (0xA8E0, 0xA8FF))  # Devanagari and its extension
+
+
+def _needs_actual_text(text: str) -> bool:
+    return any(lo <= ord(ch) <= hi for ch in text for lo, hi in _SHAPED_SCRIPTS)
+
+
+def _with_actual_text(draw_first_line):
+    def draw(stream, textbox, *args, **kwargs):
+        text = textbox.text
+        if not _needs_actual_text(text):
+            return draw_first_line(stream, textbox, *args, **kwargs)
+        stream.begin_marked_content("Span", pydyf.Dictionary({"ActualText": pydyf.String(text)}))
+        try:
+            return draw_first_line(stream, textbox, *args, **kwargs)
+        finally:
+            stream.end_marked_content()
+
+    draw.npp_actual_text = True
+    return draw
+
+
+if not getattr(weasyprint.draw.text.draw_first_line, "npp_actual_text", False):
+    weasyprint.draw.text.draw_first_line = _with_actual_text(weasyprint.draw.text.draw_first_line)
 
 # The origin templates are rendered against. It never reaches a network: the fetcher
 # answers for it from the static files and refuses every other URL.

@@ -73,13 +73,6 @@ def test_the_hindi_sheet_is_set_in_noto_sans_devanagari_with_every_glyph_found(
         assert fact in text, fact
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Known broken: WeasyPrint 70 maps each glyph to the text of the first cluster "
-    "it was drawn in (draw/text.py), so after 'कि' every 'क' reads back as 'कि', and a "
-    "pre-base vowel sign has no text of its own; the page looks right, its text layer "
-    "does not. Needs ActualText per cluster (or a fixed WeasyPrint).",
-)
 def test_the_hindi_sheets_text_reads_back_as_the_catalogue_wrote_it(hindi_case, tmp_path, lupkynis):
     pdf, _version = render_document_pdf(hindi_case, K.PATIENT_INFORMATION)
     text = words(pdf_text(pdf, tmp_path))
