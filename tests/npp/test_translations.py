@@ -30,6 +30,8 @@ PATIENT_FACING = (
     "portals/forms.py",
     "portals/third_party_words.py",
     "notifications/templates/notifications/base-email.html",
+    "notifications/templates/notifications/inbox.html",
+    "notifications/templates/notifications/message.html",
     "notifications/templates/notifications/step-patient-",
     "notifications/templates/notifications/reject-patient-",
     "orders/templates/orders/email/invitation-",

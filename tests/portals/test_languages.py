@@ -245,3 +245,16 @@ def test_every_status_a_patient_can_be_told_fits_in_a_hindi_text_message(setting
                 {"reference": "NPP-2026-00042", "status_label": label},
             ).strip()
             assert len(f"{subject} {SITE}/inbox/") <= 134, subject
+
+
+def test_her_inbox_is_in_her_language_with_her_messages_in_it(client, case_in, patient):
+    in_hindi(patient.user)
+    case = case_in(S.SUBMITTED)
+    event_fan_out(event=CaseEvent.objects.get(case=case, transition="submit"))
+    client.force_login(patient.user)
+
+    html = client.get("/inbox/").content.decode()
+
+    assert "<h1>संदेश</h1>" in html
+    assert f"आपकी दवा का अनुरोध {case.reference}: हम पर्चे की जाँच कर रहे हैं" in html
+    assert "पढ़ा हुआ मानें" in html
