@@ -7,6 +7,9 @@ BIN := $(VENV)/bin
 # Touched after a successful install: pip runs again only when pyproject.toml is newer.
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist): two, one per core of the machines CI runs on;
+# `make test TEST_WORKERS=0` runs every test in this one process (pdb, -x in order).
+TEST_WORKERS ?= 2
 # Where `make run` listens: `make run PORT=8123 HOST=0.0.0.0`. Plain `=`: a HOST or PORT
 # that a shell exports for its own purposes does not move the server.
 HOST = 127.0.0.1
@@ -55,7 +58,7 @@ run: venv
 	$(BIN)/python scripts/run.py --host '$(HOST)' --port '$(PORT)'
 
 test: venv
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff format --check .
