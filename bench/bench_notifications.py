@@ -200,10 +200,15 @@ def make_events(notifications: int, shape: str) -> tuple[list[int], int]:
             note="Bench",
         )
 
-    # Rows per step: email and inbox for each recipient the table names.
+    def rows_for(step) -> int:
+        """Email and inbox for each recipient the table names; coordinators told as a
+        team each get the inbox entry, and the team one email to its address."""
+        recipients = recipients_of_event(event(sample, step))
+        team = [r for r in recipients if r.team]
+        return 2 * (len(recipients) - len(team)) + len(team) + (1 if team else 0)
+
     sample = new_cases(1)[0]
-    rows = [2 * len(recipients_of_event(event(sample, step))) for step in steps]
-    per_case = sum(rows)
+    per_case = sum(rows_for(step) for step in steps)
     cases = new_cases(-(-notifications // per_case))
     events = CaseEvent.objects.bulk_create(event(case, step) for case in cases for step in steps)
     return [e.pk for e in events], per_case * len(cases)
