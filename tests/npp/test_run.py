@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 BASE_DIR = Path(__file__).resolve().parents[2]
-START_SECONDS = 120
+START_SECONDS = 300  # migrate and seed_demo (which renders every paper) on a loaded machine
 STOP_SECONDS = 30
 
 
