@@ -212,3 +212,19 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.category}: email={self.email} sms={self.sms}"
+
+
+class NotificationSetting(models.Model):
+    """A person's choice of how much they hear about their cases: everything (the
+    default), or only the events they must act on (safety messages and reminders
+    always). Kept by themselves on the preferences page."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_setting"
+    )
+    only_to_act_on = models.BooleanField(
+        default=False, help_text="Only messages about something this person must do."
+    )
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: only_to_act_on={self.only_to_act_on}"

@@ -23,6 +23,7 @@ from django.conf import settings
 
 from notifications.models import Category, Channel
 from npp.accounts.models import Role, User
+from orders.states import CaseStatus
 from orders.tracker import patient_sees_change
 
 if TYPE_CHECKING:
@@ -98,6 +99,27 @@ EXTERNAL_RECIPIENTS: dict[str, str] = {ADVERSE_EVENT_REPORT_SENT: SUPPLIER_SAFET
 # Channels every audience gets; text messages are opt-in (NotificationPreference.sms).
 DEFAULT_CHANNELS = (Channel.EMAIL, Channel.INBOX)
 OPT_IN_CHANNELS = (Channel.SMS,)
+
+
+# What each audience must act on, by the state an event moves the case to: the rest
+# is news, which a person may choose not to receive (NotificationSetting); safety
+# messages always reach them, and reminders are about acting by nature.
+MUST_ACT_ON: dict[str, frozenset[str]] = {
+    # Answer the question; sign the undertaking.
+    Audience.PHYSICIAN: frozenset({CaseStatus.INFORMATION_REQUESTED, CaseStatus.FORMS_PREPARATION}),
+    # Send the identity document and consent; confirm the delivery when it comes.
+    Audience.PATIENT: frozenset({CaseStatus.FORMS_PREPARATION, CaseStatus.OUT_FOR_DELIVERY}),
+    # Verify a request (new or answered).
+    Audience.COORDINATOR: frozenset({CaseStatus.SUBMITTED}),
+    Audience.ALL_COORDINATORS: frozenset({CaseStatus.SUBMITTED}),
+}
+
+
+def must_act_on(event: CaseEvent, recipient: Recipient) -> bool:
+    if recipient.category == Category.SAFETY:
+        return True
+    moved = event.to_state and event.to_state != event.from_state
+    return bool(moved and event.to_state in MUST_ACT_ON.get(recipient.audience, ()))
 
 
 def notified_events() -> tuple[str, ...]:

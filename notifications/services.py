@@ -35,6 +35,7 @@ from notifications.models import (
     EventDispatch,
     Notification,
     NotificationPreference,
+    NotificationSetting,
     Reminder,
     ReminderKind,
     Status,
@@ -46,6 +47,7 @@ from notifications.recipients import (
     Recipient,
     Rule,
     coordinators_address,
+    must_act_on,
     notified_events,
     recipients_of,
     recipients_of_event,
@@ -310,6 +312,13 @@ def event_fan_out(*, event: CaseEvent, claim: bool = False) -> list[Notification
     (status sending, under a lease), which saves a claim per row on the first run;
     every later attempt claims with the conditional UPDATE."""
     recipients = recipients_of_event(event)
+    # Those who asked to hear only what they must act on hear nothing else.
+    quiet = set(
+        NotificationSetting.objects.filter(
+            user_id__in=[r.user.pk for r in recipients], only_to_act_on=True
+        ).values_list("user_id", flat=True)
+    )
+    recipients = [r for r in recipients if r.user.pk not in quiet or must_act_on(event, r)]
     prefs = _preferences(r.user.pk for r in recipients)
     now = timezone.now()
     rows: list[Notification] = []
@@ -599,6 +608,60 @@ def reminder_issue(*, due: DueReminder, staff=None) -> list[int]:
     return [row.pk for row in created_rows if row.status == Status.PENDING]
 
 
+# --- Preferences ----------------------------------------------------------------------
+
+# The categories a person may change; safety messages are always sent.
+CHOOSABLE = (Category.CASE_UPDATES, Category.REMINDERS)
+
+
+@dataclass(frozen=True)
+class Choice:
+    category: str
+    label: str
+    email: bool
+    sms: bool
+
+
+def only_to_act_on(*, user) -> bool:
+    return NotificationSetting.objects.filter(user=user, only_to_act_on=True).exists()
+
+
+def preferences_of(*, user) -> list[Choice]:
+    """What `user` receives besides the inbox, per category (the defaults without a row:
+    email on, text messages off)."""
+    rows = {p.category: p for p in NotificationPreference.objects.filter(user=user)}
+    return [
+        Choice(
+            category=category,
+            label=category.label,
+            email=rows[category].email if category in rows else True,
+            sms=rows[category].sms if category in rows else False,
+        )
+        for category in CHOOSABLE
+    ]
+
+
+@transaction.atomic
+def preferences_update(
+    *, user, choices: Mapping[str, Mapping[str, bool]], only_act_on: bool | None = None
+) -> None:
+    """Store `user`'s own choices ({category: {"email": bool, "sms": bool}}) for the
+    choosable categories (anything else given is ignored), and whether they hear only
+    what they must act on."""
+    if only_act_on is not None:
+        NotificationSetting.objects.update_or_create(
+            user=user, defaults={"only_to_act_on": only_act_on}
+        )
+    for category in CHOOSABLE:
+        if category in choices:
+            wanted = choices[category]
+            NotificationPreference.objects.update_or_create(
+                user=user,
+                category=category,
+                defaults={"email": bool(wanted.get("email")), "sms": bool(wanted.get("sms"))},
+            )
+
+
 # --- The inbox ----------------------------------------------------------------------
 
 
@@ -606,10 +669,40 @@ def inbox_unread_count(*, user) -> int:
     return Notification.objects.inbox_of(user).unread().count()
 
 
-def inbox_mark_read(*, user, notification_id: int | None = None) -> int:
-    """Mark one of `user`'s inbox messages read, or all of them. Returns how many
-    changed; another person's message is never touched."""
+def inbox_mark_read(*, user, notification_id: int | None = None, case_id: int | None = None) -> int:
+    """Mark one of `user`'s inbox messages read, those of one case, or all of them.
+    Returns how many changed; another person's message is never touched."""
     messages = Notification.objects.inbox_of(user).unread()
     if notification_id is not None:
         messages = messages.filter(pk=notification_id)
+    if case_id is not None:
+        messages = messages.filter(case_id=case_id)
     return messages.update(read_at=timezone.now())
+
+
+@dataclass
+class CaseMessages:
+    """A case's messages in the inbox, newest first, folded under its latest."""
+
+    case: Any
+    messages: list[Notification]
+
+    @property
+    def latest(self) -> Notification:
+        return self.messages[0]
+
+    @property
+    def unread(self) -> int:
+        return sum(1 for message in self.messages if message.read_at is None)
+
+
+def inbox_by_case(messages: Iterable[Notification]) -> list[CaseMessages]:
+    """Messages grouped per case (a message about no case stands alone), in the order
+    of each group's newest message."""
+    groups: dict[Any, CaseMessages] = {}
+    for message in messages:
+        key = message.case_id if message.case_id is not None else f"message-{message.pk}"
+        if key not in groups:
+            groups[key] = CaseMessages(case=message.case, messages=[])
+        groups[key].messages.append(message)
+    return list(groups.values())

@@ -20,7 +20,15 @@ PAGE_SIZE = 50
 def inbox(request: HttpRequest) -> HttpResponse:
     inbox = Notification.objects.inbox_of(request.user).select_related("case")
     page = Paginator(inbox, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "notifications/inbox.html", {"messages": page.object_list, "page": page})
+    return render(
+        request,
+        "notifications/inbox.html",
+        {
+            "messages": page.object_list,
+            "groups": services.inbox_by_case(page.object_list),
+            "page": page,
+        },
+    )
 
 
 @require_GET
@@ -47,5 +55,7 @@ def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def mark_all_read(request: HttpRequest) -> HttpResponse:
-    services.inbox_mark_read(user=request.user)
+    case = request.POST.get("case", "")
+    # Only the user's own messages are touched, whatever case id is posted.
+    services.inbox_mark_read(user=request.user, case_id=int(case) if case.isdigit() else None)
     return redirect("notifications:inbox")

@@ -263,3 +263,34 @@ def test_my_cases_filters_and_links_what_waits(live_server, browser_page, physic
     with page.expect_navigation():
         page.get_by_role("link", name=re.compile("Sign the undertaking")).click()
     assert f"/physician/cases/{case.pk}/sign/" in page.url
+
+
+# --- Inbox volume -----------------------------------------------------------------------
+
+
+def test_the_inbox_per_case_and_the_preferences_page(
+    live_server, browser_page, patient, case_in, coordinator
+):
+    from notifications.services import event_fan_out
+    from tests.notifications.conftest import event_on
+
+    case = case_in(S.SUBMITTED)
+    for transition, state in (("verify", S.FORMS_PREPARATION), ("hold", S.ON_HOLD)):
+        event_fan_out(event=event_on(case, transition, coordinator, to_state=state))
+    page = browser_page(patient.user)
+    page.goto("/inbox/")
+    assert page.locator(".inbox > li").count() == 1  # one entry for the case
+    page.locator(".inbox-earlier summary").click()
+    check(page, "pages-inbox-per-case")
+    with page.expect_navigation():
+        page.get_by_role("button", name=re.compile("Mark read")).click()
+    assert "Nothing unread" in page.inner_text("main")
+
+    with page.expect_navigation():
+        page.get_by_role("link", name="What you are sent").click()
+    check(page, "pages-notification-preferences")
+    page.get_by_label("Only what I must act on").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save").click()
+    assert "preferences were saved" in page.locator(".messages").inner_text()
+    assert page.get_by_label("Only what I must act on").is_checked()
