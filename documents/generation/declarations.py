@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 
 from documents.generation import parts
 from documents.generation.formatting import format_date, format_datetime
 from documents.models import Document, DocumentKind, SignatureMeaning, SignerCapacity
+from npp.accounts.languages import language_of
 from orders.models import ImportCase
 from orders.resupply import reuse_note
 
@@ -84,6 +86,12 @@ def patient_consent_data(case: ImportCase) -> dict[str, Any]:
     data = _declaration(case, K.PATIENT_CONSENT)
     # A minor's consent is signed by a parent or legal guardian: the paper says so.
     data["patient"]["minor"] = case.patient.is_minor(timezone.localdate())
+    # She reads and signs it in her language; an English consent's data (and so the
+    # version its signatures seal) stays as it was. The application pack shows its
+    # text in English beside the signature.
+    language = language_of(case.patient.user)
+    if language != settings.LANGUAGE_CODE:
+        data["language"] = language
     return data
 
 

@@ -94,3 +94,28 @@ def test_the_hindi_sheets_text_reads_back_as_the_catalogue_wrote_it(hindi_case, 
     assert re.search(
         r"\d+ (जनवरी|फ़रवरी|मार्च|अप्रैल|मई|जून|जुलाई|अगस्त|सितंबर|अक्टूबर|नवंबर|दिसंबर) 20\d\d", text
     )
+
+
+# --- The consent she signs ------------------------------------------------------------------
+
+
+def test_her_consent_is_written_in_hindi_and_the_application_pack_keeps_it_in_english(
+    case_in, patient, tmp_path
+):
+    from documents.generation.papers import document_data, render_document_pdf
+
+    case = case_in(S.FORMS_PREPARATION)
+    english = data_version(case, K.PATIENT_CONSENT)
+    assert "language" not in document_data(case, K.PATIENT_CONSENT)  # as before languages
+    patient.user.language = "hi"
+    patient.user.save(update_fields=["language"])
+    case.refresh_from_db()
+
+    assert data_version(case, K.PATIENT_CONSENT) != english
+    consent = words(pdf_text(render_document_pdf(case, K.PATIENT_CONSENT)[0], tmp_path))
+    assert "मरीज़ की सहमति और घोषणा" in consent
+    assert "यह दवा केवल मेरे अपने निजी उपयोग के लिए है।" in consent
+    assert "डॉ. Anil Rao ने मुझे समझाया है" in consent
+    pack = words(pdf_text(render_document_pdf(case, K.REGULATORY_APPLICATION)[0], tmp_path))
+    assert "The medicine is for my own personal use only." in pack
+    assert "निजी उपयोग" not in pack

@@ -39,6 +39,7 @@ PATIENT_FACING = (
     "orders/tracker.py",
     "orders/papers.py",
     "documents/templates/documents/base.html",
+    "documents/templates/documents/_pack_patient_consent.html",
     "documents/templates/documents/patient_information.html",
 )
 LANGUAGES = [code for code, _name in settings.LANGUAGES if code != "en"]

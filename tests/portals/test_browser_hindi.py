@@ -96,6 +96,7 @@ def test_the_patients_side_in_hindi_on_her_phone(
     with phone.expect_navigation():
         phone.get_by_role("link", name="अपना सहमति पत्र पढ़ें और हस्ताक्षर करें").click()
     assert "सहमति पत्र पर हस्ताक्षर करें" in phone.inner_text("main")
+    assert "यह दवा केवल मेरे अपने निजी उपयोग के लिए है।" in phone.locator("article.paper").inner_text()
     check(phone, "hindi-consent", "hi")
     phone.get_by_label("आपका पासवर्ड").fill(HER_PASSWORD)
     phone.get_by_label("मैंने यह सहमति पत्र पढ़ लिया है").check()
