@@ -1,6 +1,11 @@
 from django.contrib import admin
 
-from notifications.models import Notification, NotificationPreference, Reminder
+from notifications.models import (
+    Notification,
+    NotificationPreference,
+    NotificationSetting,
+    Reminder,
+)
 
 
 @admin.register(Notification)
@@ -36,3 +41,9 @@ class ReminderAdmin(admin.ModelAdmin):
 class NotificationPreferenceAdmin(admin.ModelAdmin):
     list_display = ["user", "category", "email", "sms"]
     list_filter = ["category"]
+
+
+@admin.register(NotificationSetting)
+class NotificationSettingAdmin(admin.ModelAdmin):
+    list_display = ["user", "only_to_act_on"]
+    list_filter = ["only_to_act_on"]

@@ -13,11 +13,22 @@ from documents.generation.jobs import render_job_run
 from documents.generation.requests import request_render
 from documents.models import DocumentKind, RenderStatus
 from orders.states import CaseStatus
-from tests.portals.conftest import shoot
-from tests.portals.test_browser_coordinator import check, office_page
+from tests.portals.conftest import DESKTOP, PHONE, assert_accessible, shoot
+from tests.portals.test_browser_coordinator import check as check_desktop
+from tests.portals.test_browser_coordinator import office_page
 
 pytestmark = pytest.mark.django_db(transaction=True)
 S = CaseStatus
+
+
+def check(page, name: str) -> None:
+    """Screenshots at both widths, nothing refused by the CSP, and axe-core clean at
+    phone width as well as at desktop width."""
+    original = page.viewport_size
+    page.set_viewport_size(PHONE)
+    assert_accessible(page)
+    page.set_viewport_size(original or DESKTOP)
+    check_desktop(page, name)
 
 
 def open_preview(page, scope) -> None:
