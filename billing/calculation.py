@@ -172,6 +172,39 @@ def duty_heads(
     return basic_rate, basic, surcharge, igst_rate, igst
 
 
+@dataclass(frozen=True)
+class DutyLine:
+    """One head of customs duty: its rate (percent), what it is charged on, and the
+    amount rounded to the rupee. The codes are the quotation's duty lines'."""
+
+    code: str
+    label: str
+    rate: Decimal
+    base: Decimal
+    amount: Decimal
+
+
+def duty_lines(
+    assessable_value: Decimal, rates: DutyRates, exemption: Exemption | None = None
+) -> tuple[DutyLine, DutyLine, DutyLine]:
+    """Basic customs duty, the social welfare surcharge and IGST, each with the base it
+    is charged on: the heads of `duty_heads`, so a paper that shows them agrees with the
+    quotation."""
+    value = to_paise(Decimal(assessable_value))
+    basic_rate, basic, surcharge, igst_rate, igst = duty_heads(value, rates, exemption)
+    return (
+        DutyLine("basic_duty", "Basic customs duty", basic_rate, value, basic),
+        DutyLine(
+            "surcharge",
+            "Social welfare surcharge on the basic duty",
+            Decimal(rates.surcharge_percent_of_basic),
+            basic,
+            surcharge,
+        ),
+        DutyLine("igst_import", "IGST on import", igst_rate, value + basic + surcharge, igst),
+    )
+
+
 def service_tax_lines(fee: Decimal, gst_percent: Decimal, *, intra_state: bool) -> list[Line]:
     """GST on the service fee: CGST and SGST at half the rate each within the service's
     state, IGST across states (rule 4)."""

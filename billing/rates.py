@@ -14,8 +14,10 @@ from billing.calculation import (
     CUSTOMS_DEFAULT_FREIGHT_PERCENT,
     CUSTOMS_DEFAULT_INSURANCE_PERCENT,
     Charge,
+    DutyLine,
     DutyRates,
     Exemption,
+    duty_lines,
 )
 from billing.models import (
     DutyExemptionRule,
@@ -39,9 +41,9 @@ INSURANCE_INCLUDED = (Incoterm.CIP, Incoterm.DAP, Incoterm.DDP)
 
 
 class RatesMissing(DomainError):
-    def __init__(self, missing: list[str]) -> None:
+    def __init__(self, missing: list[str], cannot: str = "Cannot quote yet") -> None:
         self.missing = missing
-        super().__init__("Cannot quote yet. Missing: " + "; ".join(missing) + ".")
+        super().__init__(f"{cannot}. Missing: " + "; ".join(missing) + ".")
 
 
 @dataclass(frozen=True)
@@ -66,25 +68,10 @@ class Basis:
         return self.exchange_rate.rupees_per_unit if self.exchange_rate else Decimal(1)
 
     def duty_rates(self) -> DutyRates:
-        return DutyRates(
-            basic_percent=self.duty.basic_percent,
-            surcharge_percent_of_basic=self.duty.surcharge_percent_of_basic,
-            igst_percent=self.duty.igst_percent,
-            effective_from=self.duty.effective_from,
-            source=self.duty.source,
-        )
+        return _duty_rates(self.duty)
 
     def exemption_rule(self) -> Exemption | None:
-        if self.exemption is None:
-            return None
-        return Exemption(
-            code=self.exemption.exemption,
-            label=self.exemption.get_exemption_display(),
-            basic_nil=self.exemption.basic_nil,
-            igst_nil=self.exemption.igst_nil,
-            certificate=self.exemption.certificate,
-            source=self.exemption.source,
-        )
+        return _exemption(self.exemption)
 
     def as_record(self) -> dict[str, Any]:
         """The basis as JSON for the quotation: each figure with its date and source."""
@@ -148,6 +135,29 @@ class Basis:
         }
 
 
+def _duty_rates(row: DutyRate) -> DutyRates:
+    return DutyRates(
+        basic_percent=row.basic_percent,
+        surcharge_percent_of_basic=row.surcharge_percent_of_basic,
+        igst_percent=row.igst_percent,
+        effective_from=row.effective_from,
+        source=row.source,
+    )
+
+
+def _exemption(rule: DutyExemptionRule | None) -> Exemption | None:
+    if rule is None:
+        return None
+    return Exemption(
+        code=rule.exemption,
+        label=rule.get_exemption_display(),
+        basic_nil=rule.basic_nil,
+        igst_nil=rule.igst_nil,
+        certificate=rule.certificate,
+        source=rule.source,
+    )
+
+
 def _in_force(queryset, on: dt.date, field: str = "effective_from"):
     return queryset.filter(**{f"{field}__lte": on}).order_by(f"-{field}", "-pk").first()
 
@@ -189,15 +199,7 @@ def basis_for(
             missing.append(
                 f"{supplier.name}'s price for {case.product.brand_name} on {on:%d %b %Y}"
             )
-    tariff = ProductTariff.objects.filter(product=case.product).first()
-    rate_class = tariff.rate_class if tariff else RateClass.MEDICINE
-    if tariff is None:
-        missing.append(f"the HSN code of {case.product.brand_name} (product tariff)")
-    elif exemption == "rare_disease" and not tariff.rare_disease_listed:
-        missing.append(
-            f"{case.product.brand_name} on the national list of rare diseases' drugs "
-            "(the rare-disease exemption does not apply)"
-        )
+    tariff, rate_class, duty, rule = _duty_in_force(case, on, exemption, missing)
     rate = None
     if price is not None and price.currency != "INR":
         rate = _in_force(ExchangeRate.objects.filter(currency=price.currency), on, "rate_date")
@@ -205,16 +207,6 @@ def basis_for(
             missing.append(
                 f"an exchange rate for {price.currency} dated on or before {on:%d %b %Y}"
             )
-    duty = _in_force(DutyRate.objects.filter(pathway=case.pathway, rate_class=rate_class), on)
-    if duty is None:
-        missing.append(f"the duty rates of the {case.pathway.name} pathway on {on:%d %b %Y}")
-    rule = None
-    if exemption:
-        rule = _in_force(
-            DutyExemptionRule.objects.filter(pathway=case.pathway, exemption=exemption), on
-        )
-        if rule is None:
-            missing.append(f"the rule of the {exemption.replace('_', ' ')} exemption")
     fee = _in_force(ServiceFee.objects.filter(pathway=case.pathway), on)
     if fee is None:
         missing.append("the service fee")
@@ -241,6 +233,67 @@ def basis_for(
         exemption=rule,
         fee=fee,
         gst=gst,
+    )
+
+
+def _duty_in_force(
+    case: ImportCase, on: dt.date, exemption: str, missing: list[str]
+) -> tuple[ProductTariff | None, str, DutyRate | None, DutyExemptionRule | None]:
+    """The product's tariff, its rate class, the duty rates of that class and the
+    exemption's rule in force on `on`; what is not found is added to `missing`."""
+    tariff = ProductTariff.objects.filter(product=case.product).first()
+    rate_class = tariff.rate_class if tariff else RateClass.MEDICINE
+    if tariff is None:
+        missing.append(f"the HSN code of {case.product.brand_name} (product tariff)")
+    elif exemption == "rare_disease" and not tariff.rare_disease_listed:
+        missing.append(
+            f"{case.product.brand_name} on the national list of rare diseases' drugs "
+            "(the rare-disease exemption does not apply)"
+        )
+    duty = _in_force(DutyRate.objects.filter(pathway=case.pathway, rate_class=rate_class), on)
+    if duty is None:
+        missing.append(f"the duty rates of the {case.pathway.name} pathway on {on:%d %b %Y}")
+    rule = None
+    if exemption:
+        rule = _in_force(
+            DutyExemptionRule.objects.filter(pathway=case.pathway, exemption=exemption), on
+        )
+        if rule is None:
+            missing.append(f"the rule of the {exemption.replace('_', ' ')} exemption")
+    return tariff, rate_class, duty, rule
+
+
+@dataclass(frozen=True)
+class CustomsDuty:
+    """The customs duty on an assessable value with the rates in force on a date."""
+
+    assessable_value: Decimal
+    on: dt.date
+    lines: tuple[DutyLine, ...]
+    rates: DutyRates
+    exemption: Exemption | None
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.amount for line in self.lines), Decimal("0.00"))
+
+
+def customs_duty(case: ImportCase, assessable_value: Decimal, *, on: dt.date) -> CustomsDuty:
+    """Basic customs duty, the social welfare surcharge and IGST on `assessable_value`
+    at the rates of the case's product (its rate class) in force on `on`, with the
+    exemption the case claims; each head rounded to the rupee as a quotation's.
+    Raises RatesMissing naming what is not there."""
+    missing: list[str] = []
+    _, _, duty, rule = _duty_in_force(case, on, case.duty_exemption, missing)
+    if missing:
+        raise RatesMissing(missing, "Cannot compute the duty")
+    rates, exemption = _duty_rates(duty), _exemption(rule)
+    return CustomsDuty(
+        assessable_value=Decimal(assessable_value),
+        on=on,
+        lines=duty_lines(Decimal(assessable_value), rates, exemption),
+        rates=rates,
+        exemption=exemption,
     )
 
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import quote
 
@@ -158,48 +156,6 @@ class Pathway(models.Model):
     @classmethod
     def default(cls) -> Pathway:
         return cls.objects.get(is_default=True)
-
-    def duty_estimate(self, assessable_value: Decimal) -> Decimal:
-        return self.duty_breakdown(assessable_value).total
-
-    def duty_breakdown(self, assessable_value: Decimal) -> DutyBreakdown:
-        """Basic duty, a surcharge on the basic duty, then IGST on the value plus both,
-        each rounded to the paisa; the names and rates are the pathway's data."""
-        rates = self.duty or {}
-        names = {**DUTY_NAMES, **(rates.get("names") or {})}
-        value = Decimal(assessable_value)
-
-        def line(key: str, percent_key: str, base: Decimal) -> DutyLine:
-            rate = Decimal(str(rates.get(percent_key, 0)))
-            amount = (base * rate / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-            return DutyLine(names[key], rate, base, amount)
-
-        basic = line("basic", "basic_percent", value)
-        surcharge = line("surcharge", "surcharge_percent_of_basic", basic.amount)
-        igst = line("igst", "igst_percent", value + basic.amount + surcharge.amount)
-        return DutyBreakdown(value, (basic, surcharge, igst))
-
-
-# What the parts of the duty are called when the pathway does not name them.
-DUTY_NAMES = {"basic": "Basic duty", "surcharge": "Surcharge on the basic duty", "igst": "IGST"}
-
-
-@dataclass(frozen=True)
-class DutyLine:
-    name: str
-    rate_percent: Decimal
-    base: Decimal
-    amount: Decimal
-
-
-@dataclass(frozen=True)
-class DutyBreakdown:
-    assessable_value: Decimal
-    lines: tuple[DutyLine, ...]
-
-    @property
-    def total(self) -> Decimal:
-        return sum((line.amount for line in self.lines), Decimal("0.00"))
 
 
 class SideEffectUrgency(models.TextChoices):

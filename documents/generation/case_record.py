@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from billing.rates import RatesMissing, customs_duty
 from documents.generation import parts
 from documents.generation.formatting import (
     format_date,
@@ -184,23 +185,32 @@ def _customs(case: ImportCase) -> dict[str, Any]:
         "clearance_date": format_date(case.clearance_date),
         "duty_lines": [],
         "duty_total": "",
+        "rates_missing": "",
     }
-    if case.assessable_value is not None and not case.duty_exemption:
-        breakdown = case.pathway.duty_breakdown(case.assessable_value)
-        customs["duty_lines"] = [
-            {
-                "name": line.name,
-                "rate": format_percent(line.rate_percent),
-                "base": format_money(line.base),
-                "amount": format_money(line.amount),
-            }
-            for line in breakdown.lines
-        ]
-        customs["duty_total"] = format_money(breakdown.total)
-        customs["duty_matches"] = (
-            case.duty_amount is not None and case.duty_amount == breakdown.total
-        )
-        customs["rates_source"] = (case.pathway.duty or {}).get("source", "")
+    if case.assessable_value is None or case.clearance_date is None:
+        return customs
+    # The rates in force on the clearance date, as the quotation's on its date.
+    try:
+        duty = customs_duty(case, case.assessable_value, on=case.clearance_date)
+    except RatesMissing as missing:
+        customs["rates_missing"] = str(missing)
+        return customs
+    customs["duty_lines"] = [
+        {
+            "name": line.label,
+            "rate": format_percent(line.rate),
+            "base": format_money(line.base),
+            "amount": format_money(line.amount),
+        }
+        for line in duty.lines
+    ]
+    customs["duty_total"] = format_money(duty.total)
+    customs["duty_matches"] = case.duty_amount is not None and case.duty_amount == duty.total
+    customs["rates_source"] = (
+        f"{duty.rates.source}, in force from {format_date(duty.rates.effective_from)}"
+    )
+    if duty.exemption:
+        customs["rates_source"] += f"; exemption: {duty.exemption.source}"
     return customs
 
 

@@ -16,7 +16,7 @@ from documents.generation.papers import render_document_pdf
 from documents.models import DocumentKind, Signature
 from documents.temperature_logs import temperature_log_record
 from orders.adverse_events import adverse_event_forward, adverse_event_report
-from orders.display import format_datetime
+from orders.display import format_date, format_datetime
 from orders.models import AdverseEvent
 from orders.services import case_transition
 from orders.states import CaseStatus
@@ -117,13 +117,15 @@ def test_lists_are_lists(closed):
     assert "mycophenolate mofetil, prednisolone" not in pdf_text(pdf)
 
 
-def test_amounts_are_in_rupees_with_indian_grouping_and_the_duty_is_broken_down(record):
+def test_amounts_are_in_rupees_with_indian_grouping_and_the_duty_is_broken_down(closed, record):
+    # The rates in force on the clearance date (medicines: IGST 5%), each head rounded
+    # to the rupee as the quotation's (tests/documents/test_case_record_duty.py).
     for fact in (
         "Assessable value (CIF) ₹2,50,000.00",
         "Basic customs duty 10% ₹2,50,000.00 ₹25,000.00",
-        "Social welfare surcharge (10% of the basic duty) 10% ₹25,000.00 ₹2,500.00",
-        "IGST 5% ₹2,77,500.00 ₹13,875.00",
-        "Duty at the pathway's rates ₹41,375.00",
+        "Social welfare surcharge on the basic duty 10% ₹25,000.00 ₹2,500.00",
+        "IGST on import 5% ₹2,77,500.00 ₹13,875.00",
+        f"Duty at the rates in force on {format_date(closed.clearance_date)} ₹41,375.00",
         "Duty paid, as recorded at clearance ₹41,375.00",
         "Assessable value: ₹2,50,000.00",  # the clearance event
     ):

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from orders import safety
-from orders.models import ImportCase, Pathway
+from orders.models import ImportCase
 
 CLEAN = {"egfr": "72", "systolic_bp": "128", "diastolic_bp": "82"}
 
@@ -118,55 +118,7 @@ def test_threshold_met_compares_exclusive_and_inclusive_limits(threshold, value,
     assert safety.threshold_met(threshold, Decimal(value)) is met
 
 
-# --- duty and days of supply ------------------------------------------------------------
-
-
-@pytest.mark.parametrize("assessable", ["100000", "250000", "12345.67", "0"])
-def test_india_duty_is_16_55_percent_of_the_assessable_value(india, assessable):
-    # Basic 10%, a 10% surcharge on the basic duty, then 5% IGST (medicines, since
-    # 22 September 2025) on value plus both: 10 + 1 + 5% of 111 = 16.55% (design
-    # section 2). Each part is rounded to the paisa, so the total is within a paisa
-    # or two of the exact share.
-    value = Decimal(assessable)
-
-    breakdown = india.duty_breakdown(value)
-
-    exact = value * Decimal("16.55") / 100
-    assert abs(india.duty_estimate(value) - exact) <= Decimal("0.02")
-    assert breakdown.total == sum(line.amount for line in breakdown.lines)
-    assert [line.rate_percent for line in breakdown.lines] == [10, 10, 5]
-
-
-def test_the_duty_breakdown_names_each_part_with_its_base(india):
-    breakdown = india.duty_breakdown(Decimal("250000"))
-
-    basic, surcharge, igst = breakdown.lines
-    assert (basic.name, basic.base, basic.amount) == (
-        "Basic customs duty",
-        Decimal("250000"),
-        Decimal("25000.00"),
-    )
-    assert surcharge.name.startswith("Social welfare surcharge")
-    assert (surcharge.base, surcharge.amount) == (Decimal("25000.00"), Decimal("2500.00"))
-    assert (igst.name, igst.base, igst.amount) == (
-        "IGST",
-        Decimal("277500.00"),
-        Decimal("13875.00"),
-    )
-    assert breakdown.total == Decimal("41375.00")
-
-
-def test_duty_rates_are_read_from_the_pathway():
-    pathway = Pathway(
-        duty={"basic_percent": 5, "surcharge_percent_of_basic": 0, "igst_percent": 12}
-    )
-
-    # 5% basic on 1000, then 12% IGST on 1050.
-    assert pathway.duty_estimate(Decimal("1000")) == Decimal("176.00")
-
-
-def test_a_pathway_without_duty_rates_estimates_no_duty():
-    assert Pathway(duty={}).duty_estimate(Decimal("1000")) == Decimal("0.00")
+# --- days of supply ---------------------------------------------------------------
 
 
 def test_three_packs_of_lupkynis_at_six_capsules_a_day_last_90_days(lupkynis):
