@@ -88,8 +88,8 @@ class Pathway(models.Model):
     expected_days = models.JSONField(
         default=dict, blank=True, help_text="{state: days a case may stay there}"
     )
-    # The current rates and the exemptions as a description; quotations use the dated
-    # duty rates (billing.DutyRate), which keep their history.
+    # The current rates and the exemptions as a description only: quotations, invoices
+    # and the case record compute duty from the dated rates (billing.rates.customs_duty).
     duty = models.JSONField(
         default=dict, blank=True, help_text="Rates in percent and exemptions: data, not code."
     )
