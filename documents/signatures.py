@@ -8,6 +8,7 @@ import hashlib
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from documents.models import (
     Document,
@@ -69,7 +70,7 @@ def signing_password_check(signer, password: str) -> None:
             "Too many wrong passwords: signing with this account is paused until "
             f"{until}, and the account's owner has been told by email. Nothing was signed."
         )
-    raise DomainError("The password is not correct; nothing was signed.")
+    raise DomainError(_("The password is not correct; nothing was signed."))
 
 
 def document_sign(
@@ -134,7 +135,7 @@ def _signature_record(
 ) -> Signature:
     printed_name = " ".join((printed_name or "").split())
     if not printed_name:
-        raise DomainError("Type your full name to sign.")
+        raise DomainError(_("Type your full name to sign."))
     with document.file.open("rb") as stored:
         content_sha256 = hashlib.sha256(stored.read()).hexdigest()
     if content_sha256 != document.sha256:

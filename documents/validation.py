@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import magic
 import pikepdf
 from django.conf import settings
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
 from documents.models import DocumentKind
@@ -74,18 +75,23 @@ def clean_filename(name: str) -> str:
 
 def validate_upload(content: bytes, *, filename: str, kind: str) -> CleanFile:
     if not content:
-        raise UploadRejected("The file is empty.")
+        raise UploadRejected(_("The file is empty."))
     limit = max_upload_bytes()
     if len(content) > limit:
-        raise UploadRejected(f"The file is larger than the {limit // (1024 * 1024)} MB limit.")
+        raise UploadRejected(
+            _("The file is larger than the %(limit)s MB limit.") % {"limit": limit // (1024 * 1024)}
+        )
     sniffed = magic.from_buffer(content[:8192], mime=True)
     allowed = allowed_types(kind)
     content_type = _content_type(sniffed, allowed)
     if content_type is None:
         names = ", ".join(EXTENSIONS[t].upper() for t in allowed)
         raise UploadRejected(
-            f"This file is not an accepted type for a {DocumentKind(kind).label.lower()} "
-            f"({names} only); its content looks like {sniffed}."
+            _(
+                "This file is not an accepted type for a %(kind)s (%(types)s only); its "
+                "content looks like %(sniffed)s."
+            )
+            % {"kind": _(DocumentKind(kind).label).lower(), "types": names, "sniffed": sniffed}
         )
     if content_type == PDF:
         cleaned = clean_pdf(content)
@@ -114,8 +120,11 @@ def clean_image(content: bytes, content_type: str) -> bytes:
                 width, height = image.size
                 if width * height > max_pixels:
                     raise UploadRejected(
-                        f"The image is too large ({width}x{height} pixels; "
-                        f"at most {max_pixels // 1_000_000} megapixels)."
+                        _(
+                            "The image is too large (%(width)sx%(height)s pixels; at most "
+                            "%(max)s megapixels)."
+                        )
+                        % {"width": width, "height": height, "max": max_pixels // 1_000_000}
                     )
                 image.load()
                 # Apply the orientation EXIF gives, then keep nothing but the pixels.

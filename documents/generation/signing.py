@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from documents.generation.declarations import SIGNED_BY, TEXT_TEMPLATE, signer_user_id
 from documents.generation.jobs import render_job_run
@@ -124,8 +125,11 @@ def paper_sign(
         )
     if read_version != data_version(case, kind):
         raise DomainError(
-            f"The {label} changed since you opened it: read it again before you sign. "
-            "Nothing was signed."
+            _(
+                "The %(paper)s changed since you opened it: read it again before you sign. "
+                "Nothing was signed."
+            )
+            % {"paper": _(K(kind).label).lower()}
         )
     capacity = signer_capacity(case, meaning, capacity)
     # Checked (and counted) before anything is rendered or stored.

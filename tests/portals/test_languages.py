@@ -258,3 +258,23 @@ def test_her_inbox_is_in_her_language_with_her_messages_in_it(client, case_in, p
     assert "<h1>संदेश</h1>" in html
     assert f"आपकी दवा का अनुरोध {case.reference}: हम पर्चे की जाँच कर रहे हैं" in html
     assert "पढ़ा हुआ मानें" in html
+
+
+def test_a_refused_upload_is_explained_in_her_language(client, case_in, patient):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    case = case_in(S.SUBMITTED)
+    in_hindi(patient.user)
+    client.force_login(patient.user)
+
+    response = client.post(
+        f"/my/orders/{case.pk}/documents/",
+        {
+            "kind": "patient_identity",
+            "file": SimpleUploadedFile("id.pdf", b"plain text", content_type="application/pdf"),
+        },
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "यह फ़ाइल इस दस्तावेज़ (मरीज़ का पहचान पत्र) के लिए स्वीकार्य प्रकार की नहीं है" in html
