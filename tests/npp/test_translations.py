@@ -26,6 +26,7 @@ PATIENT_FACING = (
     "portals/templates/portals/_payer_money.html",
     "portals/templates/portals/_preview.html",
     "portals/templates/portals/_inbox_count.html",
+    "portals/templates/portals/_manifestation.html",
     "portals/patient/",
     "portals/forms.py",
     "documents/validation.py",
