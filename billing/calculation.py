@@ -27,6 +27,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils.translation import gettext_noop
+
 from orders.money import to_paise, to_rupee
 
 HUNDRED = Decimal(100)
@@ -212,13 +214,13 @@ def service_tax_lines(fee: Decimal, gst_percent: Decimal, *, intra_state: bool) 
         half = Decimal(gst_percent) / 2
         amount = to_paise(fee * half / HUNDRED)
         return [
-            Line("cgst", "CGST on the service fee", amount, rate=half),
-            Line("sgst", "SGST on the service fee", amount, rate=half),
+            Line("cgst", gettext_noop("CGST on the service fee"), amount, rate=half),
+            Line("sgst", gettext_noop("SGST on the service fee"), amount, rate=half),
         ]
     return [
         Line(
             "igst_service",
-            "IGST on the service fee",
+            gettext_noop("IGST on the service fee"),
             to_paise(fee * Decimal(gst_percent) / HUNDRED),
             rate=Decimal(gst_percent),
         )
@@ -277,21 +279,21 @@ def quote(inputs: QuoteInputs, *, hsn: str = "", sac: str = "") -> Quote:
         ),
         Line(
             "medicine",
-            "Medicine delivered to India (cost, insurance and freight)"
+            gettext_noop("Medicine delivered to India (cost, insurance and freight)")
             if inputs.goods_charged
-            else "Medicine supplied free of charge by the manufacturer",
+            else gettext_noop("Medicine supplied free of charge by the manufacturer"),
             charged,
             code_hsn_sac=hsn,
         ),
-        Line("basic_duty", "Basic customs duty (estimate)", basic, rate=basic_rate),
+        Line("basic_duty", gettext_noop("Basic customs duty (estimate)"), basic, rate=basic_rate),
         Line(
             "surcharge",
-            "Social welfare surcharge (estimate)",
+            gettext_noop("Social welfare surcharge (estimate)"),
             surcharge,
             rate=Decimal(inputs.duty.surcharge_percent_of_basic),
         ),
-        Line("igst_import", "IGST on import (estimate)", igst, rate=igst_rate),
-        Line("service_fee", "Service fee", fee, code_hsn_sac=sac),
+        Line("igst_import", gettext_noop("IGST on import (estimate)"), igst, rate=igst_rate),
+        Line("service_fee", gettext_noop("Service fee"), fee, code_hsn_sac=sac),
         *[Line(t.code, t.label, t.amount, rate=t.rate, code_hsn_sac=sac) for t in taxes],
     ]
     total = sum((line.amount for line in lines if line.in_total), ZERO)

@@ -42,6 +42,7 @@ PATIENT_FACING = (
     "orders/states.py",
     "orders/tracker.py",
     "orders/papers.py",
+    "billing/calculation.py",
     "documents/templates/documents/base.html",
     "documents/templates/documents/_pack_patient_consent.html",
     "documents/templates/documents/patient_information.html",
