@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from notifications.models import Category, Channel, Notification, Status
 from notifications.services import _urls, render_message
@@ -12,7 +13,7 @@ from notifications.tasks import enqueue_notifications
 from npp.accounts.languages import in_language_of
 
 # What the password was typed for, in a sentence.
-PURPOSES = {"signing": "to sign a document"}
+PURPOSES = {"signing": gettext_noop("to sign a document")}  # translated where shown
 
 
 def account_alert(alert) -> list[Notification]:

@@ -38,6 +38,8 @@ PATIENT_FACING = (
     "notifications/templates/notifications/message.html",
     "notifications/templates/notifications/step-patient-",
     "notifications/templates/notifications/reject-patient-",
+    "notifications/templates/notifications/reentry_locked-account-",
+    "notifications/alerts.py",
     "orders/templates/orders/email/invitation-",
     "orders/states.py",
     "orders/tracker.py",
