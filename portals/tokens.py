@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from npp.accounts.models import Role, TokenScope
@@ -17,15 +18,17 @@ from npp.accounts.tokens import token_create, token_revoke, tokens_of
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(max_length=100, help_text="Where it will be used, e.g. “Hospital EHR”.")
+    name = forms.CharField(
+        max_length=100, help_text=_("Where it will be used, e.g. “Hospital EHR”.")
+    )
     scopes = forms.MultipleChoiceField(
         choices=TokenScope.choices,
         widget=forms.CheckboxSelectMultiple,
         initial=[TokenScope.READ],
-        help_text="Read lets it look; write lets it open, edit and move cases.",
+        help_text=_("Read lets it look; write lets it open, edit and move cases."),
     )
     expires_in_days = forms.IntegerField(
-        min_value=1, max_value=365, initial=90, label="Expires after (days)"
+        min_value=1, max_value=365, initial=90, label=_("Expires after (days)")
     )
 
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 
 from documents.generation.parts import order_number
 from documents.generation.quality_release import SIGNED_TRANSITIONS
@@ -57,23 +58,23 @@ class QueueFilterForm(forms.Form):
     q = forms.CharField(
         required=False,
         max_length=100,
-        label="Search all cases",
+        label=_("Search all cases"),
         widget=forms.SearchInput(
             attrs={"placeholder": "Reference, patient, phone, permit, lot, AWB, Bill of Entry"}
         ),
     )
-    state = forms.ChoiceField(required=False, label="State", widget=QuickSelect)
-    coordinator = forms.ChoiceField(required=False, label="Coordinator", widget=QuickSelect)
+    state = forms.ChoiceField(required=False, label=_("State"), widget=QuickSelect)
+    coordinator = forms.ChoiceField(required=False, label=_("Coordinator"), widget=QuickSelect)
     # Plain choices from two columns: no model instance per physician on every view.
     product = forms.TypedChoiceField(
-        required=False, coerce=int, empty_value=None, label="Product", widget=QuickSelect
+        required=False, coerce=int, empty_value=None, label=_("Product"), widget=QuickSelect
     )
     # Typed, with names suggested as one types (npp.js asks physician_suggestions):
     # a list of every physician would be thousands of options on every queue view.
     physician = forms.CharField(
         required=False,
         max_length=200,
-        label="Physician",
+        label=_("Physician"),
         widget=forms.TextInput(
             attrs={
                 "list": "physician-suggestions",
@@ -83,10 +84,10 @@ class QueueFilterForm(forms.Form):
             }
         ),
     )
-    overdue = forms.BooleanField(required=False, label="Overdue only")
+    overdue = forms.BooleanField(required=False, label=_("Overdue only"))
     payment = forms.ChoiceField(
         required=False,
-        label="Payment",
+        label=_("Payment"),
         choices=[("", "Any"), ("due", "Amount due"), ("overdue", "Payment overdue")],
     )
 
@@ -176,17 +177,17 @@ class TransitionFormMixin:
                 required=True,
                 max_length=4000,
                 widget=forms.Textarea(attrs={"rows": 2}),
-                help_text="Kept in the case history.",
+                help_text=_("Kept in the case history."),
             )
         for name, label in PAGE_LABELS.items():
             if name in fields:
                 fields[name].label = label
         if self.transition in SIGNED_TRANSITIONS:
             fields["printed_name"] = forms.CharField(
-                label="Type your full name to sign", max_length=200, required=True
+                label=_("Type your full name to sign"), max_length=200, required=True
             )
             fields["password"] = forms.CharField(
-                label="Your password",
+                label=_("Your password"),
                 required=True,
                 widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
                 help_text='Your electronic signature, meaning "quality release", goes on the '
@@ -305,7 +306,7 @@ class ApplicationForm(forms.Form):
     """What the coordinator settles for the application besides the request."""
 
     port_of_entry = forms.ChoiceField(
-        label="Port of entry", help_text="Where the goods clear customs; Form 12A names it."
+        label=_("Port of entry"), help_text=_("Where the goods clear customs; Form 12A names it.")
     )
 
     def __init__(self, *args: Any, case: ImportCase, **kwargs: Any) -> None:
@@ -326,7 +327,7 @@ class ReviewForm(forms.Form):
     reason = forms.CharField(
         required=False,
         max_length=2000,
-        label="Reason (required to reject)",
+        label=_("Reason (required to reject)"),
         widget=forms.TextInput(attrs={"placeholder": "e.g. illegible, wrong patient"}),
     )
 
@@ -360,14 +361,14 @@ class DocumentUploadForm(forms.Form):
                 DocumentKind.ADVERSE_EVENT_REPORT,
             )
         ],
-        label="Document",
+        label=_("Document"),
     )
-    file = forms.FileField(label="File (PDF, JPEG or PNG)")
+    file = forms.FileField(label=_("File (PDF, JPEG or PNG)"))
 
 
 class TemperatureLogForm(forms.Form):
     file = forms.FileField(
-        label="Data-logger file (CSV: timestamp, temperature in °C)",
+        label=_("Data-logger file (CSV: timestamp, temperature in °C)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
 
@@ -376,12 +377,12 @@ class AcknowledgementForm(forms.Form):
     """The manufacturer confirmed receipt of a side-effect report."""
 
     acknowledged_on = forms.DateField(
-        label="Receipt confirmed on", widget=DateInput(), help_text="The date on their reply."
+        label=_("Receipt confirmed on"), widget=DateInput(), help_text=_("The date on their reply.")
     )
     manufacturer_reference = forms.CharField(
         required=False,
         max_length=100,
-        label="Their case number (if given)",
+        label=_("Their case number (if given)"),
     )
 
 

@@ -24,9 +24,9 @@ class MyCasesFilterForm(forms.Form):
     """Search and state on "My cases"; the term travels as a session token (see
     portals.coordinator.search), never in the URL."""
 
-    q = forms.CharField(max_length=100, required=False, label="Search")
+    q = forms.CharField(max_length=100, required=False, label=_("Search"))
     state = forms.ChoiceField(
-        choices=[("", "Every state"), *CaseStatus.choices], required=False, label="State"
+        choices=[("", "Every state"), *CaseStatus.choices], required=False, label=_("State")
     )
 
 
@@ -36,30 +36,30 @@ class RequestFieldsForm(forms.Form):
 
     product = forms.ModelChoiceField(
         queryset=Product.objects.order_by("brand_name", "strength"),
-        empty_label="Choose from the catalogue",
-        help_text="Only products in the service's catalogue can be imported.",
+        empty_label=_("Choose from the catalogue"),
+        help_text=_("Only products in the service's catalogue can be imported."),
     )
     prescribed_dose = forms.CharField(
         max_length=200,
         required=False,
-        label="Prescribed dose",
+        label=_("Prescribed dose"),
         help_text='As on the prescription, e.g. "23.7 mg (3 capsules) twice daily".',
     )
     daily_units = forms.IntegerField(
         min_value=1,
         required=False,
-        label="Units taken per day",
-        help_text="Capsules or tablets a day.",
+        label=_("Units taken per day"),
+        help_text=_("Capsules or tablets a day."),
     )
-    quantity_packs = forms.IntegerField(min_value=1, required=False, label="Quantity (packs)")
+    quantity_packs = forms.IntegerField(min_value=1, required=False, label=_("Quantity (packs)"))
     treatment_days = forms.IntegerField(
-        min_value=1, required=False, label="Treatment duration (days)"
+        min_value=1, required=False, label=_("Treatment duration (days)")
     )
     justification = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 5}),
         required=False,
-        label="Clinical justification",
-        help_text="Diagnosis, treatments tried, and why no product registered here will do.",
+        label=_("Clinical justification"),
+        help_text=_("Diagnosis, treatments tried, and why no product registered here will do."),
     )
 
     REQUEST_FIELDS = (
@@ -107,43 +107,43 @@ class NewRequestForm(RequestFieldsForm):
     )
 
     patient_choice = forms.ChoiceField(
-        label="Who is the request for?",
+        label=_("Who is the request for?"),
         choices=[("existing", "A patient of mine"), ("new", "A new patient")],
         widget=forms.RadioSelect,
         initial="existing",
     )
     patient = forms.ModelChoiceField(
-        queryset=Patient.objects.none(), required=False, label="Existing patient"
+        queryset=Patient.objects.none(), required=False, label=_("Existing patient")
     )
-    full_name = forms.CharField(max_length=200, required=False, label="Full name")
-    date_of_birth = forms.DateField(required=False, widget=DateInput, label="Date of birth")
+    full_name = forms.CharField(max_length=200, required=False, label=_("Full name"))
+    date_of_birth = forms.DateField(required=False, widget=DateInput, label=_("Date of birth"))
     sex = forms.ChoiceField(choices=[("", "Choose"), *Patient.Sex.choices], required=False)
     occupation = forms.CharField(
         max_length=100,
         required=False,
-        help_text="The import application (Form 12A) asks for the applicant's occupation.",
+        help_text=_("The import application (Form 12A) asks for the applicant's occupation."),
     )
     id_document_type = forms.ChoiceField(
         choices=[("", "Choose"), *Patient.IdentityDocument.choices],
         required=False,
-        label="Identity document",
+        label=_("Identity document"),
     )
     id_document_number = forms.CharField(
         max_length=40,
         required=False,
-        label="Identity document number",
-        help_text="Only the last four characters are kept.",
+        label=_("Identity document number"),
+        help_text=_("Only the last four characters are kept."),
     )
     address = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Delivery address"
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("Delivery address")
     )
     city = forms.CharField(max_length=100, required=False)
     state = forms.CharField(max_length=100, required=False)
-    postal_code = forms.CharField(max_length=20, required=False, label="Postal code")
+    postal_code = forms.CharField(max_length=20, required=False, label=_("Postal code"))
     phone = forms.CharField(max_length=30, required=False)
     email = forms.EmailField(
         required=False,
-        help_text="With an email address the patient is invited to follow the import online.",
+        help_text=_("With an email address the patient is invited to follow the import online."),
     )
     language = forms.ChoiceField(
         choices=settings.LANGUAGES,
@@ -222,7 +222,7 @@ NEEDED_TO_SUBMIT = {**REQUEST_NEEDS, "prescription": "the prescription"}
 
 class PhysicianUploadForm(forms.Form):
     kind = forms.ChoiceField(
-        label="Document",
+        label=_("Document"),
         choices=[
             (K.PRESCRIPTION, K.PRESCRIPTION.label),
             (K.MEDICAL_REPORT, K.MEDICAL_REPORT.label),
@@ -234,11 +234,11 @@ class PhysicianUploadForm(forms.Form):
 class AnswerForm(forms.Form):
     answer = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 5}),
-        label="Your answer",
-        help_text="The coordinator reads this with the documents you add.",
+        label=_("Your answer"),
+        help_text=_("The coordinator reads this with the documents you add."),
     )
     kind = forms.ChoiceField(
-        label="Document (optional)",
+        label=_("Document (optional)"),
         required=False,
         choices=[
             (K.MEDICAL_REPORT, K.MEDICAL_REPORT.label),
@@ -252,15 +252,17 @@ class SignUndertakingForm(forms.Form):
     """Sign the undertaking the page shows: the one the system generated."""
 
     printed_name = forms.CharField(
-        max_length=200, label="Type your full name", help_text="As on your registration."
+        max_length=200, label=_("Type your full name"), help_text=_("As on your registration.")
     )
     password = forms.CharField(
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        label="Your password",
-        help_text="Re-enter your password to sign. The time and your network address are recorded.",
+        label=_("Your password"),
+        help_text=_(
+            "Re-enter your password to sign. The time and your network address are recorded."
+        ),
     )
     confirm = forms.BooleanField(
-        label="I have read this undertaking and sign it as its author.",
+        label=_("I have read this undertaking and sign it as its author."),
         error_messages={"required": "Confirm what your signature means to sign."},
     )
     # The data version of the text shown: signing refuses if it changed since.
@@ -273,28 +275,30 @@ class SignScanForm(SignUndertakingForm):
     undertaking = file_field(
         "Your undertaking signed on paper (scan)",
         required=True,
-        help_text="The PDF above, signed by hand: a PDF, or a photo (JPEG, PNG), up to 10 MB.",
+        help_text=_("The PDF above, signed by hand: a PDF, or a photo (JPEG, PNG), up to 10 MB."),
     )
 
     field_order = ["undertaking", "printed_name", "password", "confirm"]
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Reason")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label=_("Reason"))
 
 
 class AdverseEventForm(forms.Form):
-    onset_date = forms.DateField(widget=DateInput, label="When did it start?")
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), label="What happened?")
+    onset_date = forms.DateField(widget=DateInput, label=_("When did it start?"))
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}), label=_("What happened?")
+    )
     seriousness = forms.ChoiceField(
         choices=AdverseEvent.Seriousness.choices,
         widget=forms.RadioSelect,
-        label="Is it serious?",
-        help_text=(
+        label=_("Is it serious?"),
+        help_text=_(
             "Serious: needed hospital care, was life-threatening, disabling, or caused death."
         ),
     )
-    outcome = forms.ChoiceField(choices=AdverseEvent.Outcome.choices, label="Outcome so far")
+    outcome = forms.ChoiceField(choices=AdverseEvent.Outcome.choices, label=_("Outcome so far"))
     lot_number = forms.CharField(
-        max_length=100, required=False, label="Lot number on the pack (if known)"
+        max_length=100, required=False, label=_("Lot number on the pack (if known)")
     )
