@@ -164,11 +164,18 @@ def _kill_at(workers: Workers, worker: Worker, step: str, *, whole: bool, seen: 
         worker.kill_child(pid)
         wait_until(lambda: pid not in worker.pool_children(), seconds=10, what="child gone")
     time.sleep(0.05)
-    last = {p: e for _, p, e, _ in workers.journal_lines() if p in victims}
+    last = {p: (e, m) for _, p, e, m in workers.journal_lines() if p in victims}
+    # On a loaded machine the signal can land after the message was written but before
+    # its "written" line: a message on disk whose sender's last line is "begin" was
+    # killed in the window too.
+    on_disk = workers.sent()
     return Kill(
         what="the whole worker" if whole else "a pool process",
         victims=victims,
-        between_send_and_record=any(event == "written" for event in last.values()),
+        between_send_and_record=any(
+            event == "written" or (event == "begin" and message in on_disk)
+            for event, message in last.values()
+        ),
     )
 
 

@@ -73,10 +73,11 @@ def test_quote_accept_pay_order_clear_deliver_and_download_the_tax_invoice(
     assert "you accepted quotation v1" in message(tracker)
     assert Quotation.objects.get(case=case).status == QuotationStatus.ACCEPTED
 
-    # The order cannot go before payment; the coordinator records it, then sends it.
+    # The order cannot go before payment: the next step says it waits for the amount
+    # still due, with no button to press; the coordinator records it, then sends it.
     office.goto(f"/work/cases/{case.pk}/")
-    act(office, "order_from_supplier")
-    assert "still due" in office.locator("#act-order_from_supplier").inner_text()
+    assert "still due" in office.locator("#wait-order_from_supplier").first.inner_text()
+    assert office.locator("#act-order_from_supplier").count() == 0
     office.locator("summary", has_text="Record a payment").click()
     office.locator('[name="payment-method"]').select_option("neft_rtgs")
     office.locator('[name="payment-reference"]').fill("UTR-SBIN-220011")
