@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,6 +47,10 @@ def messages_compile() -> list[Path]:
             mo = po.with_suffix(".mo")
             if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
                 continue
-            subprocess.run(["msgfmt", "--check-format", "-o", str(mo), str(po)], check=True)
+            # Written aside and moved into place: test processes started together
+            # (pytest-xdist) may compile at once, and none may read a half-written file.
+            partial = mo.with_name(f"{mo.name}.{os.getpid()}")
+            subprocess.run(["msgfmt", "--check-format", "-o", str(partial), str(po)], check=True)
+            os.replace(partial, mo)
             compiled.append(mo)
     return compiled
