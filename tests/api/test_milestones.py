@@ -10,9 +10,11 @@ from django.core.management import call_command
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from orders.models import CaseEvent
+from orders.models import CaseEvent, Shipment, Supplier
 from orders.states import CaseStatus
+from portals import demo
 from tests.api.conftest import client_for
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 S = CaseStatus
@@ -21,6 +23,14 @@ S = CaseStatus
 def courier(name: str = "DHL", carries: str = "DHL Express") -> APIClient:
     out = io.StringIO()
     call_command("carrier_account", name, "--courier", carries, stdout=out)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {out.getvalue().strip()}")
+    return client
+
+
+def supplier_account(supplier: Supplier) -> APIClient:
+    out = io.StringIO()
+    call_command("carrier_account", supplier.name, "--supplier", str(supplier.pk), stdout=out)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {out.getvalue().strip()}")
     return client
@@ -113,3 +123,58 @@ def test_a_physician_may_not_report_milestones(case_in, physician):
     response = report(client_for(physician.user), case, "arrived_at_port")
 
     assert response.status_code == 403
+
+
+def supplied_by_another(case_in, other_case, coordinator):
+    """Case in transit from Aurinia (the happy path's supplier), and another in transit
+    whose shipment comes from a distributor."""
+    case = case_in(S.IN_TRANSIT)
+    distributor = Supplier.objects.create(
+        name="Pharma Distributors GmbH", country="DE", kind=Supplier.Kind.AUTHORISED_DISTRIBUTOR
+    )
+    theirs = demo.walk_to(
+        other_case, S.IN_TRANSIT, coordinator=coordinator, signing_password=PASSWORD
+    )
+    Shipment.objects.filter(case=theirs).update(supplier=distributor)
+    return case, theirs, distributor
+
+
+def test_a_supplier_reaches_only_the_cases_it_supplies_and_reports_their_milestones(
+    case_in, other_case, coordinator
+):
+    case, theirs, _ = supplied_by_another(case_in, other_case, coordinator)
+    aurinia = case.shipments.get().supplier
+    client = supplier_account(aurinia)
+
+    listed = client.get("/api/v1/cases").json()["results"]
+    assert [row["reference"] for row in listed] == [case.reference]
+    assert client.get(f"/api/v1/cases/{case.reference}").status_code == 200
+    assert client.get(f"/api/v1/cases/{theirs.reference}").status_code == 404
+
+    response = report(client, case, "picked_up", location="Victoria BC")
+
+    assert response.status_code == 201, response.content
+    assert response.json()["event"]["title"] == "Shipment: Picked up"
+    case.refresh_from_db()
+    assert case.status == S.IN_TRANSIT
+    milestone = case.events.get(transition="shipment_milestone")
+    assert milestone.actor.full_name == aurinia.name
+    assert milestone.data["location"] == "Victoria BC"
+    timeline = client_for(coordinator).get(f"/api/v1/cases/{case.reference}/timeline").json()
+    assert timeline[-1]["title"] == "Shipment: Picked up"
+
+
+def test_a_supplier_cannot_report_on_another_suppliers_case(case_in, other_case, coordinator):
+    case, theirs, distributor = supplied_by_another(case_in, other_case, coordinator)
+    aurinia = case.shipments.get().supplier
+    distributors = supplier_account(distributor)
+    events = CaseEvent.objects.count()
+
+    assert report(supplier_account(aurinia), theirs, "picked_up").status_code == 404
+    assert report(distributors, case, "arrived_at_port").status_code == 404
+
+    assert CaseEvent.objects.count() == events
+    case.refresh_from_db()
+    assert case.status == S.IN_TRANSIT
+    # The distributor reaches its own.
+    assert report(distributors, theirs, "in_transit").status_code == 201
