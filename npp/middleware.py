@@ -74,12 +74,18 @@ class UserLanguageMiddleware:
             request.LANGUAGE_CODE = from_link
         response = self.get_response(request)
         if from_link:
-            response.set_cookie(
-                settings.LANGUAGE_COOKIE_NAME,
-                from_link,
-                max_age=settings.LANGUAGE_COOKIE_AGE,
-                secure=request.is_secure(),
-                httponly=True,
-                samesite="Lax",
-            )
+            remember_language(request, response, from_link)
         return response
+
+
+def remember_language(request, response, language: str) -> None:
+    """The language cookie, for the pages seen before signing in (after, the account's
+    language decides)."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        secure=request.is_secure(),
+        httponly=True,
+        samesite="Lax",
+    )

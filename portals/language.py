@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from npp.accounts.languages import user_language_set
+from npp.middleware import remember_language
 
 
 class LanguageForm(forms.Form):
@@ -33,12 +34,5 @@ def language_set(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         user_language_set(user=request.user, language=language)
     translation.activate(language)
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        language,
-        max_age=settings.LANGUAGE_COOKIE_AGE,
-        secure=request.is_secure(),
-        httponly=True,
-        samesite="Lax",
-    )
+    remember_language(request, response, language)
     return response

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from documents.generation import parts
 from documents.generation.formatting import country_name, format_date
+from documents.generation.jobs import RENDER_TASK_OPTIONS
 from documents.generation.papers import version_of
 from documents.models import DocumentKind
 from documents.rendering import render_pdf
@@ -306,15 +307,8 @@ def reports_to_prepare(*, now: dt.datetime | None = None) -> list[int]:
 # the message to be delivered again; the report's lock makes that harmless.
 @shared_task(
     name="documents.tasks.prepare_adverse_event_report",
-    acks_late=True,
-    autoretry_for=(Exception,),
     dont_autoretry_for=(AdverseEvent.DoesNotExist,),
-    retry_backoff=True,
-    retry_backoff_max=settings.NPP_TASK_RETRY_BACKOFF_MAX,
-    retry_jitter=True,
-    max_retries=5,
-    soft_time_limit=settings.NPP_RENDER_SOFT_TIME_LIMIT,
-    time_limit=settings.NPP_RENDER_TIME_LIMIT,
+    **RENDER_TASK_OPTIONS,
 )
 def prepare_adverse_event_report(adverse_event_id: int) -> str:
     return adverse_event_report_prepare(adverse_event_id)

@@ -208,17 +208,24 @@ def missing_renders(*, now: dt.datetime | None = None) -> list[CaseEvent]:
 # and the unique (case, kind, data_version) key make that second delivery harmless.
 # The task lives beside the runner it calls, so that `requests` can enqueue it without
 # a circle through documents.tasks; its name is the one it always had.
+# What every task that renders a paper runs under: retried with backoff, within the
+# render deadlines.
+RENDER_TASK_OPTIONS = {
+    "acks_late": True,
+    "autoretry_for": (Exception,),
+    "retry_backoff": True,
+    "retry_backoff_max": settings.NPP_TASK_RETRY_BACKOFF_MAX,
+    "retry_jitter": True,
+    "max_retries": 5,
+    "soft_time_limit": settings.NPP_RENDER_SOFT_TIME_LIMIT,
+    "time_limit": settings.NPP_RENDER_TIME_LIMIT,
+}
+
+
 @shared_task(
     name="documents.tasks.render_document",
-    acks_late=True,
-    autoretry_for=(Exception,),
     dont_autoretry_for=(RenderJob.DoesNotExist,),
-    retry_backoff=True,
-    retry_backoff_max=settings.NPP_TASK_RETRY_BACKOFF_MAX,
-    retry_jitter=True,
-    max_retries=5,
-    soft_time_limit=settings.NPP_RENDER_SOFT_TIME_LIMIT,
-    time_limit=settings.NPP_RENDER_TIME_LIMIT,
+    **RENDER_TASK_OPTIONS,
 )
 def render_document(job_id: int) -> None:
     render_job_run(job_id)
