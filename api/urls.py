@@ -1,6 +1,6 @@
 """/api/: version 1 of the REST API, its schema and its readers."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from api.views import cases, docs, documents, milestones, misc, money, webhooks
 from orders.services import TRANSITION_NAMES
@@ -55,4 +55,6 @@ urlpatterns = [
     path(
         "v1/webhooks/<int:id>/deliveries", webhooks.Deliveries.as_view(), name="webhook-deliveries"
     ),
+    # Last: whatever else is asked under v1 is a problem+json 404.
+    re_path(r"^v1/", misc.NoSuchResource.as_view(), name="no-such-resource"),
 ]

@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from api.access import case_for, people_only
 from api.serializers import (
@@ -96,3 +98,11 @@ class InboxRead(ApiView):
         inbox.inbox_mark_read(user=request.user, notification_id=message.pk)
         message.refresh_from_db()
         return Response(InboxMessageSerializer(message).data)
+
+
+class NoSuchResource(APIView):
+    """Any other path under /api/v1/ (a document id that is not a number, a misspelt
+    route): 404 as problem details, like every other refusal, not the site's page."""
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        raise NotFound("No such resource.")

@@ -179,3 +179,18 @@ def test_a_coordinator_opens_a_draft_for_a_named_physician(api, coordinator, dra
     assert made.status_code == 201
     case = ImportCase.objects.get(reference=made.json()["reference"])
     assert case.physician_id == draft_case.physician_id and case.created_by == coordinator
+
+
+@pytest.mark.parametrize(
+    "method, url",
+    [
+        ("get", "/api/v1/documents/-1/download"),
+        ("post", "/api/v1/cases/NPP-2026-00001/transitions/fly"),
+        ("delete", "/api/v1/nothing-here"),
+    ],
+)
+def test_a_path_the_api_does_not_have_is_a_problem_404_not_a_page(api, physician, method, url):
+    response = getattr(api(physician.user), method)(url)
+
+    assert response.status_code == 404
+    assert problem_of(response)["detail"] == "No such resource."
