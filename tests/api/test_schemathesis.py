@@ -1,9 +1,12 @@
 """Schemathesis against a live server with a seeded token: every operation with
-generated requests, then stateful runs that follow the schema's links (open a draft
--> upload -> transition). No 5xx anywhere, and every response (status, content type,
-headers, body) conforms to the schema. Bounded example counts keep it to seconds."""
+generated requests, as the physician and as a coordinator, then stateful runs that
+follow the schema's links (open a draft -> upload -> transition). No 5xx anywhere, and
+every response (status, content type, headers, body) conforms to the schema. Bounded
+example counts keep it to seconds."""
 
 from __future__ import annotations
+
+import itertools
 
 import pytest
 import requests
@@ -21,7 +24,7 @@ from schemathesis.specs.openapi.checks import (
 from documents.pdf_minimal import minimal_pdf
 from tests.api.conftest import token_for
 from tests.api.test_schema import COMMITTED
-from tests.conftest import new_case
+from tests.conftest import PASSWORD, new_case
 
 CHECKS = [
     not_a_server_error,
@@ -41,14 +44,30 @@ QUICK = dict(
 
 
 @pytest.fixture
-def seeded(live_server, physician, patient, lupkynis, monkeypatch):
-    """Dr Rao with a token, one patient of his (a draft of hers), generous rates."""
+def seeded(request, live_server, physician, patient, lupkynis, coordinator, monkeypatch):
+    """A token (Dr Rao's, or with `indirect` "coordinator" Cora's, seeded as after
+    her second factor), one patient of his, a case of hers (a draft for him, submitted
+    for Cora so her moves can happen), generous rates."""
     from rest_framework.throttling import SimpleRateThrottle
+
+    from portals import demo
 
     monkeypatch.setattr(
         SimpleRateThrottle, "THROTTLE_RATES", {"token": "100000/min", "user": "100000/min"}
     )
-    draft = new_case(physician=physician, patient=patient, product=lupkynis)
+    caller = getattr(request, "param", "physician")
+
+    def submitted() -> str:
+        case = new_case(physician=physician, patient=patient, product=lupkynis)
+        return demo.walk_to(
+            case, "submitted", coordinator=coordinator, signing_password=PASSWORD
+        ).reference
+
+    if caller == "coordinator":
+        user, case, fresh = coordinator, submitted(), submitted
+    else:
+        user, fresh = physician.user, None
+        case = new_case(physician=physician, patient=patient, product=lupkynis).reference
     # The committed schema (tests/api/test_schema.py keeps it equal to the code's).
     schema = schemathesis.openapi.from_path(COMMITTED)
     schema.config.update(base_url=live_server.url)
@@ -56,14 +75,20 @@ def seeded(live_server, physician, patient, lupkynis, monkeypatch):
     schema.config.generation.update(with_security_parameters=False)
     return {
         "schema": schema,
-        "headers": {"Authorization": f"Bearer {token_for(physician.user)}"},
+        "headers": {"Authorization": f"Bearer {token_for(user)}"},
         "patient": patient.pk,
         "product": lupkynis.pk,
-        "draft": draft.reference,
+        "case": case,
+        # Cora's moves are each tried on a case just submitted (a cancel tried first
+        # would otherwise leave the others nothing to move).
+        "fresh": fresh,
+        "caller": caller,
+        "seen": [],
         "url": live_server.url,
     }
 
 
+@pytest.mark.parametrize("seeded", ["physician", "coordinator"], indirect=True)
 @pytest.mark.django_db(transaction=True)
 def test_every_operation_answers_within_its_schema_and_never_5xx(seeded):
     schema = seeded["schema"]
@@ -72,18 +97,29 @@ def test_every_operation_answers_within_its_schema_and_never_5xx(seeded):
     assert len(operations) >= 35
 
     for operation in operations:
-        _explore(operation, seeded, session)
+        reference = seeded["case"]
+        if seeded["fresh"] and "/transitions/" in operation.path:
+            reference = seeded["fresh"]()
+        _explore(operation, seeded, session, reference)
+    if seeded["caller"] == "coordinator":
+        # Not only refusals: the coordinator's own moves were made, and answered within
+        # the schema.
+        moved = {label.rsplit("/", 1)[1] for label, status in seeded["seen"] if status == 200}
+        assert moved & {"verify", "request_information", "hold", "reject"}, moved
 
 
-def _explore(operation, seeded: dict, session: requests.Session) -> None:
+def _explore(operation, seeded: dict, session: requests.Session, existing: str) -> None:
+    examples = itertools.count()
+
     @given(case=operation.as_strategy())
     @settings(max_examples=EXAMPLES, **QUICK)
     def run(case):
         reference = (case.path_parameters or {}).get("reference")
-        if reference is not None and len(reference) % 2 == 0:
-            # Half the time, a case that exists and the caller may see.
-            case.path_parameters["reference"] = seeded["draft"]
-        case.call_and_validate(session=session, headers=seeded["headers"], checks=CHECKS)
+        if reference is not None and next(examples) % 2 == 0:
+            # Every other example, a case that exists and the caller may see (and move).
+            case.path_parameters["reference"] = existing
+        response = case.call_and_validate(session=session, headers=seeded["headers"], checks=CHECKS)
+        seeded["seen"].append((operation.label, response.status_code))
 
     run()
 
