@@ -12,6 +12,7 @@ import datetime as dt
 import os
 
 import pytest
+from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 
 from documents.models import Document
@@ -35,6 +36,30 @@ def need(condition: bool, reason: str) -> None:
     if services_required():
         pytest.fail(f"NPP_REQUIRE_SERVICES=1 but {reason}")
     pytest.skip(reason)
+
+
+# A Redis cache (NPP_CACHE_URL) is shared by every test process of a run (pytest-xdist)
+# and by the servers some tests start: each test process keeps its keys under a prefix
+# of its own, and clears only those (a FLUSHDB would empty the others' sign-in counters
+# in the middle of their tests).
+_CACHE = settings.CACHES["default"]
+if "RedisCache" in _CACHE["BACKEND"]:
+    _CACHE["KEY_PREFIX"] = f"npp-test-{os.getpid()}"
+
+
+def clear_cache() -> None:
+    """Empty this test process's cache: its own keys on a shared Redis, the whole
+    cache otherwise (the database cache is in this process's own test database)."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    cache = caches["default"]
+    if not (isinstance(cache, RedisCache) and cache.key_prefix):
+        cache.clear()
+        return
+    client = cache._cache.get_client(write=True)
+    for key in client.scan_iter(match=f"{cache.key_prefix}:*", count=1000):
+        client.delete(key)
 
 
 def broker_key(name: str) -> str:

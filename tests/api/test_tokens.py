@@ -15,7 +15,7 @@ from npp.accounts.models import ApiToken
 from npp.accounts.tokens import token_authenticate
 from orders.models import ImportCase
 from tests.api.conftest import problem_of, token_for
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, clear_cache
 
 pytestmark = pytest.mark.django_db
 
@@ -180,15 +180,14 @@ def test_a_coordinator_signed_in_with_the_authenticator_makes_a_token(coordinato
 @pytest.fixture
 def rates(monkeypatch):
     """rates(token=..., user=...): the throttles' rates for this test, counts fresh."""
-    from django.core.cache import cache
     from rest_framework.throttling import SimpleRateThrottle
 
     def set_rates(*, token: str, user: str) -> None:
-        cache.clear()
+        clear_cache()
         monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"token": token, "user": user})
 
     yield set_rates
-    cache.clear()
+    clear_cache()
 
 
 def test_requests_beyond_a_tokens_rate_are_429_with_retry_after(physician, rates):

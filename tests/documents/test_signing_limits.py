@@ -13,7 +13,6 @@ import sys
 import pytest
 import time_machine
 from django.core import mail
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
@@ -24,7 +23,7 @@ from documents.signatures import document_sign
 from notifications.models import Category, Channel, Notification, Status
 from notifications.services import notifications_send, unsent
 from orders.errors import DomainError
-from tests.conftest import PASSWORD, need
+from tests.conftest import PASSWORD, clear_cache, need
 from tests.documents import files
 
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -32,9 +31,9 @@ START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
 @pytest.fixture(autouse=True)
 def _no_counts_carried_over(db):  # the cache is a database table by default
-    cache.clear()
+    clear_cache()
     yield
-    cache.clear()
+    clear_cache()
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ import pytest
 from django.core.signals import request_finished, request_started
 from django.test import Client
 
-from tests.conftest import PASSWORD, TOTP_SECRET
+from tests.conftest import PASSWORD, TOTP_SECRET, clear_cache
 
 CHROMIUM = Path(os.environ.get("NPP_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -78,7 +78,6 @@ def _fresh_rate_limits(request):
     """Sign-in rate limits and used one-time codes live in the cache: none carried
     over from another test. The cache is a database table by default, so this needs
     the test's database: tests without one sign nobody in and are left alone."""
-    from django.core.cache import cache
 
     uses_database = request.node.get_closest_marker("django_db") or (
         DATABASE_FIXTURES & set(request.fixturenames)
@@ -87,9 +86,9 @@ def _fresh_rate_limits(request):
         yield
         return
     request.getfixturevalue("db")  # transactional when the test asks for it
-    cache.clear()
+    clear_cache()
     yield
-    cache.clear()
+    clear_cache()
 
 
 @pytest.fixture
