@@ -95,6 +95,9 @@ def today() -> dt.date:
 # --- Documents, as the pathway lists them per transition ---------------------
 
 
+KIND_ORDER = list(DocumentKind.values)
+
+
 def documents_required(transition: str) -> Guard:
     """The documents the case's pathway asks for before `transition`.
 
@@ -107,7 +110,10 @@ def documents_required(transition: str) -> Guard:
             return
         # Values, not instances: a deferred-field model would load each row again.
         current = set(case.documents.current().values_list("kind", "review_status"))
-        for kind, level in wanted.items():
+        # In the order the kinds are declared: PostgreSQL's jsonb keeps no key order,
+        # and a refusal should read the same on every database.
+        for kind in sorted(wanted, key=KIND_ORDER.index):
+            level = wanted[kind]
             label = DocumentKind(kind).label.lower()
             if level == "accepted":
                 if (kind, ReviewStatus.ACCEPTED) not in current:

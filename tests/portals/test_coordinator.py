@@ -732,17 +732,17 @@ def test_the_next_step_lists_what_a_case_waiting_for_signatures_needs(cora, case
 
     html = response.content.decode()
     waiting = next(t for t in response.context["transitions"] if t["name"] == "file_application")
-    assert waiting["waiting"] == [
-        "an accepted regulatory application pack",
-        "an accepted physician undertaking",
-        "an accepted patient consent",
+    assert waiting["waiting"] == [  # in the order the kinds are declared, on every database
         "an accepted patient identity document",
+        "an accepted patient consent",
+        "an accepted physician undertaking",
+        "an accepted regulatory application pack",
     ]
     # The regulator's reference is typed into the form itself: not waited for.
     assert not any("reference" in need for need in waiting["waiting"])
     panel = html[html.index('id="wait-file_application"') :]
     assert "Waiting for:" in panel
-    assert "an accepted physician undertaking; an accepted patient consent" in panel
+    assert "an accepted patient consent; an accepted physician undertaking" in panel
     # No button that would be refused.
     assert f'action="{action_url(case, "file_application")}"' not in html
 
