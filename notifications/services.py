@@ -412,13 +412,19 @@ def _record_failure(notification: Notification, error: BaseException) -> dt.date
     row = Notification.objects.filter(key=notification.key)
     if notification.attempts >= settings.NPP_NOTIFICATION_MAX_ATTEMPTS:
         with transaction.atomic():
-            row.update(status=Status.FAILED, lease_until=None, last_error=message)
-            if notification.template in ON_GIVEN_UP:
+            # Only the sender that still holds the row gives it up: one whose lease ran
+            # out while another sent it must not turn a sent row back, or tell twice.
+            given_up = row.filter(status=Status.SENDING).update(
+                status=Status.FAILED, lease_until=None, last_error=message
+            )
+            if given_up and notification.template in ON_GIVEN_UP:
                 ON_GIVEN_UP[notification.template](notification, message)
         log.error("Notification %s given up: %s", notification.key, message)
         return None
     retry_at = timezone.now() + retry_delay(notification.attempts)
-    row.update(status=Status.PENDING, lease_until=retry_at, last_error=message)
+    row.filter(status=Status.SENDING).update(
+        status=Status.PENDING, lease_until=retry_at, last_error=message
+    )
     log.warning(
         "Notification %s failed (attempt %s): %s", notification.key, notification.attempts, message
     )

@@ -11,6 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
+from npp.accounts.languages import language_of
+
 SESSION_STARTED_KEY = "_npp_started"
 SESSION_LAST_SEEN_KEY = "_npp_last_seen"
 
@@ -66,7 +68,7 @@ class UserLanguageMiddleware:
         user = request.user
         from_link = None
         if user.is_authenticated and user.language:
-            translation.activate(user.language)
+            translation.activate(language_of(user))
             request.LANGUAGE_CODE = translation.get_language()
         elif request.GET.get("lang") in dict(settings.LANGUAGES):
             from_link = request.GET["lang"]

@@ -141,8 +141,11 @@ def _link(case: ImportCase, reusable: Reusable) -> Any:
 def case_create_resupply(*, case: ImportCase, actor: User) -> ImportCase:
     """Open the draft of the next import of `case`, pre-filled from it, with the
     documents still valid linked to it."""
-    source = ImportCase.objects.select_related("patient", "physician", "product", "pathway").get(
-        pk=case.pk
+    # Locked: two requests for the same resupply at once see each other's draft.
+    source = (
+        ImportCase.objects.select_related("patient", "physician", "product", "pathway")
+        .select_for_update(of=("self",))
+        .get(pk=case.pk)
     )
     if not perm.physician_or_coordinator(source, actor):
         raise PermissionDenied("Only the prescribing physician or a coordinator may resupply.")

@@ -92,12 +92,14 @@ def _where(case: ImportCase) -> str:
     return SHOWN_AT.get(where, where)
 
 
-def progress_of(case: ImportCase) -> Progress:
+def progress_of(case: ImportCase, *, detail: bool = True) -> Progress:
+    """Where the case is, in the patient's words. `detail` adds the dates each step was
+    reached and the parcel (two queries: the order page, not a list of orders)."""
     status = case.status
     stopped = status in (S.REJECTED, S.CANCELLED)
     where = _where(case)
     position = STEPS.index(where) if where in STEPS else -1
-    reached = reached_on(case)
+    reached = reached_on(case) if detail else {}
     steps = []
     for index, step in enumerate(STEPS):
         if position >= 0 and index < position:
@@ -117,13 +119,16 @@ def progress_of(case: ImportCase) -> Progress:
         next_step=gettext(NEXT_STEP[status]),
         expected_delivery=expected_delivery(case),
         stopped=stopped,
-        parcel=parcel_of(case),
+        parcel=parcel_of(case) if detail else None,
     )
 
 
-# States the tracker shows as another one's step with no news for the patient: a
-# question to the doctor is part of checking the prescription.
-SAME_NEWS_AS = {S.INFORMATION_REQUESTED: S.SUBMITTED}
+# States with no news for the patient (a question to the doctor is part of checking the
+# prescription): the tracker's mapping, less a quality hold (news: the medicine is
+# held) and a draft (never shown to the patient: its submission is the first news).
+SAME_NEWS_AS = {
+    state: step for state, step in SHOWN_AT.items() if state not in (S.QUARANTINED, S.DRAFT)
+}
 
 
 def patient_sees_change(from_state: str, to_state: str) -> bool:

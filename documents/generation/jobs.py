@@ -20,8 +20,8 @@ from documents.generation.papers import (
     render_document_pdf,
 )
 from documents.generation.parts import entered
-from documents.models import DocumentKind, RenderJob, RenderStatus
-from documents.services import document_store
+from documents.models import RenderJob, RenderStatus
+from documents.services import WRITTEN_AFTER_CLOSING, document_store
 from orders.models import CaseEvent, ImportCase
 from orders.services import system_user
 from orders.states import CaseStatus
@@ -100,7 +100,7 @@ def _outdated_because(job: RenderJob, case: ImportCase) -> str:
     ran, or its data changed and the newer data has a job of its own. Without this a
     burst of changes (a document stored then accepted) would store one identical new
     version per change, and a job caught by the case's closing would fail for good."""
-    if case.is_locked and job.kind != DocumentKind.CASE_RECORD:
+    if case.is_locked and job.kind not in WRITTEN_AFTER_CLOSING:
         closed = entered(case, CaseStatus.CLOSED)
         if closed is not None and job.created_at <= closed.created_at:
             return (

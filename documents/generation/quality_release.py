@@ -40,13 +40,7 @@ SIGNED_TRANSITIONS = ("release",)
 
 def quality_release_data(case: ImportCase, *, decision: str, by) -> dict[str, Any]:
     shipment = case.current_shipment
-    held = (
-        case.events.filter(to_state=S.QUARANTINED)
-        .exclude(from_state=S.QUARANTINED)
-        .select_related("actor")
-        .order_by("-pk")
-        .first()
-    )
+    held = parts.entered(case, S.QUARANTINED)
     log = latest_temperature_log(case)
     summary = summary_of_document(log, case.product) if log else None
     return {

@@ -21,7 +21,8 @@ from documents.generation.papers import (
     papers_refreshed_in,
     reused_on_file,
 )
-from documents.models import DocumentKind, RenderJob, RenderStatus
+from documents.models import RenderJob, RenderStatus
+from documents.services import WRITTEN_AFTER_CLOSING
 from orders.errors import DomainError
 from orders.models import CaseEvent, ImportCase
 from orders.services import system_user
@@ -108,7 +109,7 @@ def retry_failed(job: RenderJob, actor) -> RenderJob:
     if not actor.is_coordinator:
         raise PermissionDenied("Only a coordinator may retry a document rendering.")
     locked = RenderJob.objects.select_related("case").select_for_update(of=("self",)).get(pk=job.pk)
-    if locked.case.is_locked and locked.kind != DocumentKind.CASE_RECORD:
+    if locked.case.is_locked and locked.kind not in WRITTEN_AFTER_CLOSING:
         raise DomainError(f"{locked.case.reference} is closed: its papers no longer change.")
     if locked.status != RenderStatus.FAILED:
         raise DomainError(

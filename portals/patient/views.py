@@ -51,7 +51,7 @@ def home(request: HttpRequest) -> HttpResponse:
         .order_by("-created_at", "-pk")
     )
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
-    orders = [(case, progress_of(case)) for case in page.object_list]
+    orders = [(case, progress_of(case, detail=False)) for case in page.object_list]
     return render(request, "portals/patient/home.html", {"page": page, "orders": orders})
 
 
