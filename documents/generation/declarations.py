@@ -15,7 +15,13 @@ from django.utils import timezone
 
 from documents.generation import parts
 from documents.generation.formatting import format_date, format_datetime
-from documents.models import Document, DocumentKind, SignatureMeaning, SignerCapacity
+from documents.models import (
+    Document,
+    DocumentKind,
+    Signature,
+    SignatureMeaning,
+    SignerCapacity,
+)
 from npp.accounts.languages import language_of
 from orders.models import ImportCase
 from orders.resupply import reuse_note
@@ -106,6 +112,32 @@ def signer_user_id(case: ImportCase, kind: str) -> int | None:
     return None
 
 
+def paper_signatures(case: ImportCase, document: Document | None) -> list[Signature]:
+    """The verifying signatures on `document` by the person `case` needs to sign it
+    (`signer_user_id`), meaning what its kind is signed for. A resupply's reused paper
+    carries the signatures given on the paper it comes from; they count for `case`
+    only when given by the person `case` needs, as the guards judge them. The signing
+    page, the pack and its checklist all read signatures here."""
+    if document is None or document.kind not in SIGNED_BY:
+        return []
+    signer = signer_user_id(case, document.kind)
+    if signer is None:
+        return []
+    signed = document.reused_from if document.reused_from_id else document
+    return [
+        signature
+        for signature in signed.signatures.filter(
+            signer_id=signer, meaning=SIGNED_BY[document.kind]
+        )
+        if signature.verifies()
+    ]
+
+
+def paper_signature(case: ImportCase, document: Document | None) -> Signature | None:
+    """The first of `paper_signatures`: whether the paper is signed, and by whom."""
+    return next(iter(paper_signatures(case, document)), None)
+
+
 def signed_state(case: ImportCase, kind: str) -> dict[str, Any] | None:
     """How the current `kind` on file stands for the pack: its version, whether it
     was generated or a scan, and each verifying signature by the right person with
@@ -119,35 +151,25 @@ def signed_state(case: ImportCase, kind: str) -> dict[str, Any] | None:
     )
     if document is None:
         return None
-    original = document.reused_from if document.reused_from_id else document
     return {
         "version": document.version,
         "generated": document.generated,
         "review": document.get_review_status_display(),
         "reused": reuse_note(document),
-        "signatures": signatures_of(original, case=original.case),
+        "signatures": [_manifestation(s) for s in paper_signatures(case, document)],
     }
 
 
-def signatures_of(document: Document, *, case: ImportCase) -> list[dict[str, Any]]:
-    signer = signer_user_id(case, document.kind)
-    meaning = SIGNED_BY.get(document.kind)
-    found = []
-    for signature in document.signatures.filter(signer_id=signer, meaning=meaning):
-        if not signature.verifies():
-            continue
-        found.append(
-            {
-                "printed_name": signature.printed_name,
-                # Who signed for a minor (the patient's own signature needs no word).
-                "capacity": signature.get_capacity_display()
-                if signature.capacity and signature.capacity != SignerCapacity.PATIENT
-                else "",
-                "signed_at": format_datetime(signature.signed_at),
-                "signed_on": format_date(timezone.localtime(signature.signed_at).date()),
-                "meaning": signature.get_meaning_display(),
-                "content_sha256": signature.content_sha256,
-                "manifestation": signature.manifestation,
-            }
-        )
-    return found
+def _manifestation(signature: Signature) -> dict[str, Any]:
+    return {
+        "printed_name": signature.printed_name,
+        # Who signed for a minor (the patient's own signature needs no word).
+        "capacity": signature.get_capacity_display()
+        if signature.capacity and signature.capacity != SignerCapacity.PATIENT
+        else "",
+        "signed_at": format_datetime(signature.signed_at),
+        "signed_on": format_date(timezone.localtime(signature.signed_at).date()),
+        "meaning": signature.get_meaning_display(),
+        "content_sha256": signature.content_sha256,
+        "manifestation": signature.manifestation,
+    }

@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from documents.generation.declarations import SIGNED_BY, TEXT_TEMPLATE, signer_user_id
+from documents.generation.declarations import SIGNED_BY, TEXT_TEMPLATE, paper_signature
 from documents.generation.jobs import render_job_run
 from documents.generation.papers import data_version, document_data
 from documents.generation.requests import request_render
@@ -64,19 +64,6 @@ def generated_paper(case: ImportCase, kind: str, version: str) -> Document | Non
     if job is None or Document.objects.filter(supersedes=job.document_id).exists():
         return None
     return job.document
-
-
-def paper_signature(case: ImportCase, document: Document | None) -> Signature | None:
-    """The right person's signature on `document` that still verifies."""
-    if document is None:
-        return None
-    # A resupply's reused consent: the signature given on the case it comes from.
-    signed = document.reused_from if document.reused_from_id else document
-    signer = signer_user_id(case, document.kind)
-    for signature in signed.signatures.filter(signer_id=signer, meaning=SIGNED_BY[document.kind]):
-        if signature.verifies():
-            return signature
-    return None
 
 
 def paper_to_sign(case: ImportCase, kind: str) -> PaperToSign:

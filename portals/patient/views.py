@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from documents.access import documents_visible_to
-from documents.generation.signing import SIGNING_STATES, paper_sign, paper_signature, paper_to_sign
+from documents.generation.declarations import paper_signature
+from documents.generation.signing import SIGNING_STATES, paper_sign, paper_to_sign
 from documents.models import DocumentKind
 from npp.accounts.models import Role
 from orders.access import cases_visible_to, get_case_for_user

@@ -261,8 +261,8 @@ def test_a_fact_the_paper_does_not_show_changes_nothing_to_sign(preparing, patie
 
 
 def test_a_resupply_reuses_the_signed_consent_without_asking_again(preparing, patient, coordinator):
+    from documents.generation.declarations import paper_signature
     from documents.generation.papers import reused_on_file
-    from documents.generation.signing import paper_signature
     from orders.resupply import case_create_resupply
     from portals import demo
 
@@ -280,3 +280,38 @@ def test_a_resupply_reuses_the_signed_consent_without_asking_again(preparing, pa
     assert reused_on_file(resupply, K.PATIENT_CONSENT)  # not made again in preparation
     assert not guards.consent_signed.problems(resupply)
     assert paper_signature(resupply, consent) == signed
+
+
+def test_a_reused_paper_reads_as_signed_alike_on_the_page_the_pack_and_the_guard(
+    preparing, patient, other_patient, coordinator
+):
+    """One rule for a reused paper's signatures: they count for the case only when
+    given by the person that case needs. The signing page, the pack and the guard
+    read them the same way, before and after that person changes."""
+    from documents.generation.declarations import paper_signature, signed_state
+    from orders.resupply import case_create_resupply
+    from portals import demo
+
+    sign_consent(signed_in(patient.user), preparing)
+    delivered = demo.walk_to(
+        preparing, S.DELIVERED, coordinator=coordinator, signing_password=PASSWORD
+    )
+    resupply = case_create_resupply(case=delivered, actor=coordinator)
+    consent = resupply.documents.current().get(kind=K.PATIENT_CONSENT)
+    assert consent.reused_from_id
+
+    def readings():
+        page = paper_signature(resupply, consent)
+        pack = signed_state(resupply, K.PATIENT_CONSENT)["signatures"]
+        return (
+            page.printed_name if page else None,
+            [signature["printed_name"] for signature in pack[:1]] or [None],
+            not guards.consent_signed.problems(resupply),
+        )
+
+    assert readings() == ("Priya Menon", ["Priya Menon"], True)
+
+    # The resupply is for someone else now: Priya's signature is not theirs.
+    resupply.patient = other_patient
+    resupply.save(update_fields=["patient"])
+    assert readings() == (None, [None], False)
