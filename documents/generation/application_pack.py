@@ -6,15 +6,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.utils import timezone
-
 from documents.generation import parts
-from documents.generation.declarations import SIGNED_BY, signed_state
-from documents.generation.formatting import format_date
+from documents.generation.declarations import SIGNED_BY, paper_state
 from documents.models import DocumentKind
 from orders.errors import DomainError
 from orders.models import ImportCase
-from orders.resupply import reuse_note
 
 K = DocumentKind
 
@@ -31,27 +27,13 @@ SECTION_KEY = re.compile(r"^[a-z0-9_]{1,40}$")
 
 
 def _documents_on_file(case: ImportCase) -> dict[str, dict[str, Any]]:
-    """Each current document's version, review and electronic signatures: what the
-    checklist says is on file, so accepting, replacing or signing one changes the pack."""
-    documents = (
-        case.documents.current()
-        .select_related("reused_from__case__verification", "case__verification")
-        .prefetch_related("signatures")
+    """Each current document's state (`paper_state`): its version, review and the
+    signatures that count. The checklist's every line and the signed sections read
+    it, so accepting, replacing or signing one changes the pack."""
+    documents = case.documents.current().select_related(
+        "reused_from__case__verification", "case__verification"
     )
-    return {
-        doc.kind: {
-            "version": doc.version,
-            "status": doc.get_review_status_display(),
-            # A resupply's document still valid from the case before, with its own date.
-            "reused": reuse_note(doc),
-            "signed_by": [
-                f"{signature.printed_name} on "
-                f"{format_date(timezone.localtime(signature.signed_at).date())}"
-                for signature in doc.signatures.all()
-            ],
-        }
-        for doc in documents
-    }
+    return {doc.kind: paper_state(case, doc) for doc in documents}
 
 
 def pack_sections(case: ImportCase) -> list[dict[str, str]]:
@@ -67,9 +49,10 @@ def pack_sections(case: ImportCase) -> list[dict[str, str]]:
     return sections
 
 
-def _signed_status(paper: dict[str, Any] | None) -> str:
-    """A signed section's line in the checklist: the version on file and who signed it
-    electronically when, or that it is a scan signed on paper, or not signed yet."""
+def _on_file_line(paper: dict[str, Any] | None) -> str:
+    """A document's line in the checklist: the version on file (or where a reused one
+    comes from) and its review, and who signed it electronically when; a paper to sign
+    that the system generated and nobody signed yet says so."""
     if paper is None:
         return "Not yet on file"
     if paper["reused"]:
@@ -83,18 +66,17 @@ def _signed_status(paper: dict[str, Any] | None) -> str:
             for s in paper["signatures"]
         )
         return f"{held}; signed electronically by {signers}"
-    if paper["generated"]:
+    if paper["generated"] and paper["kind"] in SIGNED_BY:
         return f"Version {paper['version']}, not yet signed"
     return held
 
 
 def _attachments(
-    case: ImportCase, sections: list[dict[str, str]], signed: dict[str, Any]
+    case: ImportCase, sections: list[dict[str, str]], on_file: dict[str, dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """What goes with the application: this pack's signed sections, then the other
     documents the pathway requires up to filing. A section that is itself a required
     document (the undertaking, the consent) is listed once, with its upload status."""
-    on_file = _documents_on_file(case)
     wanted: dict[str, str] = {}
     for transition in ("submit", "verify", "file_application"):
         for kind, level in case.pathway.required_documents.get(transition, {}).items():
@@ -102,29 +84,19 @@ def _attachments(
                 wanted[kind] = level
 
     def status(kind: str) -> str:
-        held = on_file.get(kind)
-        if not held:
-            return "Not yet on file"
-        signed = (
-            f"; signed electronically by {' and '.join(held['signed_by'])}"
-            if held["signed_by"]
-            else ""
-        )
-        if held["reused"]:
-            return f"{held['status']}, {held['reused']}{signed}"
-        return f"Version {held['version']}, {held['status'].lower()}{signed}"
+        return _on_file_line(on_file.get(kind))
 
     rows = []
     for section in sections:
         if section["key"] == "attachments_checklist":
             continue
         level = wanted.pop(section["key"], None)
-        if section["key"] in signed:
+        if section["key"] in SIGNED_BY:
             rows.append(
                 {
                     "item": section["title"],
                     "source": "This pack, signed",
-                    "on_file": _signed_status(signed[section["key"]]),
+                    "on_file": status(section["key"]),
                 }
             )
             continue
@@ -152,8 +124,9 @@ def _attachments(
 def regulatory_application_data(case: ImportCase) -> dict[str, Any]:
     sections = pack_sections(case)
     # The papers signed before filing, with each signature's manifestation.
+    on_file = _documents_on_file(case)
     signed = {
-        kind: signed_state(case, kind)
+        kind: on_file.get(kind)
         for kind in SIGNED_BY
         if any(section["key"] == kind for section in sections)
     }
@@ -167,5 +140,5 @@ def regulatory_application_data(case: ImportCase) -> dict[str, Any]:
         "supplier": parts.supplier(case, case.current_shipment),
         "sections": sections,
         "signed": signed,
-        "attachments": _attachments(case, sections, signed),
+        "attachments": _attachments(case, sections, on_file),
     }

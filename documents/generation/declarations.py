@@ -113,23 +113,24 @@ def signer_user_id(case: ImportCase, kind: str) -> int | None:
 
 
 def paper_signatures(case: ImportCase, document: Document | None) -> list[Signature]:
-    """The verifying signatures on `document` by the person `case` needs to sign it
-    (`signer_user_id`), meaning what its kind is signed for. A resupply's reused paper
-    carries the signatures given on the paper it comes from; they count for `case`
-    only when given by the person `case` needs, as the guards judge them. The signing
-    page, the pack and its checklist all read signatures here."""
-    if document is None or document.kind not in SIGNED_BY:
-        return []
-    signer = signer_user_id(case, document.kind)
-    if signer is None:
+    """The verifying signatures that count on `document` for `case`: on a paper signed
+    before filing (`SIGNED_BY`), those by the person `case` needs (`signer_user_id`)
+    meaning what its kind is signed for; on any other document, every verifying one.
+    A resupply's reused document carries the signatures given on the one it comes
+    from; they count for `case` only when given by the person `case` needs, as the
+    guards judge them. The signing page, the pack and its checklist all read
+    signatures here."""
+    if document is None:
         return []
     signed = document.reused_from if document.reused_from_id else document
+    signatures = signed.signatures.all()
+    if document.kind in SIGNED_BY:
+        signer = signer_user_id(case, document.kind)
+        if signer is None:
+            return []
+        signatures = signatures.filter(signer_id=signer, meaning=SIGNED_BY[document.kind])
     return [
-        signature
-        for signature in signed.signatures.filter(
-            signer_id=signer, meaning=SIGNED_BY[document.kind]
-        )
-        if signature.verifies()
+        signature for signature in signatures.order_by("signed_at", "pk") if signature.verifies()
     ]
 
 
@@ -138,20 +139,13 @@ def paper_signature(case: ImportCase, document: Document | None) -> Signature | 
     return next(iter(paper_signatures(case, document)), None)
 
 
-def signed_state(case: ImportCase, kind: str) -> dict[str, Any] | None:
-    """How the current `kind` on file stands for the pack: its version, whether it
-    was generated or a scan, and each verifying signature by the right person with
-    its manifestation (printed name, capacity, date and time, meaning). A resupply's
-    reused consent carries the signatures given on the case it comes from."""
-    document = (
-        case.documents.current()
-        .filter(kind=kind)
-        .select_related("reused_from__case__verification", "case__verification")
-        .first()
-    )
-    if document is None:
-        return None
+def paper_state(case: ImportCase, document: Document) -> dict[str, Any]:
+    """How `document` stands for the pack and its checklist: its version, whether it
+    was generated or a scan, its review, and each signature that counts
+    (`paper_signatures`) with its manifestation (printed name, capacity, date and
+    time, meaning). A resupply's reused document says where it comes from."""
     return {
+        "kind": document.kind,
         "version": document.version,
         "generated": document.generated,
         "review": document.get_review_status_display(),

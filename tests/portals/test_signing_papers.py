@@ -288,7 +288,8 @@ def test_a_reused_paper_reads_as_signed_alike_on_the_page_the_pack_and_the_guard
     """One rule for a reused paper's signatures: they count for the case only when
     given by the person that case needs. The signing page, the pack and the guard
     read them the same way, before and after that person changes."""
-    from documents.generation.declarations import paper_signature, signed_state
+    from documents.generation.application_pack import regulatory_application_data
+    from documents.generation.declarations import paper_signature
     from orders.resupply import case_create_resupply
     from portals import demo
 
@@ -302,7 +303,7 @@ def test_a_reused_paper_reads_as_signed_alike_on_the_page_the_pack_and_the_guard
 
     def readings():
         page = paper_signature(resupply, consent)
-        pack = signed_state(resupply, K.PATIENT_CONSENT)["signatures"]
+        pack = regulatory_application_data(resupply)["signed"][K.PATIENT_CONSENT]["signatures"]
         return (
             page.printed_name if page else None,
             [signature["printed_name"] for signature in pack[:1]] or [None],
@@ -315,3 +316,41 @@ def test_a_reused_paper_reads_as_signed_alike_on_the_page_the_pack_and_the_guard
     resupply.patient = other_patient
     resupply.save(update_fields=["patient"])
     assert readings() == (None, [None], False)
+
+
+def checklist_rows(case) -> dict[str, str]:
+    from documents.generation.application_pack import regulatory_application_data
+
+    return {row["item"]: row["on_file"] for row in regulatory_application_data(case)["attachments"]}
+
+
+@pytest.mark.parametrize("reused", [False, True], ids=["signed here", "reused on a resupply"])
+def test_a_signed_papers_checklist_line_is_the_same_as_a_section_or_as_an_upload(
+    preparing, patient, coordinator, reused
+):
+    """The checklist lists the consent as this pack's signed section, or (on a pathway
+    whose pack has no consent section) as a required upload: one line either way."""
+    from orders.resupply import case_create_resupply
+    from portals import demo
+
+    render = request_render(case=preparing, kind=K.PATIENT_CONSENT, actor=coordinator)
+    render_job_run(render.pk)
+    case = preparing
+    item = "Patient's consent and declaration"
+    unsigned = checklist_rows(case)[item]
+    assert unsigned == "Version 1, not yet signed"
+
+    sign_consent(signed_in(patient.user), case)
+    if reused:
+        delivered = demo.walk_to(
+            case, S.DELIVERED, coordinator=coordinator, signing_password=PASSWORD
+        )
+        case = case_create_resupply(case=delivered, actor=coordinator)
+    as_section = checklist_rows(case)[item]
+    assert "signed electronically by Priya Menon on" in as_section
+
+    pathway = case.pathway
+    pathway.forms = [key for key in pathway.forms if key != "patient_consent"]
+    pathway.save(update_fields=["forms"])
+    case.refresh_from_db()
+    assert checklist_rows(case)[K.PATIENT_CONSENT.label] == as_section
