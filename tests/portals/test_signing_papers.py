@@ -354,3 +354,31 @@ def test_a_signed_papers_checklist_line_is_the_same_as_a_section_or_as_an_upload
     pathway.save(update_fields=["forms"])
     case.refresh_from_db()
     assert checklist_rows(case)[K.PATIENT_CONSENT.label] == as_section
+
+
+def test_a_hand_signed_scan_of_either_paper_reads_signed_on_paper_in_the_pack(
+    preparing, physician, patient, coordinator, tmp_path
+):
+    """The undertaking and the consent follow one rule (paper_state's `signed`): a scan
+    signed on paper is shown as such in place of the blank signature lines."""
+    from documents.generation.application_pack import regulatory_application_data
+    from documents.generation.papers import render_document_pdf
+
+    upload(preparing, K.PHYSICIAN_UNDERTAKING, physician.user, accept_by=coordinator)
+    upload(preparing, K.PATIENT_CONSENT, patient.user, accept_by=coordinator)
+
+    signed = regulatory_application_data(preparing)["signed"]
+    assert signed[K.PHYSICIAN_UNDERTAKING]["signed"] is True
+    assert signed[K.PATIENT_CONSENT]["signed"] is True
+
+    pdf, _version = render_document_pdf(preparing, K.REGULATORY_APPLICATION)
+    (tmp_path / "pack.pdf").write_bytes(pdf)
+    pages = [
+        " ".join(page.extract_text().split()) for page in PdfReader(tmp_path / "pack.pdf").pages
+    ]
+    undertaking = next(page for page in pages if "Undertaking by the prescribing" in page)
+    consent = next(page for page in pages if "Patient's consent and declaration" in page)
+    for page in (undertaking, consent):
+        assert re.search(r"Signed on paper: the hand-signed scan \(version \d+, accepted\)", page)
+    assert "Signature of the prescribing practitioner" not in undertaking
+    assert "Signature of the patient" not in consent
