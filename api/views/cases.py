@@ -20,14 +20,14 @@ from api.serializers import (
     EventSerializer,
 )
 from api.views.base import IDEMPOTENCY_PARAMETER, ApiView
-from documents.generation.quality_release import SIGNED_TRANSITIONS, quality_release_sign
+from documents.generation.quality_release import case_move
 from npp.accounts.models import Role
 from orders import selectors
 from orders.errors import CaseConflict
 from orders.models import ImportCase, Patient, Physician
 from orders.patients import patients_of
 from orders.refusals import case_moved_message
-from orders.services import case_create, case_transition, case_update_request
+from orders.services import case_create, case_update_request
 from orders.states import CaseStatus
 
 PROBLEM = OpenApiResponse(description="Problem details (application/problem+json).")
@@ -218,23 +218,16 @@ def transition_view(name: str) -> type[ApiView]:
             if seen and seen != case.status:
                 _conflict(request, case, name)
             try:
-                if name in SIGNED_TRANSITIONS:
-                    moved = quality_release_sign(
-                        case=case,
-                        actor=request.user,
-                        decision=body.validated_data.get("note", ""),
-                        printed_name=body.validated_data["printed_name"],
-                        password=body.validated_data["password"],
-                        ip_address=request.META.get("REMOTE_ADDR"),
-                    )
-                else:
-                    moved = case_transition(
-                        case=case,
-                        actor=request.user,
-                        transition=name,
-                        note=body.validated_data.get("note", ""),
-                        data=api_transitions.service_data(name, body.validated_data),
-                    )
+                moved = case_move(
+                    case=case,
+                    actor=request.user,
+                    transition=name,
+                    note=body.validated_data.get("note", ""),
+                    data=api_transitions.service_data(name, body.validated_data),
+                    printed_name=body.validated_data.get("printed_name", ""),
+                    password=body.validated_data.get("password", ""),
+                    ip_address=request.META.get("REMOTE_ADDR"),
+                )
             except CaseConflict:
                 _conflict(request, ImportCase.objects.get(pk=case.pk), name)
             return Response(_case_body(request, moved))

@@ -98,6 +98,35 @@ def quality_release_sign(
     return case_transition(case=case, actor=actor, transition="release", note=decision)
 
 
+def case_move(
+    *,
+    case: ImportCase,
+    actor,
+    transition: str,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+    printed_name: str = "",
+    password: str = "",
+    ip_address: str | None = None,
+) -> ImportCase:
+    """Take `transition` on `case` as a person does it, from a page or the API: a
+    transition signed where it is taken (SIGNED_TRANSITIONS) is signed with the
+    person's printed name and password, `note` being the decision signed; any other
+    goes to orders.services.case_transition with its `data`."""
+    if transition in SIGNED_TRANSITIONS:
+        return quality_release_sign(
+            case=case,
+            actor=actor,
+            decision=note,
+            printed_name=printed_name,
+            password=password,
+            ip_address=ip_address,
+        )
+    return case_transition(
+        case=case, actor=actor, transition=transition, note=note, data=data or {}
+    )
+
+
 def quality_release_statement_sign(
     *,
     case: ImportCase,

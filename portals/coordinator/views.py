@@ -20,7 +20,7 @@ from documents import selectors as document_selectors
 from documents import temperature_logs
 from documents.access import get_document_for_user
 from documents.generation.adverse_event_report import adverse_event_report_request
-from documents.generation.quality_release import SIGNED_TRANSITIONS, quality_release_sign
+from documents.generation.quality_release import case_move
 from documents.generation.requests import retry_failed
 from documents.models import DocumentKind, RenderJob
 from documents.services import document_review
@@ -38,7 +38,6 @@ from orders.services import (
     TRANSITIONS,
     available_transitions,
     case_assign,
-    case_transition,
     case_update_application,
     transition_label,
     transition_waiting_for,
@@ -317,23 +316,16 @@ def case_transition_view(request: HttpRequest, pk: int, transition: str) -> Http
     form = transition_form(transition)(request.POST, case=case, actor=request.user)
     if form.is_valid():
         try:
-            if transition in SIGNED_TRANSITIONS:
-                moved = quality_release_sign(
-                    case=case,
-                    actor=request.user,
-                    decision=form.note,
-                    printed_name=form.cleaned_data["printed_name"],
-                    password=form.cleaned_data["password"],
-                    ip_address=request.META.get("REMOTE_ADDR"),
-                )
-            else:
-                moved = case_transition(
-                    case=case,
-                    actor=request.user,
-                    transition=transition,
-                    note=form.note,
-                    data=form.service_data(),
-                )
+            moved = case_move(
+                case=case,
+                actor=request.user,
+                transition=transition,
+                note=form.note,
+                data=form.service_data(),
+                printed_name=form.cleaned_data.get("printed_name", ""),
+                password=form.cleaned_data.get("password", ""),
+                ip_address=request.META.get("REMOTE_ADDR"),
+            )
         except InvalidInput as error:
             for field, errors in error.errors.items():
                 for message in errors:

@@ -167,3 +167,40 @@ def test_the_release_through_the_api_takes_the_signature_with_it(quarantined, co
     signature = Signature.objects.get(meaning=SignatureMeaning.RELEASE)
     assert (signature.printed_name, signature.signer) == ("Cora Quality", coordinator)
     assert "password" not in signed.content.decode()
+
+
+def test_the_one_move_function_signs_a_signed_transition_whatever_calls_it(
+    quarantined, coordinator
+):
+    """The page and the API both take a move through case_move: a release there is
+    the signed quality decision, never a plain transition."""
+    from documents.generation.quality_release import SIGNED_TRANSITIONS, case_move
+
+    assert "release" in SIGNED_TRANSITIONS
+    before = stored(quarantined)
+    with pytest.raises(DomainError, match="password is not correct"):
+        case_move(
+            case=quarantined,
+            actor=coordinator,
+            transition="release",
+            note=NOTES["release"],
+            printed_name="Cora Quality",
+            password="",
+        )
+    assert_unchanged(quarantined, before)
+    assert not Signature.objects.filter(meaning=SignatureMeaning.RELEASE).exists()
+
+    moved = case_move(
+        case=quarantined,
+        actor=coordinator,
+        transition="release",
+        note=NOTES["release"],
+        printed_name="Cora Quality",
+        password=PASSWORD,
+    )
+
+    assert moved.status == S.OUT_FOR_DELIVERY
+    signature = Signature.objects.get(meaning=SignatureMeaning.RELEASE)
+    assert signature.document.kind == K.QUALITY_RELEASE
+    assert (signature.printed_name, signature.signer) == ("Cora Quality", coordinator)
+    assert moved.events.latest("pk").note == NOTES["release"]
