@@ -33,6 +33,7 @@ from django.utils import timezone
 from npp.accounts.models import Role, User
 from orders.models import (
     CaseEvent,
+    CaseIdentifier,
     CaseSearch,
     CaseSequence,
     CaseStateCount,
@@ -606,7 +607,8 @@ def make_load(*, cases: int, seed: int = 1, now: dt.datetime | None = None) -> L
         # VACUUM (the visibility map, for index-only scans) outside a transaction only.
         command = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
         with connection.cursor() as cursor:
-            for model in (ImportCase, CaseEvent, CaseSearch, Patient, Physician, Shipment, User):
+            derived = (CaseSearch, CaseIdentifier)
+            for model in (ImportCase, CaseEvent, *derived, Patient, Physician, Shipment, User):
                 cursor.execute(f"{command} {model._meta.db_table}")
     else:
         with connection.cursor() as cursor:
@@ -629,14 +631,21 @@ def _reset_sequences() -> None:
 # --- Bulk mode for the load (PostgreSQL) -----------------------------------------------------
 
 PAUSED = {
-    "orders_importcase": ("case_state_count", "case_search_insert", "case_search_update"),
-    "orders_shipment": ("case_search_shipment",),
+    "orders_importcase": (
+        "case_state_count",
+        "case_search_insert",
+        "case_search_update",
+        "case_identifier_insert",
+        "case_identifier_update",
+    ),
+    "orders_shipment": ("case_search_shipment", "case_identifier_shipment"),
 }
 BULK_TABLES = (
     "orders_importcase",
     "orders_caseevent",
     "orders_shipment",
     "orders_casesearch",
+    "orders_caseidentifier",
     "orders_patient",
     "orders_physician",
 )
@@ -696,9 +705,9 @@ class _triggers_paused:
 
 
 def rebuild_derived_tables() -> None:
-    """Recount every state and rewrite every search document from the cases: what the
-    triggers keep, computed again in one statement each (after a bulk load, or to
-    check them)."""
+    """Recount every state and rewrite every search document and identifier from the
+    cases: what the triggers keep, computed again in one statement each (after a bulk
+    load, or to check them)."""
     slots = CaseStateCount.SLOTS
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM orders_casestatecount")
@@ -711,4 +720,10 @@ def rebuild_derived_tables() -> None:
         cursor.execute(
             "INSERT INTO orders_casesearch (case_id, document) "
             "SELECT case_id, document FROM orders_casesearch_source"
+        )
+        # In the primary key's order: the b-tree is filled left to right.
+        cursor.execute("DELETE FROM orders_caseidentifier")
+        cursor.execute(
+            "INSERT INTO orders_caseidentifier (case_id, key) "
+            "SELECT case_id, key FROM orders_caseidentifier_source ORDER BY key, case_id"
         )

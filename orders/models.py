@@ -14,7 +14,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Now
+from django.db.models.functions import Lower, Now
 from django_fsm import RETURN_VALUE, FSMField, FSMFieldDescriptor, transition
 
 from orders import guards
@@ -437,6 +437,8 @@ class Physician(models.Model):
 
     class Meta:
         ordering = ["full_name"]
+        # The search finds a physician's cases by their whole name, any case.
+        indexes = [models.Index(Lower("full_name"), name="physician_name_lower_idx")]
 
     def __str__(self) -> str:
         return f"Dr {self.full_name} ({self.registration_council} {self.registration_number})"
@@ -485,6 +487,8 @@ class Patient(models.Model):
 
     class Meta:
         ordering = ["full_name"]
+        # The search finds a patient's cases by their whole name, any case.
+        indexes = [models.Index(Lower("full_name"), name="patient_name_lower_idx")]
 
     def __str__(self) -> str:
         return self.full_name
@@ -976,6 +980,26 @@ class CaseSearch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.document}"
+
+
+class CaseIdentifier(models.Model):
+    """One whole identifier a coordinator may quote, normalised, and the case it names:
+    the patient's phone (its digits, and its last ten: the number without the country
+    code), the identity document's last four, the regulator's reference, the permit,
+    the Bill of Entry, the lot delivered, and each shipment's lot and AWB/tracking
+    number; lower case, without spaces or dashes. The database keeps it exact
+    (triggers on the case, its patient and its shipments, migration 0020, reading the
+    view orders_caseidentifier_source), as it keeps CaseSearch. The primary key (key,
+    case) is the b-tree the search's exact path reads: a whole identifier is found in
+    a few index pages whatever the number of cases, where a trigram index reads
+    posting lists that grow with them."""
+
+    pk = models.CompositePrimaryKey("key", "case")
+    key = models.TextField()
+    case = models.ForeignKey(ImportCase, on_delete=models.CASCADE, related_name="identifiers")
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.case_id}"
 
 
 class Shipment(models.Model):

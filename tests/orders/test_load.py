@@ -6,7 +6,14 @@ from django.core.management import call_command
 from django.db.models import Count
 
 from orders.load import make_load, rebuild_derived_tables
-from orders.models import CaseEvent, CaseSearch, ImportCase, Patient, Physician
+from orders.models import (
+    CaseEvent,
+    CaseIdentifier,
+    CaseSearch,
+    ImportCase,
+    Patient,
+    Physician,
+)
 from orders.selectors import state_counts
 from orders.states import OPEN_STATES, CaseStatus
 from tests.conftest import new_case
@@ -37,6 +44,8 @@ def test_make_load_writes_the_shape_and_keeps_counts_and_search_exact(
     document = CaseSearch.objects.get(case=closed).document
     for identifier in (closed.reference, closed.permit_number, closed.bill_of_entry_number):
         assert identifier.lower() in document
+    keys = set(CaseIdentifier.objects.filter(case=closed).values_list("key", flat=True))
+    assert {closed.permit_number.lower(), closed.bill_of_entry_number} <= keys
     # Open cases wait in their state for days, not years; history spreads over years.
     ages = ImportCase.objects.filter(status=S.AWAITING_PERMIT).values_list(
         "state_changed_at", flat=True
@@ -53,9 +62,12 @@ def test_the_derived_tables_rebuild_to_what_the_triggers_kept(catalogue):
     make_load(cases=300, seed=3)
     counts = state_counts()
     documents = dict(CaseSearch.objects.values_list("case_id", "document"))
+    identifiers = set(CaseIdentifier.objects.values_list("case_id", "key"))
+    assert identifiers
     rebuild_derived_tables()
     assert state_counts() == counts == fresh_count()
     assert dict(CaseSearch.objects.values_list("case_id", "document")) == documents
+    assert set(CaseIdentifier.objects.values_list("case_id", "key")) == identifiers
 
 
 def test_the_command_says_what_it_loaded(catalogue, capsys):
