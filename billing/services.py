@@ -17,6 +17,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from billing import calculation as calc
 from billing.gst import place_of_supply
@@ -285,23 +287,28 @@ def quotation_accept(*, quotation: Quotation, actor: User, note: str = "") -> Qu
     current = Quotation.objects.select_for_update().get(pk=quotation.pk)
     current.case = locked_case
     if not may_accept(current, actor):
-        raise PermissionDenied("Only the payer (or a coordinator for them) accepts a quotation.")
+        raise PermissionDenied(_("Only the payer (or a coordinator for them) accepts a quotation."))
     note = (note or "").strip()
     if perm.is_coordinator(locked_case, actor) and not note:
         raise GuardFailed("record the acceptance", ["how the payer accepted (a note)"])
     if current.status != QuotationStatus.ISSUED:
         raise DomainError(
-            f"Version {current.version} is {current.get_status_display().lower()}: "
-            "only the latest issued quotation can be accepted."
+            _(
+                "Version %(version)s is %(status)s: only the latest issued quotation can be "
+                "accepted."
+            )
+            % {"version": current.version, "status": _(current.get_status_display()).lower()}
         )
     today = timezone.localdate()
     if current.valid_until < today:
         raise DomainError(
-            f"Quotation v{current.version} expired on {current.valid_until:%d %b %Y}: "
-            "ask the coordinator for a new one."
+            _("Quotation v%(version)s expired on %(date)s: ask the coordinator for a new one.")
+            % {"version": current.version, "date": date_format(current.valid_until)}
         )
     if locked_case.status not in QUOTABLE_STATES:
-        raise DomainError(f"{locked_case.reference} can no longer be quoted.")
+        raise DomainError(
+            _("%(reference)s can no longer be quoted.") % {"reference": locked_case.reference}
+        )
     locked_case.quotations.filter(status=QuotationStatus.ACCEPTED).update(
         status=QuotationStatus.SUPERSEDED
     )

@@ -12,6 +12,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from documents.access import may_upload
 from documents.models import Document, DocumentKind, ReviewStatus
@@ -54,9 +55,12 @@ def document_store(
     # case's locked history, for an inspector. Side effects are still reported after
     # closing (the patient goes on taking the medicine): their CIOMS I forms too.
     if case.is_locked and not (generated and kind in WRITTEN_AFTER_CLOSING):
-        raise DomainError(f"{case.reference} is closed: its documents can no longer change.")
+        raise DomainError(
+            _("%(reference)s is closed: its documents can no longer change.")
+            % {"reference": case.reference}
+        )
     if not content:
-        raise DomainError("The file is empty.")
+        raise DomainError(_("The file is empty."))
     previous = (
         Document.objects.select_for_update(of=("self",))
         .filter(case=case, kind=kind, superseded_by__isnull=True)
@@ -110,10 +114,11 @@ def document_upload(
     """A person's upload: permission, then validation by content, then storage of
     the cleaned copy. A refusal raises and stores nothing."""
     if kind not in DocumentKind.values:
-        raise DomainError("Choose what kind of document this is.")
+        raise DomainError(_("Choose what kind of document this is."))
     if not may_upload(actor, case, kind):
         raise PermissionDenied(
-            f"You may not add a {DocumentKind(kind).label.lower()} to this case."
+            _("You may not add a %(kind)s to this case.")
+            % {"kind": _(DocumentKind(kind).label).lower()}
         )
     clean = validate_upload(content, filename=filename, kind=kind)
     return document_store(

@@ -8,6 +8,7 @@ import hashlib
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.dateformat import time_format
 from django.utils.translation import gettext as _
 
 from documents.models import (
@@ -65,10 +66,14 @@ def signing_password_check(signer, password: str) -> None:
     if result.accepted:
         return
     if result.locked_until is not None:
-        until = timezone.localtime(result.locked_until).strftime("%H:%M")
+        until = time_format(timezone.localtime(result.locked_until), "H:i")
         raise DomainError(
-            "Too many wrong passwords: signing with this account is paused until "
-            f"{until}, and the account's owner has been told by email. Nothing was signed."
+            _(
+                "Too many wrong passwords: signing with this account is paused until "
+                "%(time)s, and the account's owner has been told by email. Nothing was "
+                "signed."
+            )
+            % {"time": until}
         )
     raise DomainError(_("The password is not correct; nothing was signed."))
 
@@ -86,11 +91,11 @@ def document_sign(
     """`capacity` is for consent: the patient signs their own, and a minor's is signed
     by a parent or legal guardian under their own printed name."""
     if not may_sign(signer, document, meaning):
-        raise PermissionDenied("You may not sign this document with that meaning.")
+        raise PermissionDenied(_("You may not sign this document with that meaning."))
     if document.case.is_locked:
-        raise DomainError("The case is closed: nothing more can be signed on it.")
+        raise DomainError(_("The case is closed: nothing more can be signed on it."))
     if _superseded(document):
-        raise DomainError("A newer version of this document exists: sign that one.")
+        raise DomainError(_("A newer version of this document exists: sign that one."))
     capacity = signer_capacity(document.case, meaning, capacity)
     signing_password_check(signer, password)
     return _signature_record(
@@ -108,18 +113,23 @@ def signer_capacity(case, meaning: str, capacity: str) -> str:
     empty for every other signature. Raises DomainError naming what is wrong."""
     if meaning != M.CONSENT:
         if capacity:
-            raise DomainError("Only a patient's consent is signed in a capacity.")
+            raise DomainError(_("Only a patient's consent is signed in a capacity."))
         return ""
     patient = case.patient
     if patient.is_minor(timezone.localdate()):
         if capacity not in (C.PARENT, C.GUARDIAN):
             raise DomainError(
-                f"{patient.full_name} is under {patient.AGE_OF_MAJORITY}: a parent or legal "
-                "guardian signs the consent, with their own name, and says which they are."
+                _(
+                    "%(name)s is under %(age)s: a parent or legal guardian signs the "
+                    "consent, with their own name, and says which they are."
+                )
+                % {"name": patient.full_name, "age": patient.AGE_OF_MAJORITY}
             )
         return capacity
     if capacity not in ("", C.PATIENT):
-        raise DomainError(f"{patient.full_name} is an adult and signs the consent themself.")
+        raise DomainError(
+            _("%(name)s is an adult and signs the consent themself.") % {"name": patient.full_name}
+        )
     return C.PATIENT
 
 
@@ -139,7 +149,7 @@ def _signature_record(
     with document.file.open("rb") as stored:
         content_sha256 = hashlib.sha256(stored.read()).hexdigest()
     if content_sha256 != document.sha256:
-        raise DomainError("The stored document failed its integrity check; it cannot be signed.")
+        raise DomainError(_("The stored document failed its integrity check; it cannot be signed."))
     signed_at = timezone.now().replace(microsecond=0)
     key_id = current_key_id()
     signature = Signature.objects.create(

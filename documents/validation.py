@@ -142,9 +142,9 @@ def clean_image(content: bytes, content_type: str) -> bytes:
     except UploadRejected:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise UploadRejected("The image is too large to open safely.") from None
+        raise UploadRejected(_("The image is too large to open safely.")) from None
     except Exception:
-        raise UploadRejected("The image is damaged or not a real JPEG/PNG.") from None
+        raise UploadRejected(_("The image is damaged or not a real JPEG/PNG.")) from None
 
 
 def _pixels_only(image: Image.Image) -> Image.Image:
@@ -164,7 +164,7 @@ def clean_pdf(content: bytes) -> bytes:
     try:
         with pikepdf.open(io.BytesIO(content)) as pdf:
             if len(pdf.pages) == 0:
-                raise UploadRejected("The PDF has no pages.")
+                raise UploadRejected(_("The PDF has no pages."))
             _strip_active_content(pdf)
             out = io.BytesIO()
             pdf.save(out, fix_metadata_version=False, linearize=False)
@@ -172,9 +172,11 @@ def clean_pdf(content: bytes) -> bytes:
     except UploadRejected:
         raise
     except pikepdf.PasswordError:
-        raise UploadRejected("The PDF is password-protected; upload an unprotected copy.") from None
+        raise UploadRejected(
+            _("The PDF is password-protected; upload an unprotected copy.")
+        ) from None
     except Exception:
-        raise UploadRejected("The PDF is damaged and cannot be read.") from None
+        raise UploadRejected(_("The PDF is damaged and cannot be read.")) from None
 
 
 # Every action type of PDF 2.0. None is kept: a stored upload is a record to read,

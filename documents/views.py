@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from documents import previews, services
@@ -111,10 +112,11 @@ def document_upload(request: HttpRequest, case_pk: int) -> JsonResponse:
     if getattr(request, "upload_too_large", False):
         limit_mb = settings.NPP_UPLOAD_MAX_BYTES // (1024 * 1024)
         return JsonResponse(
-            {"error": f"The file is larger than the {limit_mb} MB limit."}, status=413
+            {"error": _("The file is larger than the %(limit)s MB limit.") % {"limit": limit_mb}},
+            status=413,
         )
     if upload is None:
-        return JsonResponse({"error": "Choose a file to upload."}, status=400)
+        return JsonResponse({"error": _("Choose a file to upload.")}, status=400)
     try:
         document = services.document_upload(
             case=case,

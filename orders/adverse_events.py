@@ -26,6 +26,7 @@ import datetime as dt
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from npp.accounts.models import User
 from orders import permissions as perm
@@ -85,20 +86,22 @@ def adverse_event_report(
         .get(pk=case.pk)
     )
     if not _may_report(locked, reporter):
-        raise PermissionDenied("Only the case's physician or patient may report a side effect.")
+        raise PermissionDenied(_("Only the case's physician or patient may report a side effect."))
     description = (description or "").strip()
+    # Read by the patient who reports: in her language.
     problems = []
     if not description:
-        problems.append("a description of what happened")
+        problems.append(_("a description of what happened"))
     if seriousness not in AdverseEvent.Seriousness.values:
-        problems.append("whether it is serious")
+        problems.append(_("whether it is serious"))
     if outcome not in AdverseEvent.Outcome.values:
-        problems.append("the outcome")
+        problems.append(_("the outcome"))
     if onset_date is None or onset_date > timezone.localdate():
-        problems.append("the date it started (not in the future)")
+        problems.append(_("the date it started (not in the future)"))
     if problems:
         raise DomainError(
-            "Cannot report the side effect yet. Missing: " + "; ".join(problems) + "."
+            _("Cannot report the side effect yet. Missing: %(missing)s.")
+            % {"missing": "; ".join(problems)}
         )
 
     reported_at = timezone.now()

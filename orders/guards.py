@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from orders import form_fields, safety
 from orders.display import format_money
@@ -428,22 +429,27 @@ def customs_cleared(case: ImportCase) -> Iterable[str]:
 @input_guard
 def delivery_recorded(case: ImportCase) -> Iterable[str]:
     """Who received which lot, when; the lot must be the one that was shipped."""
+    # A patient confirming her delivery reads these: in her language (the staff's
+    # detail stays in English, for the coordinators' pages).
     if not case.delivered_to.strip():
-        yield "the name of the person who received the medicine"
+        yield _("the name of the person who received the medicine")
     if case.delivered_at is None:
-        yield "the time of delivery"
+        yield _("the time of delivery")
     if not case.delivered_lot.strip():
-        yield "the lot delivered"
+        yield _("the lot delivered")
     else:
         shipment = case.current_shipment
         if shipment and shipment.batch_number and case.delivered_lot != shipment.batch_number:
             # Whoever typed the lot learns only that it does not match: showing the
             # right one would let anyone holding another pack confirm it as ours.
             yield Problem(
-                f"a lot number that matches the shipment ({case.delivered_lot} was "
-                "entered). Check the lot number printed on the pack's label and enter "
-                "it again; if the label shows the number entered, do not use the "
-                f"medicine and call the service on {settings.NPP_SERVICE_PHONE}",
+                _(
+                    "a lot number that matches the shipment (%(entered)s was entered). "
+                    "Check the lot number printed on the pack's label and enter it again; "
+                    "if the label shows the number entered, do not use the medicine and "
+                    "call the service on %(phone)s"
+                )
+                % {"entered": case.delivered_lot, "phone": settings.NPP_SERVICE_PHONE},
                 staff=(
                     f"the lot that was shipped ({shipment.batch_number}); "
                     f"{case.delivered_lot} was recorded"

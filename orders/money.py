@@ -11,15 +11,17 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
+from django.utils.translation import gettext_noop
 
 PAISE = Decimal("0.01")
 RUPEE = Decimal("1")
 
 
 class QuotationStatus(models.TextChoices):
-    ISSUED = "issued", "Issued, awaiting acceptance"
-    ACCEPTED = "accepted", "Accepted"
-    SUPERSEDED = "superseded", "Superseded by a newer version"
+    # Marked for the catalogue, plain English here (a payer's refusal translates them).
+    ISSUED = "issued", gettext_noop("Issued, awaiting acceptance")
+    ACCEPTED = "accepted", gettext_noop("Accepted")
+    SUPERSEDED = "superseded", gettext_noop("Superseded by a newer version")
 
 
 def to_paise(amount: Decimal) -> Decimal:

@@ -16,6 +16,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models.functions import Now
 from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 
 from npp.accounts.models import User
 from orders import guards, handlers
@@ -26,6 +28,7 @@ from orders.errors import (
     GuardFailed,
     InvalidInput,
     TransitionNotAvailable,
+    action_words,
 )
 from orders.inputs import INPUTS
 from orders.models import CaseEvent, CaseSequence, ImportCase, Pathway, Patient, Physician, Product
@@ -326,19 +329,31 @@ def _case_transition(
     locked = _lock_case(case)
     before = {field.name: field.value_from_object(locked) for field in _CASE_FIELDS}
     label = transition_label(transition)
+    # In the words of whoever acts (a patient may meet these: confirming a delivery
+    # that a coordinator recorded a moment before).
     if locked.status != case.status:
         raise CaseConflict(
-            f"{locked.reference} is now {locked.get_status_display()}, not "
-            f"{case.get_status_display()}: someone else acted on it. Reload it and try again."
+            _(
+                "%(reference)s is now %(status)s, not %(seen)s: someone else acted on it. "
+                "Reload it and try again."
+            )
+            % {
+                "reference": locked.reference,
+                "status": _(locked.get_status_display()),
+                "seen": _(case.get_status_display()),
+            }
         )
     method = getattr(locked, transition)
     meta = method._django_fsm.get_transition(locked.status)
     if meta is None:
         raise TransitionNotAvailable(
-            f"{label} is not possible while the case is {locked.get_status_display()}."
+            _("%(action)s is not possible while the case is %(status)s.")
+            % {"action": capfirst(action_words(label)), "status": _(locked.get_status_display())}
         )
     if not meta.has_perm(locked, actor):
-        raise PermissionDenied(f"You may not {label.lower()} on this case.")
+        raise PermissionDenied(
+            _("You may not %(action)s on this case.") % {"action": action_words(label)}
+        )
 
     record: dict[str, Any] = {}
     if transition in INPUTS:

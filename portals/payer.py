@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 
 from billing import services as billing
 from billing.access import reads_money
@@ -41,18 +42,21 @@ def accept(request: HttpRequest, case: ImportCase, back: str) -> HttpResponse:
     quotation = latest_quotation(case)
     version = request.POST.get("version", "")
     if quotation is None or str(quotation.version) != version:
-        messages.error(request, "That quotation has changed: read the new one before accepting.")
+        messages.error(request, _("That quotation has changed: read the new one before accepting."))
         return redirect(back)
     try:
         billing.quotation_accept(quotation=quotation, actor=request.user)
     except PermissionDenied:
-        messages.error(request, "This quotation is for the payer to accept.")
+        messages.error(request, _("This quotation is for the payer to accept."))
     except DomainError as error:
         messages.error(request, str(error))
     else:
         messages.success(
             request,
-            f"Thank you: you accepted quotation v{quotation.version}. "
-            "We order your medicine once it is paid.",
+            _(
+                "Thank you: you accepted quotation v%(version)s. We order your medicine "
+                "once it is paid."
+            )
+            % {"version": quotation.version},
         )
     return redirect(back)

@@ -7,6 +7,7 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 
 
 def role_required(
@@ -37,7 +38,9 @@ def uploaded(request: HttpRequest, form, name: str = "file"):
 
     if getattr(request, "upload_too_large", False):
         limit = settings.NPP_UPLOAD_MAX_BYTES // (1024 * 1024)
-        form.add_error(name, f"The file is larger than the {limit} MB limit.")
+        form.add_error(
+            name, _("The file is larger than the %(limit)s MB limit.") % {"limit": limit}
+        )
         return None
     upload = form.cleaned_data.get(name)
     if not upload:

@@ -16,6 +16,10 @@ ALLAUTH_WORDS = (
     gettext_noop("You must type the same password each time."),
     gettext_noop("The email address and/or password you specified are not correct."),
     gettext_noop("Forgot your password?"),
+    # The sign-in lockout (ACCOUNT_RATE_LIMITS["login_failed"]).
+    gettext_noop("Too many failed login attempts. Try again later."),
+    gettext_noop("This account is currently inactive."),
+    gettext_noop("Be patient, you are sending too many requests."),
 )
 
 # django.contrib.auth.password_validation: the rules shown when choosing a password.

@@ -101,14 +101,21 @@ def paper_sign(
     when the text changed since, or when the password is wrong."""
     if kind not in SIGNED_BY:
         raise DomainError(f"{kind!r} is not a paper signed on its page.")
-    label = K(kind).label.lower()
+    label = _(K(kind).label).lower()
     meaning = SIGNED_BY[kind]
     if not may_sign_kind(signer, case, kind, meaning):
-        raise PermissionDenied(f"You may not sign the {label} of this case.")
+        raise PermissionDenied(_("You may not sign the %(paper)s of this case.") % {"paper": label})
     if case.status not in SIGNING_STATES:
         raise DomainError(
-            f"The {label} is signed while the application is prepared; "
-            f"{case.reference} is {case.get_status_display().lower()}. Nothing was signed."
+            _(
+                "The %(paper)s is signed while the application is prepared; %(reference)s "
+                "is %(status)s. Nothing was signed."
+            )
+            % {
+                "paper": label,
+                "reference": case.reference,
+                "status": _(case.get_status_display()).lower(),
+            }
         )
     if read_version != data_version(case, kind):
         raise DomainError(
@@ -150,13 +157,14 @@ def _generated(case: ImportCase, kind: str, version: str, *, actor) -> Document:
         render_job_run(job.pk)
     except Exception as error:
         raise DomainError(
-            f"The {K(kind).label.lower()} could not be prepared ({error}). Nothing was signed."
+            _("The %(paper)s could not be prepared (%(error)s). Nothing was signed.")
+            % {"paper": _(K(kind).label).lower(), "error": error}
         ) from error
     document = generated_paper(case, kind, version)
     if document is None:
         raise DomainError(
-            f"The {K(kind).label.lower()} is being prepared: try again in a moment. "
-            "Nothing was signed."
+            _("The %(paper)s is being prepared: try again in a moment. Nothing was signed.")
+            % {"paper": _(K(kind).label).lower()}
         )
     return document
 

@@ -48,6 +48,18 @@ PATIENT_FACING = (
     "documents/templates/documents/base.html",
     "documents/templates/documents/_pack_patient_consent.html",
     "documents/templates/documents/patient_information.html",
+    # What the domain refuses her, in the words she reads on her page: a delivery
+    # confirmation, a consent signature, an upload, a side-effect report, a quotation.
+    "orders/errors.py",
+    "orders/guards.py",
+    "orders/services.py",
+    "orders/adverse_events.py",
+    "orders/money.py",
+    "documents/services.py",
+    "documents/views.py",
+    "billing/services.py",
+    "portals/payer.py",
+    "portals/roles.py",
 )
 LANGUAGES = [code for code, _name in settings.LANGUAGES if code != "en"]
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%[sd]")
@@ -147,6 +159,37 @@ def test_the_catalogue_compiles_with_its_formats_checked(language, tmp_path):
     po = ROOT / "npp" / "locale" / language / "LC_MESSAGES" / "django.po"
 
     subprocess.run(["msgfmt", "--check", "-o", str(tmp_path / "django.mo"), str(po)], check=True)
+
+
+REFUSALS = (
+    "orders/errors.py",
+    "orders/guards.py",
+    "orders/services.py",
+    "documents/signatures.py",
+    "documents/generation/signing.py",
+    "portals/third_party_words.py",
+)
+
+
+@pytest.mark.parametrize("path", REFUSALS)
+def test_a_refusal_without_hindi_or_fuzzy_is_caught(path):
+    """The refusals a patient meets are in the checked set: blanking one of their
+    entries, or marking one fuzzy, fails the completeness check."""
+    po = catalogue("hi")
+    entries = [e for e in po if e.translated() and any(p == path for p, _ in e.occurrences)]
+    assert len(entries) >= 2
+    missing, fuzzy = entries[0], entries[-1]
+    missing.msgstr = ""
+    fuzzy.flags.append("fuzzy")
+
+    flagged = [
+        e.msgid
+        for e in po
+        if any(patient_facing(p) for p, _ in e.occurrences)
+        and (not e.translated() or "fuzzy" in e.flags)
+    ]
+
+    assert missing.msgid in flagged and fuzzy.msgid in flagged
 
 
 def test_a_missing_translation_is_caught(tmp_path):

@@ -278,3 +278,134 @@ def test_a_refused_upload_is_explained_in_her_language(client, case_in, patient)
     html = response.content.decode()
     assert response.status_code == 400
     assert "यह फ़ाइल इस दस्तावेज़ (मरीज़ का पहचान पत्र) के लिए स्वीकार्य प्रकार की नहीं है" in html
+
+
+# --- Refusals in her language (issue 12: what the domain refuses, a patient reads) ------
+
+REFUSED_DELIVERY = {
+    "en": ("Cannot confirm delivery yet. Missing: a lot number that matches the shipment",),
+    "hi": (
+        "डिलीवरी की पुष्टि अभी संभव नहीं है। इसके लिए चाहिए: ऐसा लॉट नंबर जो भेजी गई दवा "
+        "से मेल खाए (LOT99999Z लिखा गया था)",
+        "पैक के लेबल पर छपा लॉट नंबर देखकर उसे फिर से लिखें",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "hi"])
+def test_a_refused_delivery_confirmation_is_explained_in_her_language(
+    client, case_in, patient, language
+):
+    case = case_in(S.OUT_FOR_DELIVERY)
+    patient.user.language = language
+    patient.user.save(update_fields=["language"])
+    client.force_login(patient.user)
+
+    response = client.post(
+        f"/my/orders/{case.pk}/confirm-delivery/", {"delivered_lot": "LOT99999Z"}, follow=True
+    )
+
+    html = response.content.decode()
+    for words in REFUSED_DELIVERY[language]:
+        assert words in html
+    if language == "hi":
+        assert "Cannot confirm" not in html and "was entered" not in html
+    case.refresh_from_db()
+    assert case.status == S.OUT_FOR_DELIVERY
+
+
+def test_confirming_a_delivery_already_recorded_is_refused_in_her_language(
+    client, case_in, patient
+):
+    case = case_in(S.DELIVERED)
+    in_hindi(patient.user)
+    client.force_login(patient.user)
+
+    response = client.post(
+        f"/my/orders/{case.pk}/confirm-delivery/", {"delivered_lot": ""}, follow=True
+    )
+
+    html = response.content.decode()
+    assert "केस की स्थिति “पहुँचा दी गई” होने पर डिलीवरी की पुष्टि संभव नहीं है।" in html
+    assert "is not possible" not in html and "Cannot confirm" not in html
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", "The patient consent is signed while the application is prepared"),
+        ("hi", "इस दस्तावेज़ (मरीज़ की सहमति) पर हस्ताक्षर केवल तब होते हैं जब आवेदन"),
+    ],
+)
+def test_signing_the_consent_after_preparation_is_refused_in_her_language(
+    client, case_in, patient, language, words
+):
+    from tests.conftest import PASSWORD
+
+    case = case_in(S.AWAITING_PERMIT)
+    patient.user.language = language
+    patient.user.save(update_fields=["language"])
+    client.force_login(patient.user)
+
+    response = client.post(
+        f"/my/orders/{case.pk}/consent/",
+        {
+            "printed_name": patient.full_name,
+            "password": PASSWORD,
+            "confirm": "on",
+            "read_version": "x",
+        },
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert words in html
+    if language == "hi":
+        assert "Nothing was signed" not in html and "कोई हस्ताक्षर नहीं हुआ।" in html
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", "Too many failed login attempts. Try again later."),
+        ("hi", "साइन इन की बहुत सारी कोशिशें नाकाम रहीं। कुछ देर बाद फिर कोशिश करें।"),
+    ],
+)
+def test_the_sign_in_lockout_is_explained_in_the_browsers_language(
+    client, patient, language, words
+):
+    from tests.conftest import PASSWORD
+
+    def sign_in(password: str):
+        return client.post(
+            "/accounts/login/",
+            {"login": patient.user.email, "password": password},
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
+
+    for _ in range(5):
+        sign_in("wrong-guess")
+    refused = sign_in(PASSWORD)
+
+    html = refused.content.decode()
+    assert refused.status_code == 200
+    assert "_auth_user_id" not in client.session
+    assert words in html
+
+
+def test_signing_paused_after_wrong_passwords_is_explained_in_her_language(
+    client, case_in, patient
+):
+    case = case_in(S.FORMS_PREPARATION)
+    in_hindi(patient.user)
+    client.force_login(patient.user)
+    version = client.get(f"/my/orders/{case.pk}/consent/").context["paper"].data_version
+    post = {"printed_name": patient.full_name, "confirm": "on", "read_version": version}
+
+    for _ in range(4):
+        client.post(f"/my/orders/{case.pk}/consent/", {**post, "password": "wrong-guess"})
+    response = client.post(f"/my/orders/{case.pk}/consent/", {**post, "password": "wrong"})
+
+    html = response.content.decode()
+    assert "बहुत बार ग़लत पासवर्ड डाला गया: इस खाते से हस्ताक्षर" in html
+    assert "Too many wrong passwords" not in html
