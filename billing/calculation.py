@@ -186,25 +186,46 @@ class DutyLine:
     amount: Decimal
 
 
+# Each head's name on a paper of the duty assessed (the case record), and on the
+# quotation, where it is the same name marked as an estimate (a catalogue word,
+# translated where shown).
+DUTY_HEAD_LABELS = {
+    "basic_duty": ("Basic customs duty", gettext_noop("Basic customs duty (estimate)")),
+    "surcharge": (
+        "Social welfare surcharge",
+        gettext_noop("Social welfare surcharge (estimate)"),
+    ),
+    "igst_import": ("IGST on import", gettext_noop("IGST on import (estimate)")),
+}
+
+
 def duty_lines(
-    assessable_value: Decimal, rates: DutyRates, exemption: Exemption | None = None
+    assessable_value: Decimal,
+    rates: DutyRates,
+    exemption: Exemption | None = None,
+    *,
+    estimate: bool = False,
 ) -> tuple[DutyLine, DutyLine, DutyLine]:
     """Basic customs duty, the social welfare surcharge and IGST, each with the base it
-    is charged on: the heads of `duty_heads`, so a paper that shows them agrees with the
-    quotation."""
+    is charged on: the heads of `duty_heads`, so the quotation (`estimate`) and a paper
+    of the duty assessed show the same lines under the same names."""
     value = to_paise(Decimal(assessable_value))
     basic_rate, basic, surcharge, igst_rate, igst = duty_heads(value, rates, exemption)
-    return (
-        DutyLine("basic_duty", "Basic customs duty", basic_rate, value, basic),
-        DutyLine(
-            "surcharge",
-            "Social welfare surcharge on the basic duty",
-            Decimal(rates.surcharge_percent_of_basic),
-            basic,
-            surcharge,
-        ),
-        DutyLine("igst_import", "IGST on import", igst_rate, value + basic + surcharge, igst),
+    heads = (
+        ("basic_duty", basic_rate, value, basic),
+        ("surcharge", Decimal(rates.surcharge_percent_of_basic), basic, surcharge),
+        ("igst_import", igst_rate, value + basic + surcharge, igst),
     )
+    basic_line, surcharge_line, igst_line = (
+        DutyLine(code, _duty_label(code, estimate=estimate), rate, base, amount)
+        for code, rate, base, amount in heads
+    )
+    return basic_line, surcharge_line, igst_line
+
+
+def _duty_label(code: str, *, estimate: bool) -> str:
+    assessed, estimated = DUTY_HEAD_LABELS[code]
+    return estimated if estimate else assessed
 
 
 def service_tax_lines(fee: Decimal, gst_percent: Decimal, *, intra_state: bool) -> list[Line]:
@@ -240,9 +261,8 @@ def quote(inputs: QuoteInputs, *, hsn: str = "", sac: str = "") -> Quote:
     freight_inr = to_paise(freight * rate)
     insurance_inr = to_paise(insurance * rate)
     assessable = goods_inr + freight_inr + insurance_inr
-    basic_rate, basic, surcharge, igst_rate, igst = duty_heads(
-        assessable, inputs.duty, inputs.exemption
-    )
+    duty = duty_lines(assessable, inputs.duty, inputs.exemption, estimate=True)
+    basic, surcharge, igst = (line.amount for line in duty)
     charged = assessable if inputs.goods_charged else ZERO
     fee = to_paise(Decimal(inputs.service_fee))
     taxes = service_tax_lines(fee, inputs.gst_percent, intra_state=inputs.intra_state)
@@ -285,14 +305,7 @@ def quote(inputs: QuoteInputs, *, hsn: str = "", sac: str = "") -> Quote:
             charged,
             code_hsn_sac=hsn,
         ),
-        Line("basic_duty", gettext_noop("Basic customs duty (estimate)"), basic, rate=basic_rate),
-        Line(
-            "surcharge",
-            gettext_noop("Social welfare surcharge (estimate)"),
-            surcharge,
-            rate=Decimal(inputs.duty.surcharge_percent_of_basic),
-        ),
-        Line("igst_import", gettext_noop("IGST on import (estimate)"), igst, rate=igst_rate),
+        *[Line(d.code, d.label, d.amount, rate=d.rate) for d in duty],
         Line("service_fee", gettext_noop("Service fee"), fee, code_hsn_sac=sac),
         *[Line(t.code, t.label, t.amount, rate=t.rate, code_hsn_sac=sac) for t in taxes],
     ]

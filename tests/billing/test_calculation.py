@@ -383,3 +383,23 @@ def test_a_balance_never_goes_negative_and_does_not_depend_on_the_order_of_entri
     assert first.balance_due >= 0 and first.credit >= 0
     assert first.balance_due == 0 or first.credit == 0
     assert first.charged - first.net_paid == first.balance_due - first.credit
+
+
+@pytest.mark.parametrize("exemption", [None, "free"], ids=["no exemption", "free of cost"])
+def test_the_quotations_duty_lines_are_the_duty_lines_of_its_assessable_value(exemption):
+    """One builder: the quotation's duty heads are duty_lines' (what the case record
+    shows at the clearance rates), the same codes, rates and amounts, under the same
+    names marked as an estimate."""
+    claimed = FREE_OF_COST if exemption else None
+    result = calc.quote(inputs(exemption=claimed, goods_charged=not exemption))
+    assessed = calc.duty_lines(result.assessable_value, INDIA_2026, claimed)
+
+    codes = [line.code for line in assessed]
+    quoted = [line for line in result.lines if line.code in codes]
+    assert [(line.code, line.rate, line.amount) for line in quoted] == [
+        (line.code, line.rate, line.amount) for line in assessed
+    ]
+    assert [line.label for line in quoted] == [f"{line.label} (estimate)" for line in assessed]
+    assert (result.basic_duty, result.surcharge, result.igst) == tuple(
+        line.amount for line in assessed
+    )

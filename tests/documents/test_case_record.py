@@ -123,7 +123,7 @@ def test_amounts_are_in_rupees_with_indian_grouping_and_the_duty_is_broken_down(
     for fact in (
         "Assessable value (CIF) ₹2,50,000.00",
         "Basic customs duty 10% ₹2,50,000.00 ₹25,000.00",
-        "Social welfare surcharge on the basic duty 10% ₹25,000.00 ₹2,500.00",
+        "Social welfare surcharge 10% ₹25,000.00 ₹2,500.00",
         "IGST on import 5% ₹2,77,500.00 ₹13,875.00",
         f"Duty at the rates in force on {format_date(closed.clearance_date)} ₹41,375.00",
         "Duty paid, as recorded at clearance ₹41,375.00",
