@@ -13,17 +13,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--cases", type=int, default=10_000)
         parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--quiet-phases", action="store_true", help="no line per phase")
 
-    def handle(self, *args, cases: int, seed: int, **options) -> None:
+    def handle(self, *args, cases: int, seed: int, quiet_phases: bool, **options) -> None:
         planned = sizes(cases)
         self.stdout.write(
             f"Loading {cases} cases, {planned['patients']} patients, "
             f"{planned['physicians']} physicians, {planned['coordinators']} coordinators..."
         )
-        loaded = make_load(cases=cases, seed=seed)
-        timings = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in loaded.seconds.items())
+        say = None if quiet_phases else self.stdout.write
+        loaded = make_load(cases=cases, seed=seed, log=say)
         self.stdout.write(
             f"{loaded.cases} cases ({loaded.open} open), {loaded.events} events, "
             f"{loaded.shipments} shipments, {loaded.patients} patients, "
-            f"{loaded.physicians} physicians, {loaded.coordinators} coordinators ({timings})"
+            f"{loaded.physicians} physicians, {loaded.coordinators} coordinators "
+            f"in {loaded.seconds['total']:.1f} s"
         )
