@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Now
+from django.utils.translation import gettext_noop
 
 
 class Channel(models.TextChoices):
@@ -21,10 +22,11 @@ class Channel(models.TextChoices):
 
 
 class Category(models.TextChoices):
-    CASE_UPDATES = "case_updates", "Case updates"
-    REMINDERS = "reminders", "Reminders"
+    # Marked for the catalogue, plain English here: the preferences page translates.
+    CASE_UPDATES = "case_updates", gettext_noop("Case updates")
+    REMINDERS = "reminders", gettext_noop("Reminders")
     # Urgent safety messages (adverse events, quarantine): sent whatever the preference.
-    SAFETY = "safety", "Safety messages (always sent)"
+    SAFETY = "safety", gettext_noop("Safety messages (always sent)")
 
 
 class Status(models.TextChoices):

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower, Now
+from django.utils.translation import gettext_noop
 from django_fsm import RETURN_VALUE, FSMField, FSMFieldDescriptor, transition
 
 from orders import guards
@@ -459,8 +460,10 @@ class Patient(models.Model):
         OTHER = "X", "Other"
 
     class IdentityDocument(models.TextChoices):
-        AADHAAR = "aadhaar", "Aadhaar"
-        PASSPORT = "passport", "Passport"
+        # Marked for the catalogue, plain English here: papers hold (and signatures
+        # seal) the English label; the consent's text translates it where it is shown.
+        AADHAAR = "aadhaar", gettext_noop("Aadhaar")
+        PASSPORT = "passport", gettext_noop("Passport")
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from notifications.services import only_to_act_on, preferences_of, preferences_update
@@ -20,8 +21,8 @@ class PreferencesForm(forms.Form):
 
     only_to_act_on = forms.BooleanField(
         required=False,
-        label="Only what I must act on",
-        help_text=(
+        label=_("Only what I must act on"),
+        help_text=_(
             "Physicians: a question to answer, an undertaking to sign. Patients: documents "
             "to send, a delivery to confirm. Coordinators: a request to verify. Safety "
             "messages and reminders are always sent."
@@ -34,10 +35,10 @@ class PreferencesForm(forms.Form):
         self.fields["only_to_act_on"].initial = only_to_act_on
         for choice in choices:
             self.fields[f"{choice.category}-email"] = forms.BooleanField(
-                required=False, initial=choice.email, label="Email"
+                required=False, initial=choice.email, label=_("Email")
             )
             self.fields[f"{choice.category}-sms"] = forms.BooleanField(
-                required=False, initial=choice.sms, label="Text message"
+                required=False, initial=choice.sms, label=_("Text message")
             )
 
     def rows(self):
@@ -71,6 +72,6 @@ def notification_preferences(request: HttpRequest) -> HttpResponse:
             choices=form.wanted(),
             only_act_on=form.cleaned_data["only_to_act_on"],
         )
-        messages.success(request, "Your notification preferences were saved.")
+        messages.success(request, _("Your notification preferences were saved."))
         return redirect("orders:notification-preferences")
     return render(request, "portals/preferences.html", {"form": form})

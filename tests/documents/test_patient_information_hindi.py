@@ -119,3 +119,38 @@ def test_her_consent_is_written_in_hindi_and_the_application_pack_keeps_it_in_en
     pack = words(pdf_text(render_document_pdf(case, K.REGULATORY_APPLICATION)[0], tmp_path))
     assert "The medicine is for my own personal use only." in pack
     assert "निजी उपयोग" not in pack
+
+
+def test_her_consent_writes_her_birth_date_and_identity_document_in_hindi(
+    case_in, patient, tmp_path
+):
+    """The date as Hindi writes it and the document's name in Hindi; the data its
+    signature seals keeps the English words, and so does the pack's English text."""
+    from documents.generation.papers import document_data, render_document_pdf
+
+    case = case_in(S.FORMS_PREPARATION)
+    patient.user.language = "hi"
+    patient.user.save(update_fields=["language"])
+    case.refresh_from_db()
+
+    data = document_data(case, K.PATIENT_CONSENT)["patient"]
+    assert (data["date_of_birth"], data["id_document"]) == ("17 May 1990", "Aadhaar")
+    consent = words(pdf_text(render_document_pdf(case, K.PATIENT_CONSENT)[0], tmp_path))
+    assert "जन्म 17 मई 1990" in consent
+    assert "मेरा पहचान पत्र (आधार XXXXXXXX9012)" in consent
+    assert "May" not in consent and "Aadhaar" not in consent
+    pack = words(pdf_text(render_document_pdf(case, K.REGULATORY_APPLICATION)[0], tmp_path))
+    assert "born 17 May 1990" in pack
+    assert "my identity document (Aadhaar XXXXXXXX9012)" in pack
+
+
+def test_her_consent_page_shows_the_same_hindi_words(client, case_in, patient):
+    case = case_in(S.FORMS_PREPARATION)
+    patient.user.language = "hi"
+    patient.user.save(update_fields=["language"])
+    client.force_login(patient.user)
+
+    html = words(client.get(f"/my/orders/{case.pk}/consent/").content.decode())
+
+    assert "जन्म 17 मई 1990" in html
+    assert "आधार XXXXXXXX9012" in html

@@ -60,6 +60,11 @@ PATIENT_FACING = (
     "billing/services.py",
     "portals/payer.py",
     "portals/roles.py",
+    # Her notification preferences, and the names of her identity document.
+    "portals/preferences.py",
+    "portals/templates/portals/preferences.html",
+    "notifications/models.py",
+    "orders/models.py",
 )
 LANGUAGES = [code for code, _name in settings.LANGUAGES if code != "en"]
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%[sd]")
@@ -168,6 +173,8 @@ REFUSALS = (
     "documents/signatures.py",
     "documents/generation/signing.py",
     "portals/third_party_words.py",
+    "portals/preferences.py",
+    "portals/templates/portals/preferences.html",
 )
 
 

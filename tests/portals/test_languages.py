@@ -409,3 +409,35 @@ def test_signing_paused_after_wrong_passwords_is_explained_in_her_language(
     html = response.content.decode()
     assert "बहुत बार ग़लत पासवर्ड डाला गया: इस खाते से हस्ताक्षर" in html
     assert "Too many wrong passwords" not in html
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "saved"),
+    [
+        ("en", "<h1>What you are sent</h1>", "Your notification preferences were saved."),
+        ("hi", "<h1>आपको क्या भेजा जाता है</h1>", "आपकी पसंद सहेज ली गई है।"),
+    ],
+)
+def test_her_notification_preferences_page_is_in_her_language(
+    client, patient, language, heading, saved
+):
+    patient.user.language = language
+    patient.user.save(update_fields=["language"])
+    client.force_login(patient.user)
+
+    html = client.get("/preferences/notifications").content.decode()
+    response = client.post("/preferences/notifications", {"case_updates-email": "on"}, follow=True)
+
+    assert heading in html
+    if language == "hi":
+        for words in (
+            "केवल वही, जिस पर मुझे कुछ करना है",
+            "केस की ताज़ा जानकारी",
+            "याद दिलाने वाले संदेश",
+            "टेक्स्ट मैसेज (SMS)",
+            ">सहेजें<",
+        ):
+            assert words in html
+        assert "Text message" not in html and "Case updates" not in html
+    assert saved in response.content.decode()
+    assert NotificationPreference.objects.get(user=patient.user, category="case_updates").email
