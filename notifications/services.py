@@ -13,19 +13,22 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Mapping
+import re
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, QuerySet
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 from notifications.channels import EmailChannel, TextMessageChannel
 from notifications.models import (
@@ -53,6 +56,7 @@ from notifications.recipients import (
     recipients_of_event,
 )
 from npp.accounts.languages import in_language_of
+from npp.accounts.models import User
 from orders import adverse_events
 from orders.models import AdverseEvent, CaseEvent, ImportCase
 from orders.states import PATIENT_LABELS, CaseStatus
@@ -96,6 +100,41 @@ class Message:
     body_html: str
 
 
+# A template that names another by a literal: {% extends "x" %}, {% include 'y' %}.
+_REFERENCE = re.compile(r"""{%\s*(?:extends|include)\s+(["'])(.+?)\1""")
+_ANY_REFERENCE = re.compile(r"{%\s*(?:extends|include)\b")
+
+
+@lru_cache(maxsize=512)
+def _mentions(template_name: str, word: str) -> bool:
+    """Whether `word` appears in the source of a template or of any template it
+    extends or includes. A reference by a variable cannot be followed: it counts
+    as a mention."""
+    source = get_template(template_name).template.source
+    if word in source:
+        return True
+    named = [match.group(2) for match in _REFERENCE.finditer(source)]
+    if len(named) != len(_ANY_REFERENCE.findall(source)):
+        return True
+    return any(_mentions(other, word) for other in named)
+
+
+@lru_cache(maxsize=512)
+def _personal(name: str, role: str) -> bool:
+    """Whether a message's templates say the recipient's name: if not, the people of
+    one role reading one language get the same message, rendered once per event."""
+    base = _template_base(name, role)
+    html = f"notifications/{base}-body.html" if _has_html(base) else "notifications/body.html"
+    return any(
+        _mentions(template, "recipient_name")
+        for template in (
+            f"notifications/{base}-subject.txt",
+            f"notifications/{base}-body.txt",
+            html,
+        )
+    )
+
+
 def render_message(name: str, role: str, context: Mapping[str, Any]) -> Message:
     base = _template_base(name, role)
     subject = " ".join(render_to_string(f"notifications/{base}-subject.txt", context).split())
@@ -114,16 +153,26 @@ def _state_label(state: str) -> str:
     return CaseStatus(state).label if state in CaseStatus.values else state
 
 
-def message_context(event: CaseEvent, recipient: Recipient) -> dict[str, Any]:
+_LOOK_UP = object()
+
+
+def message_context(
+    event: CaseEvent,
+    recipient: Recipient,
+    *,
+    urls: Mapping[str, str] | None = None,
+    adverse_event: Any = _LOOK_UP,
+) -> dict[str, Any]:
     """What a message may say. A patient's context is built from the case and the
     plain-language status only: the event's note and data are internal and never
-    reach a patient, whichever template is used."""
+    reach a patient, whichever template is used. A fan-out passes what is the same
+    for all of an event's recipients (`urls`, `adverse_event`) once."""
     case = event.case
     common = {
         "recipient_name": recipient.user.full_name,
         "reference": case.reference,
         "product": case.product.brand_name,
-        **_urls(),
+        **(urls if urls is not None else _urls()),
     }
     if recipient.audience is Audience.PATIENT:
         label = PATIENT_LABELS.get(event.to_state, "")
@@ -142,10 +191,18 @@ def message_context(event: CaseEvent, recipient: Recipient) -> dict[str, Any]:
         "priority": case.get_priority_display(),
         "case": case,
     }
-    adverse_event_id = (event.data or {}).get("adverse_event_id")
-    if adverse_event_id:
-        context["adverse_event"] = AdverseEvent.objects.filter(pk=adverse_event_id).first()
+    if (event.data or {}).get("adverse_event_id"):
+        if adverse_event is _LOOK_UP:
+            adverse_event = _adverse_event_of(event)
+        context["adverse_event"] = adverse_event
     return context
+
+
+def _adverse_event_of(event: CaseEvent) -> AdverseEvent | None:
+    adverse_event_id = (event.data or {}).get("adverse_event_id")
+    if not adverse_event_id:
+        return None
+    return AdverseEvent.objects.filter(pk=adverse_event_id).first()
 
 
 # --- Outside the service ------------------------------------------------------------
@@ -228,6 +285,30 @@ def _preferences(user_ids: Iterable[int]) -> dict[tuple[int, str], NotificationP
     return {(p.user_id, p.category): p for p in rows}
 
 
+def _choices_of(
+    user_ids: Iterable[int],
+) -> tuple[set[int], dict[tuple[int, str], NotificationPreference]]:
+    """Who of `user_ids` hears only what they must act on, and everyone's
+    preferences per category: one statement (a fan-out runs on every event)."""
+    quiet: set[int] = set()
+    prefs: dict[tuple[int, str], NotificationPreference] = {}
+    rows = User.objects.filter(pk__in=list(user_ids)).values_list(
+        "pk",
+        "notification_setting__only_to_act_on",
+        "notification_preferences__category",
+        "notification_preferences__email",
+        "notification_preferences__sms",
+    )
+    for user_id, only_to_act_on, category, email, sms in rows:
+        if only_to_act_on:
+            quiet.add(user_id)
+        if category is not None:
+            prefs[(user_id, category)] = NotificationPreference(
+                user_id=user_id, category=category, email=email, sms=sms
+            )
+    return quiet, prefs
+
+
 def _channel_rows(
     recipient: Recipient, prefs: Mapping[tuple[int, str], NotificationPreference]
 ) -> list[tuple[str, str, str, str]]:
@@ -305,6 +386,27 @@ def team_email(
     )
 
 
+@contextmanager
+def _recoverable_transaction() -> Iterator[None]:
+    """A transaction whose commit does not wait for the disk (PostgreSQL's
+    asynchronous commit, for this transaction only): it is visible to every other
+    session at once, as any commit, so a second fan-out or sender still sees the
+    rows taken; only a crash of the database server in the next fraction of a
+    second (wal_writer_delay, 200 ms, three at most) could undo it. Only for writes
+    that are recovered if undone: rows and their marker that never existed are made
+    again by the sweep from the event (committed durably by the transition); a row
+    whose 'sent' is undone is sent again when its lease runs out, the duplicate
+    the Message-ID is for. A delivery waited for two disk flushes (fsync, 3 to 4 ms
+    each on the development machine) and now for none. Inside a caller's
+    transaction nothing changes: the setting would cover the caller's writes too."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        yield
+
+
 def event_fan_out(*, event: CaseEvent, claim: bool = False) -> list[Notification] | None:
     """Create the rows of every notification `event` causes, once, with the marker
     that says so. Returns the rows created, or None when the event was fanned out
@@ -312,22 +414,29 @@ def event_fan_out(*, event: CaseEvent, claim: bool = False) -> list[Notification
     (status sending, under a lease), which saves a claim per row on the first run;
     every later attempt claims with the conditional UPDATE."""
     recipients = recipients_of_event(event)
+    quiet, prefs = _choices_of(r.user.pk for r in recipients)
     # Those who asked to hear only what they must act on hear nothing else.
-    quiet = set(
-        NotificationSetting.objects.filter(
-            user_id__in=[r.user.pk for r in recipients], only_to_act_on=True
-        ).values_list("user_id", flat=True)
-    )
     recipients = [r for r in recipients if r.user.pk not in quiet or must_act_on(event, r)]
-    prefs = _preferences(r.user.pk for r in recipients)
     now = timezone.now()
     rows: list[Notification] = []
     team_told = False
+    # What every recipient's message shares, looked up once.
+    urls = _urls()
+    adverse_event = _adverse_event_of(event) if recipients else None
+    # One rendering per role and language, unless the templates name the recipient.
+    messages: dict[tuple[str, str, str], Message] = {}
     for recipient in recipients:
+        role = recipient.audience.role
         with in_language_of(recipient.user):
-            message = render_message(
-                event.transition, recipient.audience.role, message_context(event, recipient)
+            shared = (
+                role,
+                get_language(),
+                recipient.user.full_name if _personal(event.transition, role) else "",
             )
+            message = messages.get(shared)
+            if message is None:
+                context = message_context(event, recipient, urls=urls, adverse_event=adverse_event)
+                message = messages[shared] = render_message(event.transition, role, context)
         rows += _build_rows(
             recipient,
             message,
@@ -353,7 +462,7 @@ def event_fan_out(*, event: CaseEvent, claim: bool = False) -> list[Notification
             if row.status == Status.PENDING:
                 row.status, row.lease_until, row.attempts = Status.SENDING, now + _lease(), 1
     try:
-        with transaction.atomic():
+        with _recoverable_transaction():
             # The marker first: of two fan-outs of one event at once, the second waits
             # here for the first to commit and then fails, so rows are created (and
             # taken) by one of them only.
@@ -389,14 +498,50 @@ def notification_claim(*, notification: Notification, now: dt.datetime | None = 
     return bool(claimed)
 
 
-def _record_sent(notification: Notification) -> None:
+def _record_sent(notifications: list[Notification]) -> None:
+    """Record rows sent: one UPDATE for all of them; a row whose sending the domain
+    records too (ON_SENT) in a transaction of its own with that record."""
     sent_at = timezone.now()
-    with transaction.atomic():
-        updated = Notification.objects.filter(key=notification.key, status=Status.SENDING).update(
-            status=Status.SENT, sent_at=sent_at, lease_until=None, last_error=""
-        )
-        if updated and notification.template in ON_SENT:
-            ON_SENT[notification.template](notification, sent_at)
+    plain = [n.key for n in notifications if n.template not in ON_SENT]
+    if plain:
+        with _recoverable_transaction():
+            Notification.objects.filter(key__in=plain, status=Status.SENDING).update(
+                status=Status.SENT, sent_at=sent_at, lease_until=None, last_error=""
+            )
+    for notification in notifications:
+        if notification.template not in ON_SENT:
+            continue
+        with transaction.atomic():
+            updated = Notification.objects.filter(
+                key=notification.key, status=Status.SENDING
+            ).update(status=Status.SENT, sent_at=sent_at, lease_until=None, last_error="")
+            if updated:
+                ON_SENT[notification.template](notification, sent_at)
+
+
+# Rows sent are recorded together, after the batch or once the oldest unrecorded send
+# is this old, so that a slow mail server does not leave sent rows unrecorded for
+# long: a sender that dies in between leaves them to be sent again when their lease
+# runs out (the duplicate the Message-ID lets a mail system recognise).
+RECORD_AFTER_SECONDS = 2.0
+
+
+class _SentRows:
+    def __init__(self) -> None:
+        self.rows: list[Notification] = []
+        self.since = 0.0
+
+    def add(self, notification: Notification) -> None:
+        if not self.rows:
+            self.since = time.monotonic()
+        self.rows.append(notification)
+        if time.monotonic() - self.since >= RECORD_AFTER_SECONDS:
+            self.record()
+
+    def record(self) -> None:
+        rows, self.rows = self.rows, []
+        if rows:
+            _record_sent(rows)
 
 
 def retry_delay(attempts: int) -> dt.timedelta:
@@ -452,9 +597,11 @@ def unsent(rows: QuerySet[Notification]) -> QuerySet[Notification]:
 def notifications_send(rows: Iterable[Notification], *, claimed: bool = False) -> Delivery:
     """Send every row of `rows` that is still to be sent and that this sender can
     claim (or, with `claimed`, the rows a fan-out just created taken). No transaction
-    is held while a message leaves; each result is recorded right after its send."""
+    is held while a message leaves; the rows sent are recorded together after the
+    batch (`_SentRows`), a failure right after its send."""
     delivery = Delivery()
     senders = {Channel.EMAIL: EmailChannel(), Channel.SMS: TextMessageChannel()}
+    sent = _SentRows()
     try:
         for notification in rows:
             if notification.channel == Channel.INBOX or notification.status not in UNSENT:
@@ -478,21 +625,27 @@ def notifications_send(rows: Iterable[Notification], *, claimed: bool = False) -
                 delivery.failed += 1
                 delivery.wait_for(_record_failure(notification, error))
                 continue
-            _record_sent(notification)
+            sent.add(notification)
             delivery.sent += 1
     finally:
-        for sender in senders.values():
-            sender.close()
+        # Also when the batch stops half-way (a time limit, a database error): what
+        # left is recorded as sent.
+        try:
+            sent.record()
+        finally:
+            for sender in senders.values():
+                sender.close()
     return delivery
 
 
 def event_deliver(*, event_id: int) -> Delivery:
     """Everything one event causes: create its rows (the first time only), then send
     them. Safe to run any number of times, also at once on two workers."""
-    # The actor and an assigned coordinator load only when a message needs them:
-    # every join costs planning time, on each of many small tasks.
+    # An assigned coordinator loads only when a message needs one: every join costs
+    # planning time, on each of many small tasks. The actor is named by most messages
+    # to staff; its join costs less than the statement it would otherwise take.
     event = CaseEvent.objects.select_related(
-        "case__patient__user", "case__physician__user", "case__product"
+        "case__patient__user", "case__physician__user", "case__product", "actor"
     ).get(pk=event_id)
     created = event_fan_out(event=event, claim=True)
     if created is None:

@@ -38,6 +38,8 @@ def system(db):
 def _fresh_template_cache():
     services._template_base.cache_clear()
     services._has_html.cache_clear()
+    services._personal.cache_clear()
+    services._mentions.cache_clear()
 
 
 # --- Real workers (test_worker.py) -------------------------------------------------------

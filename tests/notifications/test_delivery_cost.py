@@ -1,0 +1,347 @@
+"""What one delivery costs, and what its savings must not change: an event's rows are
+recorded sent with one statement however many recipients it has (not one per message),
+each template is rendered once per role and language unless it names its reader,
+sends are recorded also when a batch stops half-way or a mail server is slow, and
+the commit that does not wait for the disk never covers a caller's own writes.
+
+bench/bench_notifications.py measures the throughput these give."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from notifications import services
+from notifications.models import Category, Channel, Notification, NotificationPreference, Status
+from notifications.services import event_deliver
+from npp.accounts.models import Role
+from orders.states import CaseStatus
+from tests.conftest import make_user
+from tests.notifications.conftest import event_on
+
+S = CaseStatus
+
+
+def statements_of_a_first_delivery(event) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        delivery = event_deliver(event_id=event.pk)
+    assert delivery.sent > 0
+    return [query["sql"] for query in queries.captured_queries]
+
+
+def kind(sql: str) -> str:
+    return sql.split()[0].upper()
+
+
+# A first delivery, outside any caller's transaction (as a worker runs it): the event
+# with its case and people, the active coordinators, everyone's choices; then one
+# transaction (on PostgreSQL first told not to wait for the disk) creating the marker
+# and every row; then one transaction recording every email sent. Per-recipient or
+# per-message statements would grow with the recipients; they must not come back.
+FIRST_DELIVERY = [
+    "SELECT",  # the event, its case, patient, physician, product and actor
+    "SELECT",  # the active coordinators (the event concerns them)
+    "SELECT",  # preferences and only-what-I-act-on settings, for all recipients
+    "BEGIN",
+    "SET",  # PostgreSQL only
+    "INSERT",  # the dispatch marker
+    "INSERT",  # every notification row, already taken by this sender
+    "COMMIT",
+    "BEGIN",
+    "SET",  # PostgreSQL only
+    "UPDATE",  # every email and text message sent
+    "COMMIT",
+]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("more_coordinators", [0, 4])
+def test_a_first_delivery_takes_the_same_few_statements_however_many_recipients(
+    more_coordinators, draft_case, physician, patient, team, system, mailoutbox
+):
+    for n in range(more_coordinators):
+        make_user(f"coordinator{n}@npp.example", f"Coordinator {n}", Role.COORDINATOR)
+    # The patient also asked for text messages: one more row to send, no more statements.
+    NotificationPreference.objects.create(
+        user=patient.user, category=Category.CASE_UPDATES, sms=True
+    )
+    patient.phone = "+91 98450 37164"
+    patient.save(update_fields=["phone"])
+    # Quarantine: every coordinator by email (safety), the physician and the patient.
+    event = event_on(draft_case, "quarantine", system, to_state=S.QUARANTINED)
+
+    statements = statements_of_a_first_delivery(event)
+
+    coordinators = 2 + more_coordinators
+    rows = Notification.objects.filter(event=event)
+    assert rows.filter(channel=Channel.EMAIL, status=Status.SENT).count() == coordinators + 2
+    assert rows.filter(channel=Channel.SMS, status=Status.SENT).count() == 1
+    assert len(mailoutbox) == coordinators + 2
+    expected = FIRST_DELIVERY
+    if connection.vendor != "postgresql":
+        expected = [statement for statement in expected if statement != "SET"]
+    assert [kind(sql) for sql in statements] == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_event_for_the_patient_alone_takes_one_statement_less(
+    draft_case, patient, system, mailoutbox
+):
+    event = event_on(draft_case, "dispatch", system, to_state=S.IN_TRANSIT)
+
+    statements = statements_of_a_first_delivery(event)
+
+    # No coordinator concerned: their list is not read.
+    expected = FIRST_DELIVERY[:1] + FIRST_DELIVERY[2:]
+    if connection.vendor != "postgresql":
+        expected = [statement for statement in expected if statement != "SET"]
+    assert [kind(sql) for sql in statements] == expected
+    assert [m.to for m in mailoutbox] == [[patient.user.email]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_commit_that_does_not_wait_for_the_disk_lasts_one_transaction(
+    draft_case, physician, patient, team, system, mailoutbox
+):
+    event = event_on(draft_case, "verify", system, to_state=S.FORMS_PREPARATION)
+
+    event_deliver(event_id=event.pk)
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] == "on"
+    assert Notification.objects.filter(event=event, status=Status.SENT).count() == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_delivery_inside_a_callers_transaction_leaves_its_commit_durable(
+    draft_case, physician, patient, team, system, mailoutbox
+):
+    event = event_on(draft_case, "verify", system, to_state=S.FORMS_PREPARATION)
+
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        event_deliver(event_id=event.pk)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SHOW synchronous_commit")
+                assert cursor.fetchone()[0] == "on"
+
+    assert not [q for q in queries.captured_queries if kind(q["sql"]) == "SET"]
+    assert Notification.objects.filter(event=event, status=Status.SENT).count() == 4
+
+
+# --- One rendering per role and language ---------------------------------------------
+
+
+def test_coordinators_reading_one_language_share_one_rendering(
+    draft_case, physician, patient, team, system, monkeypatch, mailoutbox
+):
+    for n in range(3):
+        make_user(f"coordinator{n}@npp.example", f"Coordinator {n}", Role.COORDINATOR)
+    rendered = []
+    render = services.render_message
+    monkeypatch.setattr(
+        services,
+        "render_message",
+        lambda name, role, context: rendered.append(role) or render(name, role, context),
+    )
+    event = event_on(draft_case, "quarantine", system, to_state=S.QUARANTINED)
+
+    event_deliver(event_id=event.pk)
+
+    # Five coordinators, one physician, one patient: three renderings.
+    assert sorted(rendered) == ["coordinator", "patient", "physician"]
+    emails = Notification.objects.filter(event=event, channel=Channel.EMAIL)
+    assert emails.count() == 7
+    to_staff = emails.filter(recipient__role=Role.COORDINATOR)
+    assert len({(row.subject, row.body, row.body_html) for row in to_staff}) == 1
+
+
+def test_coordinators_reading_different_languages_each_get_theirs(
+    draft_case, physician, patient, coordinator, other_coordinator, system, mailoutbox
+):
+    other_coordinator.language = "hi"
+    other_coordinator.save(update_fields=["language"])
+    event = event_on(draft_case, "quarantine", system, to_state=S.QUARANTINED)
+
+    event_deliver(event_id=event.pk)
+
+    def email_to(user):
+        return Notification.objects.get(event=event, channel=Channel.EMAIL, recipient=user)
+
+    assert '<html lang="en">' in email_to(coordinator).body_html
+    assert '<html lang="hi">' in email_to(other_coordinator).body_html
+
+
+@pytest.fixture
+def templates_naming_the_reader(settings, tmp_path):
+    """The coordinators' quarantine message, rewritten to greet its reader."""
+    folder = tmp_path / "templates" / "notifications"
+    folder.mkdir(parents=True)
+    (folder / "quarantine-coordinator-body.txt").write_text(
+        '{% include "notifications/greeting.txt" %}Lot quarantined on {{ reference }}.\n'
+    )
+    (folder / "greeting.txt").write_text("Dear {{ recipient_name }},\n")
+    engine = settings.TEMPLATES[0]
+    settings.TEMPLATES = [{**engine, "DIRS": [str(tmp_path / "templates"), *engine["DIRS"]]}]
+    yield
+    services._template_base.cache_clear()
+    services._has_html.cache_clear()
+    services._personal.cache_clear()
+    services._mentions.cache_clear()
+
+
+def test_a_template_that_names_its_reader_is_rendered_for_each(
+    templates_naming_the_reader,
+    draft_case,
+    physician,
+    patient,
+    coordinator,
+    other_coordinator,
+    system,
+    mailoutbox,
+):
+    event = event_on(draft_case, "quarantine", system, to_state=S.QUARANTINED)
+
+    event_deliver(event_id=event.pk)
+
+    for user in (coordinator, other_coordinator):
+        row = Notification.objects.get(event=event, channel=Channel.EMAIL, recipient=user)
+        assert row.body.startswith(f"Dear {user.full_name},")
+        assert f"Lot quarantined on {draft_case.reference}." in row.body
+
+
+def test_a_template_is_shared_only_when_nothing_it_uses_names_the_reader(
+    templates_naming_the_reader, db
+):
+    assert services._personal("quarantine", "coordinator")  # through its include
+    assert services._personal("dispatch", "patient")  # step-patient: "Dear ..."
+    assert not services._personal("submit", "coordinator")
+    assert not services._personal("dispatch", "coordinator")  # step-coordinator
+
+
+# --- Recording the sends ------------------------------------------------------------------
+
+
+class StopsAtSecondBackend:
+    """An email backend whose process is stopped while sending the second message."""
+
+    sent: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def open(self):
+        return True
+
+    def close(self):
+        pass
+
+    def send_messages(self, messages):
+        if StopsAtSecondBackend.sent:
+            raise KeyboardInterrupt("worker shutting down")
+        StopsAtSecondBackend.sent += [m.to[0] for m in messages]
+        return len(messages)
+
+
+def test_a_batch_stopped_half_way_records_what_it_sent(
+    draft_case, physician, patient, team, system, settings
+):
+    settings.EMAIL_BACKEND = "tests.notifications.test_delivery_cost.StopsAtSecondBackend"
+    StopsAtSecondBackend.sent = []
+    event = event_on(draft_case, "verify", system, to_state=S.FORMS_PREPARATION)
+
+    with pytest.raises(KeyboardInterrupt):
+        event_deliver(event_id=event.pk)
+
+    emails = Notification.objects.filter(event=event, channel=Channel.EMAIL)
+    assert len(StopsAtSecondBackend.sent) == 1
+    assert emails.get(address=StopsAtSecondBackend.sent[0]).status == Status.SENT
+    # The other stays taken until its lease runs out, then it is sent again.
+    assert emails.exclude(address=StopsAtSecondBackend.sent[0]).get().status == Status.SENDING
+
+
+class FailsForPhysicianBackend:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def open(self):
+        return True
+
+    def close(self):
+        pass
+
+    def send_messages(self, messages):
+        if any(m.to[0].startswith("dr.") for m in messages):
+            raise ConnectionRefusedError("mailbox unavailable")
+        return len(messages)
+
+
+def test_a_failed_message_is_recorded_and_the_others_of_the_batch_are_sent(
+    draft_case, physician, patient, team, system, settings
+):
+    settings.EMAIL_BACKEND = "tests.notifications.test_delivery_cost.FailsForPhysicianBackend"
+    physician.user.email = "dr.rao@hospital.example"
+    physician.user.save(update_fields=["email"])
+    event = event_on(draft_case, "verify", system, to_state=S.FORMS_PREPARATION)
+
+    delivery = event_deliver(event_id=event.pk)
+
+    assert (delivery.sent, delivery.failed) == (1, 1)
+    emails = Notification.objects.filter(event=event, channel=Channel.EMAIL)
+    failed = emails.get(recipient=physician.user)
+    assert failed.status == Status.PENDING
+    assert "mailbox unavailable" in failed.last_error
+    assert emails.get(recipient=patient.user).status == Status.SENT
+
+
+class RecordsWhatItSeesBackend:
+    """A slow mail server: notes, as each message leaves, which rows are recorded sent."""
+
+    seen: list[int] = []
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def open(self):
+        return True
+
+    def close(self):
+        pass
+
+    def send_messages(self, messages):
+        RecordsWhatItSeesBackend.seen.append(
+            Notification.objects.filter(channel=Channel.EMAIL, status=Status.SENT).count()
+        )
+        return len(messages)
+
+
+def test_with_a_slow_mail_server_rows_are_recorded_as_they_leave(
+    draft_case, physician, patient, team, system, settings, monkeypatch
+):
+    settings.EMAIL_BACKEND = "tests.notifications.test_delivery_cost.RecordsWhatItSeesBackend"
+    RecordsWhatItSeesBackend.seen = []
+    event = event_on(draft_case, "verify", system, to_state=S.FORMS_PREPARATION)
+    monkeypatch.setattr(services, "RECORD_AFTER_SECONDS", 0.0)
+
+    event_deliver(event_id=event.pk)
+
+    # Each send found the one before it recorded already.
+    assert RecordsWhatItSeesBackend.seen == [0, 1]
+
+
+def test_with_a_fast_mail_server_rows_are_recorded_after_the_batch(
+    draft_case, physician, patient, team, system, settings
+):
+    settings.EMAIL_BACKEND = "tests.notifications.test_delivery_cost.RecordsWhatItSeesBackend"
+    RecordsWhatItSeesBackend.seen = []
+    event = event_on(draft_case, "verify", system, to_state=S.FORMS_PREPARATION)
+
+    event_deliver(event_id=event.pk)
+
+    assert RecordsWhatItSeesBackend.seen == [0, 0]
+    emails = Notification.objects.filter(event=event, channel=Channel.EMAIL)
+    assert {row.status for row in emails} == {Status.SENT}
+    assert all(row.sent_at and row.lease_until is None for row in emails)
