@@ -4,7 +4,7 @@ inbox message and an email, whatever the preferences, each once."""
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_noop
 
 from notifications.models import Category, Channel, Notification, Status
@@ -21,15 +21,16 @@ def account_alert(alert) -> list[Notification]:
     the lock ends, so a handler run twice for one lockout tells them once."""
     user = alert.user
     until = timezone.localtime(alert.until)
-    context = {
-        "recipient_name": user.full_name,
-        "failures": alert.failures,
-        "purpose": PURPOSES.get(alert.purpose, alert.purpose),
-        "until": until.strftime("%H:%M"),
-        "until_date": until.strftime("%-d %b %Y"),
-        **_urls(),
-    }
     with in_language_of(user):
+        # The date as the owner's language writes it: 3 December 2026 / 3 दिसंबर 2026.
+        context = {
+            "recipient_name": user.full_name,
+            "failures": alert.failures,
+            "purpose": PURPOSES.get(alert.purpose, alert.purpose),
+            "until": formats.time_format(until, "H:i"),
+            "until_date": formats.date_format(until, "j F Y"),
+            **_urls(),
+        }
         message = render_message(alert.kind, "account", context)
     key = f"account:{user.pk}:{alert.kind}:{alert.purpose}:{int(alert.until.timestamp())}"
     rows = []

@@ -7,6 +7,8 @@ from typing import Any
 from allauth.account.adapter import DefaultAccountAdapter
 from django.http import HttpRequest
 
+from npp.accounts.languages import in_language_of
+
 
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
@@ -23,3 +25,13 @@ class AccountAdapter(DefaultAccountAdapter):
         # count (and two web servers on two ports would count apart).
         login = credentials.get("email", credentials.get("username", "")).lower()
         return f"{login}@{self.get_client_ip(request)}"
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        # A password reset link goes to an account: written in its owner's language,
+        # whatever the browser that asked for it. With no account (the address is
+        # unknown), in the language of the page that asked.
+        user = context.get("user")
+        if user is None or not getattr(user, "pk", None):
+            return super().send_mail(template_prefix, email, context)
+        with in_language_of(user):
+            return super().send_mail(template_prefix, email, context)

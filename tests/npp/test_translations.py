@@ -65,6 +65,10 @@ PATIENT_FACING = (
     "portals/templates/portals/preferences.html",
     "notifications/models.py",
     "orders/models.py",
+    # The pages shown when the server fails.
+    "portals/templates/500.html",
+    "portals/templates/503.html",
+    "portals/templates/errors/",
 )
 LANGUAGES = [code for code, _name in settings.LANGUAGES if code != "en"]
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%[sd]")
@@ -175,6 +179,9 @@ REFUSALS = (
     "portals/third_party_words.py",
     "portals/preferences.py",
     "portals/templates/portals/preferences.html",
+    "portals/templates/500.html",
+    "portals/templates/account/password_reset.html",
+    "portals/templates/account/email/unknown_account_message.txt",
 )
 
 

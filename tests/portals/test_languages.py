@@ -441,3 +441,118 @@ def test_her_notification_preferences_page_is_in_her_language(
         assert "Text message" not in html and "Case updates" not in html
     assert saved in response.content.decode()
     assert NotificationPreference.objects.get(user=patient.user, category="case_updates").email
+
+
+# --- Sign-in pages, their emails and the error pages ----------------------------------
+
+
+def test_the_password_reset_pages_and_email_are_in_hindi(client, patient):
+    """She asks from a Hindi browser; the link goes to her account in her language."""
+    in_hindi(patient.user)
+
+    page = client.get("/accounts/password/reset/", HTTP_ACCEPT_LANGUAGE="hi")
+    done = client.post(
+        "/accounts/password/reset/",
+        {"email": patient.user.email},
+        HTTP_ACCEPT_LANGUAGE="hi",
+        follow=True,
+    )
+
+    assert "<h1>पासवर्ड भूल गए?</h1>" in page.content.decode()
+    assert "मुझे लिंक भेजें" in page.content.decode()
+    assert "<h1>अपना ईमेल देखें</h1>" in done.content.decode()
+    assert "Password Reset" not in done.content.decode()
+    [email] = mail.outbox
+    assert email.subject == "[NPP] अपना पासवर्ड बदलें"
+    assert "नया पासवर्ड यहाँ चुनें" in email.body
+
+
+def test_a_reset_link_goes_in_the_accounts_language_not_the_browsers(client, patient):
+    in_hindi(patient.user)
+
+    client.post(
+        "/accounts/password/reset/", {"email": patient.user.email}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    [email] = mail.outbox
+    assert email.subject == "[NPP] अपना पासवर्ड बदलें"
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", "but the service has no account for it"),
+        ("hi", "इस पते का कोई खाता सेवा के पास नहीं है"),
+    ],
+)
+def test_a_reset_asked_for_an_unknown_address_is_answered_in_the_pages_language(
+    client, db, language, words
+):
+    client.post(
+        "/accounts/password/reset/",
+        {"email": "nobody@example.com"},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+
+    [email] = mail.outbox
+    assert words in email.body
+    assert "sign up" not in email.body
+
+
+def test_the_sign_out_page_is_in_her_language(client, patient):
+    in_hindi(patient.user)
+    client.force_login(patient.user)
+
+    html = client.get("/accounts/logout/").content.decode()
+
+    assert "क्या आप इस डिवाइस पर NPP से साइन आउट करना चाहते हैं?" in html
+    assert "Are you sure" not in html
+
+
+@pytest.mark.parametrize(
+    ("language", "heading"),
+    [
+        ("en", "<h1>Something went wrong on our side</h1>"),
+        ("hi", "<h1>हमारी तरफ़ से कुछ गड़बड़ हो गई</h1>"),
+    ],
+)
+def test_the_server_error_page_is_in_her_language(client, patient, settings, language, heading):
+    settings.DEBUG = False
+    settings.ROOT_URLCONF = "tests.npp.urls"
+    client.raise_request_exception = False
+    patient.user.language = language
+    patient.user.save(update_fields=["language"])
+    client.force_login(patient.user)
+
+    response = client.get("/boom/")
+
+    html = response.content.decode()
+    assert response.status_code == 500
+    assert heading in html
+    assert f'<html lang="{language}">' in html
+    if language == "hi":
+        assert "शुरुआत पर वापस जाएँ" in html and "Back to the start" not in html
+
+
+def test_the_unavailable_page_is_in_hindi():
+    from django.template.loader import render_to_string
+
+    with translation.override("hi"):
+        html = render_to_string("503.html", {"service_phone": "+91 80 4718 2200"})
+
+    assert "<h1>सेवा अभी कुछ समय के लिए उपलब्ध नहीं है</h1>" in html
+    assert 'href="tel:+918047182200"' in html
+
+
+def test_the_signing_lockout_email_writes_the_date_as_her_language_does(patient):
+    from notifications.alerts import account_alert
+    from npp.accounts.reentry import AccountAlert
+
+    in_hindi(patient.user)
+    until = timezone.make_aware(dt.datetime(2026, 12, 3, 18, 40))
+
+    rows = account_alert(AccountAlert("reentry_locked", patient.user, "signing", 5, until))
+
+    body = rows[0].body
+    assert "18:40 (3 दिसंबर 2026)" in body
+    assert "Dec" not in body
