@@ -3,9 +3,12 @@ and the raw transaction (lock, update, insert), in one run.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/npp \\
     .venv/bin/python bench/bench_transition.py [-n 400] [--cases 10000] [--clients 8]
+        [--large-db npp_1m_tr]
 
 It fills a scratch database `<name>_bench_transition` with orders.load.make_load
-(dropped afterwards) and times, each as transitions per second:
+(dropped afterwards), or runs on `--large-db`, an already loaded database (a million
+cases: `createdb -T npp_1m npp_1m_tr`), which it writes to (cases moved, events and a
+coordinator added) and leaves in place, and times, each as transitions per second:
 
 - `case_transition`: hold then resume, over and over, on open cases, from one client
   and from 8 client processes at once (each on its own cases);
@@ -172,18 +175,30 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=10_000, help="cases in the database")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("-r", "--rounds", type=int, default=3)
+    parser.add_argument(
+        "--large-db",
+        default="",
+        help="an already loaded PostgreSQL database to run on (written to: give a copy)",
+    )
     args = parser.parse_args()
     if not ON_POSTGRES:
         print("bench_transition: needs DATABASE_URL pointing at PostgreSQL; skipped.")
         return
-    _admin(create=True)
+    if args.large_db:
+        # The client processes read the database's URL from the environment.
+        global BENCH_URL
+        BENCH_URL = urlunsplit(urlsplit(SOURCE_URL)._replace(path="/" + args.large_db))
+        os.environ["NPP_BENCH_TRANSITION_URL"] = BENCH_URL
+    else:
+        _admin(create=True)
     try:
         run(args)
     finally:
         from django.db import connections
 
         connections.close_all()
-        _admin(create=False)
+        if not args.large_db:
+            _admin(create=False)
 
 
 def run(args) -> None:
@@ -199,13 +214,16 @@ def run(args) -> None:
     from orders.states import CaseStatus
 
     call_command("migrate", verbosity=0)
-    make_load(cases=args.cases)
-    actor = User.objects.create_user(
-        "bench.coordinator@npp.example", None, full_name="Bench", role=Role.COORDINATOR
-    )
+    if not args.large_db:
+        make_load(cases=args.cases)
     from allauth.mfa.totp.internal.auth import TOTP
 
-    TOTP.activate(actor, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+    actor = User.objects.filter(email="bench.coordinator@npp.example").first()
+    if actor is None:  # a --large-db run before may have added it
+        actor = User.objects.create_user(
+            "bench.coordinator@npp.example", None, full_name="Bench", role=Role.COORDINATOR
+        )
+        TOTP.activate(actor, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
     movable = list(
         ImportCase.objects.filter(status=CaseStatus.AWAITING_PERMIT)
         .order_by("pk")
