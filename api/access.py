@@ -1,6 +1,6 @@
-"""Which cases an API caller reaches: the pages' rule (orders.access), with the
-patient portal's exception (a draft is not shown to its patient until it is sent),
-and, for a courier's or supplier's service account, the cases it carries."""
+"""Which cases an API caller reaches: the pages' rule (orders.access, where a draft is
+not shown to its patient until it is sent) and, for a courier's or supplier's service
+account, the cases it carries."""
 
 from __future__ import annotations
 
@@ -12,18 +12,12 @@ from api.models import CarrierAccount
 from npp.accounts.models import Role
 from orders.access import cases_visible_to
 from orders.models import ImportCase, Shipment
-from orders.states import CaseStatus
-
-S = CaseStatus
 
 
 def cases_for(user) -> QuerySet[ImportCase]:
     if user.is_authenticated and user.role == Role.SYSTEM:
         return cases_carried_by(carrier_of(user))
-    cases = cases_visible_to(user)
-    if user.is_authenticated and user.role == Role.PATIENT:
-        cases = cases.exclude(status=S.DRAFT)
-    return cases
+    return cases_visible_to(user)
 
 
 def case_for(user, reference: str) -> ImportCase:

@@ -8,6 +8,7 @@ from django.http import Http404
 
 from npp.accounts.models import Role
 from orders.models import ImportCase
+from orders.states import CaseStatus
 
 
 def cases_visible_to(user, queryset: QuerySet[ImportCase] | None = None) -> QuerySet[ImportCase]:
@@ -19,7 +20,9 @@ def cases_visible_to(user, queryset: QuerySet[ImportCase] | None = None) -> Quer
     if user.role == Role.PHYSICIAN:
         return cases.filter(physician__user=user)
     if user.role == Role.PATIENT:
-        return cases.filter(patient__user=user)
+        # A draft is not shown to its patient until the physician sends it: it may
+        # still change entirely (nor its documents, its money or its events).
+        return cases.filter(patient__user=user).exclude(status=CaseStatus.DRAFT)
     return cases.none()
 
 

@@ -8,7 +8,6 @@ from django.shortcuts import redirect
 
 from npp.accounts.models import Role
 from orders.access import cases_visible_to
-from orders.states import CaseStatus
 
 HOMES = {
     Role.COORDINATOR: "orders:coordinator-queue",
@@ -22,9 +21,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.user.role == Role.PATIENT:
         # A patient with one order (the usual case, and where an invitation leads)
         # lands on it; with several, on the list.
-        orders = list(
-            cases_visible_to(request.user).exclude(status=CaseStatus.DRAFT).values_list("pk")[:2]
-        )
+        orders = list(cases_visible_to(request.user).values_list("pk")[:2])
         if len(orders) == 1:
             return redirect("orders:patient-case", pk=orders[0][0])
     return redirect(HOMES.get(request.user.role, "admin:index"))

@@ -47,7 +47,6 @@ SIDE_EFFECT_STATES = (S.OUT_FOR_DELIVERY, S.DELIVERED, S.CLOSED)
 def home(request: HttpRequest) -> HttpResponse:
     cases = (
         cases_visible_to(request.user)
-        .exclude(status=S.DRAFT)
         .select_related("product", "pathway", "physician")
         .order_by("-created_at", "-pk")
     )
@@ -86,11 +85,11 @@ def _case_page(request: HttpRequest, case: ImportCase, status: int = 200, **form
 
 
 def _my_case(request: HttpRequest, pk: int) -> ImportCase:
-    case = get_case_for_user(request.user, pk=pk)
-    if case.status == S.DRAFT:
-        # Not shown until the physician sends it: a draft may still change entirely.
-        raise Http404(_("No such order."))
-    return case
+    # A draft is not the patient's to see (orders.access): 404 as someone else's case.
+    try:
+        return get_case_for_user(request.user, pk=pk)
+    except Http404:
+        raise Http404(_("No such order.")) from None
 
 
 @require_GET

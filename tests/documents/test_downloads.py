@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from documents.models import DocumentDownload, DocumentKind
 from documents.services import document_upload
+from orders.states import CaseStatus
 from tests.documents import files
 
 K = DocumentKind
@@ -24,9 +25,10 @@ def prescription(draft_case, physician):
 
 
 @pytest.fixture
-def consent(draft_case, patient):
+def consent(case_in, patient):
+    # On a sent case: a draft is not its patient's to see, nor its papers.
     return document_upload(
-        case=draft_case,
+        case=case_in(CaseStatus.SUBMITTED),
         kind=K.PATIENT_CONSENT,
         content=files.pdf("Consent"),
         filename="consent.pdf",
@@ -90,6 +92,19 @@ def test_who_may_download_what(db, client, request, who, document, status):
 
     assert response.status_code == status
     assert DocumentDownload.objects.count() == (1 if status == 200 else 0)
+
+
+def test_a_patient_may_not_download_a_paper_of_a_draft(client, draft_case, patient, coordinator):
+    on_draft = document_upload(
+        case=draft_case,
+        kind=K.PATIENT_CONSENT,
+        content=files.pdf("Consent"),
+        filename="consent.pdf",
+        actor=coordinator,
+    )
+    client.force_login(patient.user)
+
+    assert download(client, on_draft).status_code == 404
 
 
 def test_an_anonymous_visitor_is_sent_to_sign_in(client, prescription):

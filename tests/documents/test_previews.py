@@ -15,6 +15,7 @@ from documents.generation.jobs import render_job_run
 from documents.generation.requests import request_render
 from documents.models import DocumentDownload, DocumentKind, RenderStatus
 from documents.services import document_upload
+from orders.states import CaseStatus
 from tests.documents import files
 
 K = DocumentKind
@@ -32,9 +33,10 @@ def prescription(draft_case, physician):
 
 
 @pytest.fixture
-def identity_photo(draft_case, patient):
+def identity_photo(case_in, patient):
+    # On a sent case: a draft is not its patient's to see, nor its papers.
     return document_upload(
-        case=draft_case,
+        case=case_in(CaseStatus.SUBMITTED),
         kind=K.PATIENT_IDENTITY,
         content=files.png(2400, 1600),
         filename="aadhaar.png",

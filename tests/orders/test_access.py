@@ -7,11 +7,13 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
+from documents.models import DocumentKind
 from orders.access import cases_visible_to, get_case_for_user
 from orders.models import ImportCase
 from orders.services import system_user
 from orders.states import CaseStatus
-from tests.conftest import make_patient, new_case
+from portals import demo
+from tests.conftest import PASSWORD, make_patient, new_case
 
 S = CaseStatus
 
@@ -21,9 +23,14 @@ def visible(user, queryset=None) -> set[ImportCase]:
 
 
 @pytest.fixture
-def both(draft_case, other_case):
-    """Dr Rao's case for Priya, and Dr Shah's case for Omar."""
-    return draft_case, other_case
+def both(draft_case, other_case, coordinator):
+    """Dr Rao's case for Priya, and Dr Shah's case for Omar, both sent (a patient does
+    not see a draft)."""
+    return tuple(sent(case, coordinator) for case in (draft_case, other_case))
+
+
+def sent(case: ImportCase, coordinator) -> ImportCase:
+    return demo.walk_to(case, S.SUBMITTED, coordinator=coordinator, signing_password=PASSWORD)
 
 
 def test_a_coordinator_sees_every_case(both, coordinator, other_coordinator):
@@ -49,18 +56,44 @@ def test_another_physician_sees_none_of_a_colleagues_cases(draft_case, other_phy
     assert visible(other_physician.user) == set()
 
 
-def test_another_patient_sees_none_of_someone_elses_cases(draft_case, other_patient):
-    assert visible(other_patient.user) == set()
+def test_another_patient_sees_none_of_someone_elses_cases(both, other_patient):
+    mine, _theirs = both
+    assert mine not in visible(other_patient.user)
 
 
 def test_a_physician_does_not_see_their_patients_case_prescribed_by_a_colleague(
-    draft_case, physician, other_physician, patient, lupkynis
+    draft_case, physician, other_physician, patient, lupkynis, coordinator
 ):
     colleagues = new_case(physician=other_physician, patient=patient, product=lupkynis)
+    mine, colleagues = sent(draft_case, coordinator), sent(colleagues, coordinator)
 
-    assert visible(physician.user) == {draft_case}
+    assert visible(physician.user) == {mine}
     assert visible(other_physician.user) == {colleagues}
-    assert visible(patient.user) == {draft_case, colleagues}
+    assert visible(patient.user) == {mine, colleagues}
+
+
+def test_a_patient_does_not_see_their_draft_nor_its_documents_until_it_is_sent(
+    draft_case, physician, patient, coordinator
+):
+    """The one rule for "patients never see drafts": the patient's list, order page,
+    API and downloads all read it here."""
+    from documents.access import documents_visible_to
+    from tests.orders.helpers import upload
+
+    # A paper she would see on a sent case, added to the draft by the import team.
+    consent = upload(draft_case, DocumentKind.PATIENT_CONSENT, coordinator)
+
+    assert visible(patient.user) == set()
+    assert consent not in documents_visible_to(patient.user)
+    with pytest.raises(Http404):
+        get_case_for_user(patient.user, pk=draft_case.pk)
+    assert visible(physician.user) == {draft_case}  # her physician's draft all the same
+
+    submitted = sent(draft_case, coordinator)
+
+    assert visible(patient.user) == {submitted}
+    assert get_case_for_user(patient.user, pk=draft_case.pk) == submitted
+    assert consent in documents_visible_to(patient.user)
 
 
 def test_a_patient_without_a_login_is_seen_by_their_physician_only(
@@ -102,11 +135,12 @@ def test_visibility_narrows_a_given_queryset_and_never_widens_it(
 
 
 def test_get_case_for_user_returns_a_case_its_owners_and_coordinators_may_see(
-    draft_case, coordinator, physician, patient
+    both, coordinator, physician, patient
 ):
+    mine, _theirs = both
     for user in (coordinator, physician.user, patient.user):
-        assert get_case_for_user(user, pk=draft_case.pk) == draft_case
-        assert get_case_for_user(user, reference=draft_case.reference) == draft_case
+        assert get_case_for_user(user, pk=mine.pk) == mine
+        assert get_case_for_user(user, reference=mine.reference) == mine
 
 
 @pytest.mark.parametrize("outsider", ["other_physician", "other_patient"])
