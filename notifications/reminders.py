@@ -299,7 +299,7 @@ def monitoring_due(*, today: dt.date) -> list[DueReminder]:
 def overdue_adverse_events(*, today: dt.date) -> list[DueReminder]:
     """Reports the manufacturer has not acknowledged by their due date: sent or not,
     the clock runs until a coordinator records the receipt."""
-    overdue = AdverseEvent.objects.filter(acknowledged_on__isnull=True, due_on__lt=today)
+    overdue = AdverseEvent.objects.overdue(today)
     due = []
     for report in overdue.select_related("case").order_by("due_on", "pk"):
         case = _cases().get(pk=report.case_id)

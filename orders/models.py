@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower, Now
+from django.utils import timezone
 from django.utils.translation import gettext_noop
 from django_fsm import RETURN_VALUE, FSMField, FSMFieldDescriptor, transition
 
@@ -1125,6 +1126,12 @@ class CaseEvent(models.Model):
 # --- Safety --------------------------------------------------------------------------
 
 
+class AdverseEventQuerySet(models.QuerySet["AdverseEvent"]):
+    def overdue(self, today: dt.date) -> AdverseEventQuerySet:
+        """The reports overdue on `today` (AdverseEvent.overdue_on, in SQL)."""
+        return self.filter(acknowledged_on__isnull=True, due_on__lt=today)
+
+
 class AdverseEvent(models.Model):
     """A suspected side effect reported on a case by its physician or patient (or a
     coordinator for them). The system sends it on a CIOMS I form to the supplier's
@@ -1177,9 +1184,22 @@ class AdverseEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
+    objects = AdverseEventQuerySet.as_manager()
+
     class Meta:
         ordering = ["-reported_at", "-pk"]
         indexes = [models.Index(fields=["forwarded_at", "due_on"])]
 
     def __str__(self) -> str:
         return f"{self.get_seriousness_display()} adverse event on {self.case}"
+
+    def overdue_on(self, today: dt.date) -> bool:
+        """The manufacturer had not confirmed receipt by the due date: sent or not, the
+        clock runs until a coordinator records the receipt. The due day itself is not
+        late. AdverseEventQuerySet.overdue is the same rule for a list."""
+        return self.acknowledged_on is None and self.due_on < today
+
+    @property
+    def is_overdue(self) -> bool:
+        """Overdue today (the service's local date), as the case page shows it."""
+        return self.overdue_on(timezone.localdate())

@@ -242,7 +242,6 @@ def _case_page(
             "temperature_log": log,
             "temperature": summary,
             "chart": temperature.temperature_chart(summary) if summary else None,
-            "today": timezone.localdate(),
             "may_resupply": case.status in RESUPPLY_FROM,
             "resupplies": selectors.resupplies_of(case),
             "adverse_events": [

@@ -56,6 +56,19 @@ def report(case, reporter, **overrides):
     return adverse_event_report(case=case, reporter=reporter, **values)
 
 
+def sent_and_acknowledged(reported, coordinator) -> None:
+    """Forwarded to the manufacturer, who confirms receipt today."""
+    adverse_event_forward(
+        adverse_event=reported, actor=coordinator, forwarded_to="safety@aurinia.example"
+    )
+    adverse_event_acknowledge(
+        adverse_event=reported,
+        actor=coordinator,
+        acknowledged_on=timezone.localdate(),
+        manufacturer_reference="AUR-PV-2026-0412",
+    )
+
+
 def test_the_physician_reports_a_side_effect_of_their_own_patients_case(delivered, physician):
     reported = report(delivered, physician.user, seriousness=SERIOUS)
 
@@ -214,15 +227,7 @@ def test_a_report_never_sent_escalates_too(delivered, physician, coordinator):
 
 def test_an_acknowledged_report_does_not_escalate(delivered, physician, coordinator):
     reported = report(delivered, physician.user, seriousness=SERIOUS)
-    adverse_event_forward(
-        adverse_event=reported, actor=coordinator, forwarded_to="safety@aurinia.example"
-    )
-    adverse_event_acknowledge(
-        adverse_event=reported,
-        actor=coordinator,
-        acknowledged_on=timezone.localdate(),
-        manufacturer_reference="AUR-PV-2026-0412",
-    )
+    sent_and_acknowledged(reported, coordinator)
     later = dt.datetime.combine(
         reported.due_on + dt.timedelta(days=3), dt.time(12, tzinfo=timezone.get_current_timezone())
     )
@@ -288,3 +293,42 @@ def test_only_a_coordinator_forwards_a_report_and_only_once(delivered, physician
         adverse_event_forward(
             adverse_event=reported, actor=coordinator, forwarded_to="safety@x.example"
         )
+
+
+def test_a_report_is_overdue_after_its_due_day_until_acknowledged_one_rule_for_page_and_reminder(
+    delivered, physician, coordinator
+):
+    """AdverseEvent.overdue_on (the case page's badge) and the queryset the overdue
+    reminder reads say the same of each report, on each day around the due date."""
+    from tests.portals.coordinator_helpers import case_url, signed_in
+
+    pending = report(delivered, physician.user, seriousness=SERIOUS)
+    acknowledged = report(delivered, physician.user)
+    sent_and_acknowledged(acknowledged, coordinator)
+    pending.refresh_from_db()
+    acknowledged.refresh_from_db()
+    due = pending.due_on
+
+    def overdue(today):
+        listed = set(AdverseEvent.objects.overdue(today))
+        each = {r for r in (pending, acknowledged) if r.overdue_on(today)}
+        assert listed == each
+        return each
+
+    assert overdue(due - dt.timedelta(days=1)) == set()
+    assert overdue(due) == set()  # the due day itself is not late
+    assert overdue(due + dt.timedelta(days=1)) == {pending}
+    assert overdue(acknowledged.due_on + dt.timedelta(days=30)) == {pending}
+
+    def badges():
+        # Signed in at the travelled-to time (an idle session would have expired).
+        page = signed_in(coordinator).get(case_url(delivered)).content.decode()
+        return page.split('id="side-effects"')[1].split("</section>")[0].count("Overdue")
+
+    noon = dt.time(12, tzinfo=timezone.get_current_timezone())
+    with time_machine.travel(dt.datetime.combine(due, noon), tick=False):
+        assert not pending.is_overdue
+        assert badges() == 0
+    with time_machine.travel(dt.datetime.combine(due + dt.timedelta(days=1), noon), tick=False):
+        assert pending.is_overdue
+        assert badges() == 1
