@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from npp.accounts.models import Role
@@ -58,8 +59,14 @@ CARRIER_HIDDEN = (*CLINICAL_FIELDS, "patient", "prescribed_dose", "daily_units",
 class CaseSerializer(serializers.Serializer):
     reference = serializers.CharField()
     status = serializers.ChoiceField(choices=CaseStatus.choices)
-    status_label = serializers.CharField(source="get_status_display")
-    patient_status_label = serializers.SerializerMethodField()
+    # Labels are words to show a person, in the caller's language (a signed-in user's
+    # own, otherwise what the request's Accept-Language asks); the codes stay the same.
+    status_label = serializers.SerializerMethodField(
+        help_text="The state in the import team's words, in the caller's language."
+    )
+    patient_status_label = serializers.SerializerMethodField(
+        help_text="The state in the patient's words, in the caller's language."
+    )
     priority = serializers.ChoiceField(choices=Priority.choices)
     pathway = serializers.CharField(source="pathway.code")
     product = ProductSerializer()
@@ -91,8 +98,12 @@ class CaseSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
     state_changed_at = serializers.DateTimeField()
 
+    def get_status_label(self, case: ImportCase) -> str:
+        return gettext(case.get_status_display())
+
     def get_patient_status_label(self, case: ImportCase) -> str:
-        return PATIENT_LABELS.get(case.status, "")
+        label = PATIENT_LABELS.get(case.status, "")
+        return gettext(label) if label else ""
 
     def get_shipment(self, case: ImportCase) -> ShipmentSerializer(allow_null=True):  # type: ignore[valid-type]
         shipment = case.current_shipment
@@ -179,7 +190,7 @@ class EventSerializer(serializers.Serializer):
 class DocumentSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
     kind = serializers.ChoiceField(choices=DocumentKind.choices)
-    kind_label = serializers.CharField(source="get_kind_display")
+    kind_label = serializers.SerializerMethodField(help_text="In the caller's language.")
     version = serializers.IntegerField()
     original_filename = serializers.CharField()
     content_type = serializers.CharField()
@@ -191,6 +202,9 @@ class DocumentSerializer(serializers.Serializer):
     current = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     download_url = serializers.SerializerMethodField()
+
+    def get_kind_label(self, document) -> str:
+        return gettext(document.get_kind_display())
 
     def get_current(self, document) -> bool:
         return document.pk not in self.context.get("superseded", ())

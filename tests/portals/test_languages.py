@@ -201,12 +201,17 @@ def test_a_patients_email_is_in_her_language_and_the_doctors_in_his(case_in, pat
 
 
 SITE = "https://npp.example.in"
+# A site address as long as a real deployment's may be (a hospital group's domain under
+# .co.in): the text's link is the inbox's, so every character of it counts.
+LONG_SITE = "https://named-patient-imports.healthcare-services.co.in"
+SITES = [SITE, LONG_SITE]
 
 
+@pytest.mark.parametrize("site", SITES)
 @pytest.mark.parametrize("language", ["en", "hi"])
-def test_text_messages_fit_the_limit_of_their_alphabet(case_in, patient, settings, language):
+def test_text_messages_fit_the_limit_of_their_alphabet(case_in, patient, settings, language, site):
     """English in one GSM-7 segment (160); Hindi is UCS-2, two segments (2 x 67)."""
-    settings.SITE_URL = SITE
+    settings.SITE_URL = site
     patient.user.language = language
     patient.user.save()
     NotificationPreference.objects.update_or_create(
@@ -228,23 +233,32 @@ def test_text_messages_fit_the_limit_of_their_alphabet(case_in, patient, setting
     limit = 160 if language == "en" else 2 * 67
     for text in texts:
         assert len(text) <= limit, (len(text), text)
-        assert text.endswith(f"{SITE}/inbox/")
+        assert text.endswith(f"{site}/inbox/")
         if language == "hi":
             assert "आपकी दवा का अनुरोध" in text
 
 
-def test_every_status_a_patient_can_be_told_fits_in_a_hindi_text_message(settings):
-    """Not only the walk above: the longest label, with a long reference, still fits."""
+@pytest.mark.parametrize(("language", "limit"), [("en", 160), ("hi", 2 * 67)])
+def test_every_status_a_patient_can_be_told_fits_in_a_text_message(language, limit):
+    """Not only the walk above: each label in her language (as the sender translates
+    it), and the refusal, with the longest reference and the long site address."""
     from django.template.loader import render_to_string
+    from django.utils.translation import gettext
 
-    settings.SITE_URL = SITE
-    with translation.override("hi"):
-        for label in PATIENT_LABELS.values():
-            subject = render_to_string(
-                "notifications/step-patient-subject.txt",
-                {"reference": "NPP-2026-00042", "status_label": label},
+    with translation.override(language):
+        subjects = [
+            render_to_string(
+                f"notifications/{template}-patient-subject.txt",
+                {"reference": "NPP-2026-99999", "status_label": gettext(label)},
             ).strip()
-            assert len(f"{subject} {SITE}/inbox/") <= 134, subject
+            for template in ("step", "reject")
+            for label in PATIENT_LABELS.values()
+        ]
+    for subject in subjects:
+        text = f"{subject} {LONG_SITE}/inbox/"
+        assert len(text) <= limit, (len(text), text)
+        if language == "en":
+            assert text.isascii()
 
 
 def test_her_inbox_is_in_her_language_with_her_messages_in_it(client, case_in, patient):
