@@ -113,6 +113,14 @@ def test_the_patients_side_in_hindi_on_her_phone(
     assert "डिलीवरी के लिए निकली है" in main
     assert "मरीज़ के लिए जानकारी पत्र और डिलीवरी नोट" in main
     check(phone, "hindi-out-for-delivery", "hi")
+    # A lot number that is not the shipment's: refused in Hindi, with what to do.
+    phone.get_by_label("पैक पर लिखा लॉट नंबर (ज़रूरी नहीं)").fill("LOT99999Z")
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="मुझे मेरी दवा मिल गई है").click()
+    refusal = message(phone)
+    assert "डिलीवरी की पुष्टि अभी संभव नहीं है।" in refusal
+    assert "पैक के लेबल पर छपा लॉट नंबर देखकर उसे फिर से लिखें" in refusal
+    check(phone, "hindi-delivery-refused", "hi")
     with phone.expect_navigation():
         phone.get_by_role("button", name="मुझे मेरी दवा मिल गई है").click()
     assert "धन्यवाद: डिलीवरी की पुष्टि हो गई है।" in message(phone)
