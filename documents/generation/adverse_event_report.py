@@ -275,14 +275,17 @@ def prepare_on_report(event: CaseEvent) -> None:
         _enqueue(int(adverse_event_id))
 
 
-def adverse_event_report_request(*, adverse_event: AdverseEvent, actor) -> None:
+def adverse_event_report_request(*, adverse_event: AdverseEvent, actor) -> bool:
     """A coordinator sends a report again that could not go (the supplier had no
-    address and now has one): the form is made and sent after the commit."""
+    address and now has one): the form is made and sent after the commit. False, and
+    nothing is done, when the report already has its form (made, and sent or on its
+    way): the caller says so rather than that it is sending."""
     if not actor.is_coordinator:
         raise PermissionDenied("Only a coordinator sends side-effect reports.")
     if adverse_event.report_document_id is not None:
-        return
+        return False
     transaction.on_commit(lambda: _enqueue(adverse_event.pk), robust=True)
+    return True
 
 
 def reports_to_prepare(*, now: dt.datetime | None = None) -> list[int]:

@@ -28,6 +28,7 @@ from npp.accounts.models import Role
 from orders import selectors, temperature, timeline
 from orders.access import cases_visible_to, get_case_for_user
 from orders.adverse_events import adverse_event_acknowledge
+from orders.display import format_date
 from orders.errors import CaseConflict, DomainError, GuardFailed, InvalidInput
 from orders.models import ImportCase
 from orders.refusals import case_moved_message, moved_message
@@ -515,8 +516,21 @@ def adverse_event_acknowledge_view(request: HttpRequest, pk: int, report_pk: int
 @coordinator_required
 def adverse_event_send_view(request: HttpRequest, pk: int, report_pk: int) -> HttpResponse:
     case, report = _adverse_event(request, pk, report_pk)
-    adverse_event_report_request(adverse_event=report, actor=request.user)
-    messages.success(
-        request, "The CIOMS I report is being prepared and sent to the manufacturer's safety desk."
-    )
+    if adverse_event_report_request(adverse_event=report, actor=request.user):
+        messages.success(
+            request,
+            "The CIOMS I report is being prepared and sent to the manufacturer's safety desk.",
+        )
+    elif report.forwarded_at:
+        messages.info(
+            request,
+            f"Nothing was sent again: the CIOMS I report was already sent to "
+            f"{report.forwarded_to} on {format_date(timezone.localdate(report.forwarded_at))}.",
+        )
+    else:
+        messages.info(
+            request,
+            "Nothing was sent again: the CIOMS I report is already prepared and waiting "
+            "to leave for the manufacturer's safety desk.",
+        )
     return redirect(_case_url(case, "side-effects"))

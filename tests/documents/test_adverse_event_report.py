@@ -275,3 +275,31 @@ def test_the_sweep_finds_reports_whose_form_was_never_made(
     assert cioms.reports_to_prepare(now=later) == [reported.pk]
     cioms.adverse_event_report_prepare(reported.pk)
     assert cioms.reports_to_prepare(now=later) == []
+
+
+def test_sending_a_report_that_already_has_its_form_says_nothing_was_sent_again(
+    delivered, physician, coordinator, client, run_at_once, django_capture_on_commit_callbacks
+):
+    """The button's message says what happened: a report already prepared is not
+    prepared or sent again, and the coordinator is told so, with where it went."""
+    from django.urls import reverse
+
+    with django_capture_on_commit_callbacks(execute=True):
+        reported = report(delivered, physician.user)
+    reported.refresh_from_db()
+    assert reported.report_document_id and reported.forwarded_at
+    url = reverse("orders:coordinator-adverse-event-send", args=[delivered.pk, reported.pk])
+    client.force_login(coordinator)
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        page = client.post(url, follow=True).content.decode()
+
+    assert callbacks == []  # nothing enqueued
+    assert cioms.adverse_event_report_request(adverse_event=reported, actor=coordinator) is False
+    assert "being prepared and sent" not in page
+    assert (
+        f"Nothing was sent again: the CIOMS I report was already sent to {PHARMACOVIGILANCE}"
+        in (page)
+    )
+    assert Document.objects.filter(kind=K.ADVERSE_EVENT_REPORT).count() == 1
+    assert CaseEvent.objects.filter(transition=adverse_events.PREPARED).count() == 1
