@@ -41,8 +41,10 @@ def _verified_content(document: Document) -> bytes | None:
 
 def _integrity_refusal() -> HttpResponse:
     response = HttpResponse(
-        "This document failed its integrity check and cannot be downloaded. "
-        "The coordinators have been alerted.",
+        _(
+            "This document failed its integrity check and cannot be downloaded. "
+            "The coordinators have been alerted."
+        ),
         status=409,
         content_type="text/plain; charset=utf-8",
     )

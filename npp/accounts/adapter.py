@@ -35,3 +35,12 @@ class AccountAdapter(DefaultAccountAdapter):
             return super().send_mail(template_prefix, email, context)
         with in_language_of(user):
             return super().send_mail(template_prefix, email, context)
+
+    def add_message(self, request: HttpRequest, level: int, *args: Any, **kwargs: Any) -> None:
+        # "You are signed in": written after signing in, so in the account's language
+        # (the page it shows on is), not the browser's that signed in.
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return super().add_message(request, level, *args, **kwargs)
+        with in_language_of(user):
+            return super().add_message(request, level, *args, **kwargs)

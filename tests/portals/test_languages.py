@@ -570,3 +570,22 @@ def test_the_signing_lockout_email_writes_the_date_as_her_language_does(patient)
     body = rows[0].body
     assert "18:40 (3 दिसंबर 2026)" in body
     assert "Dec" not in body
+
+
+def test_signing_in_greets_her_in_her_language_whatever_the_browser(client, patient):
+    from tests.conftest import PASSWORD
+
+    in_hindi(patient.user)
+
+    response = client.post(
+        "/accounts/login/",
+        {"login": patient.user.email, "password": PASSWORD},
+        HTTP_ACCEPT_LANGUAGE="en",
+        follow=True,
+    )
+
+    html = response.content.decode()
+    assert "आप Priya Menon के रूप में साइन इन हैं।" in html
+    assert "Successfully signed in" not in html
+    signed_out = client.post("/accounts/logout/", follow=True, HTTP_ACCEPT_LANGUAGE="hi")
+    assert "आप साइन आउट हो गए हैं।" in signed_out.content.decode()
