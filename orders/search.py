@@ -7,10 +7,11 @@ Three ways, the first that finds something wins:
 1. A full case reference (`NPP-2026-00042`, any case, spaces or no dashes) goes
    straight to the unique index.
 2. The exact path: a term that is a whole identifier of some case, or the whole name
-   of a patient or physician. Identifiers are read from CaseIdentifier (kept by the
-   database, one b-tree entry per identifier and case), compared in lower case without
-   spaces or dashes; a phone number by its digits. Names through the expression
-   indexes on lower(full_name). A handful of index pages whatever the number of cases.
+   of a patient or physician ("Dr" or not). Identifiers are read from CaseIdentifier
+   (kept by the database, one b-tree entry per identifier and case), compared in lower
+   case without spaces or dashes; a phone number by its digits. Names through the
+   expression indexes on lower(full_name). A handful of index pages whatever the
+   number of cases.
 3. Otherwise, word by word, as a substring of the case's search document (CaseSearch,
    which the database keeps): through the pg_trgm GIN index on PostgreSQL, through
    the FTS5 trigram table on SQLite. Each word of three characters or more is served
@@ -83,7 +84,9 @@ def exact_condition(term: str) -> Q | None:
     """The cases `term` names whole (an identifier, a patient's or physician's name),
     or None when it names none."""
     spaced = " ".join(term.split())
-    params = [spaced, _phone_digits(spaced) or spaced, spaced, spaced]
+    # A physician is often quoted with the title, which their name does not hold.
+    physician = re.sub(r"^dr\.?\s+", "", spaced, flags=re.IGNORECASE)
+    params = [spaced, _phone_digits(spaced) or spaced, spaced, physician]
     with connection.cursor() as cursor:
         cursor.execute(f"{EXACT} LIMIT {EXACT_LIST + 1}", params)
         ids = [row[0] for row in cursor.fetchall()]

@@ -108,6 +108,7 @@ def test_each_whole_identifier_finds_its_case_and_not_those_that_contain_it(deli
         "AWB, spaced": " ".join(shipment.tracking_number),
         "patient's whole name": "PRIYA  menon",
         "physician's whole name": "anil rao",
+        "physician's name with the title": "Dr. Anil Rao",
     }
     # Each of them is inside the container case's search document too.
     document = container.search.document
