@@ -507,10 +507,13 @@ class Patient(models.Model):
     # Act 1875: majority at 18).
     AGE_OF_MAJORITY = 18
 
-    def is_minor(self, on: dt.date) -> bool:
+    def age_on(self, day: dt.date) -> int:
+        """Whole years of age on `day` (a birthday counts from its own day)."""
         born = self.date_of_birth
-        years = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
-        return years < self.AGE_OF_MAJORITY
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+    def is_minor(self, on: dt.date) -> bool:
+        return self.age_on(on) < self.AGE_OF_MAJORITY
 
 
 # --- The import case -------------------------------------------------------------

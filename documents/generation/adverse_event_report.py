@@ -57,11 +57,6 @@ def initials(full_name: str) -> str:
     return "".join(f"{part[0].upper()}." for part in full_name.split() if part[:1].isalpha())
 
 
-def age_on(born: dt.date, day: dt.date) -> int:
-    """Whole years of age on `day`."""
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-
-
 def without_name(text: str, full_name: str) -> str:
     """`text` with the patient's name (whole, or any part of three letters or more,
     as a word) replaced by "[patient]": a reporter may write "Priya has a tremor"."""
@@ -147,7 +142,7 @@ def adverse_event_report_data(report: AdverseEvent, *, today: dt.date | None = N
         "subject": {
             "initials": initials(name),
             "country": country_name(case.pathway.country),
-            "age": age_on(patient.date_of_birth, report.onset_date),
+            "age": patient.age_on(report.onset_date),
             "sex": patient.get_sex_display(),
         },
         "reaction": {

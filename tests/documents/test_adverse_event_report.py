@@ -19,7 +19,7 @@ from notifications.models import Channel, Notification, Status
 from orders import adverse_events
 from orders.adverse_events import adverse_event_report
 from orders.display import format_date
-from orders.models import AdverseEvent, CaseEvent, Supplier
+from orders.models import AdverseEvent, CaseEvent, Patient, Supplier
 from orders.services import case_transition
 from orders.states import CaseStatus
 from tests.documents.test_rendering import pdf_text
@@ -110,11 +110,22 @@ def test_a_patients_own_report_is_a_consumer_report_that_names_no_one(delivered,
     assert "Priya" not in text and "Menon" not in text
 
 
+def test_the_forms_age_and_a_consents_minority_count_years_alike():
+    """One count of years (Patient.age_on): the CIOMS form's age and whether a consent
+    needs a parent or guardian agree on the 18th birthday and the day before."""
+    teen = Patient(date_of_birth=dt.date(2008, 5, 17))
+    eve, birthday = dt.date(2026, 5, 16), dt.date(2026, 5, 17)
+
+    assert (teen.age_on(eve), teen.is_minor(eve)) == (17, True)
+    assert (teen.age_on(birthday), teen.is_minor(birthday)) == (Patient.AGE_OF_MAJORITY, False)
+
+
 def test_initials_age_and_names_taken_out_of_free_text():
     assert cioms.initials("Priya  Menon") == "P.M."
     assert cioms.initials("K. S. Lakshmi") == "K.S.L."
-    assert cioms.age_on(dt.date(1990, 5, 17), dt.date(2026, 5, 16)) == 35
-    assert cioms.age_on(dt.date(1990, 5, 17), dt.date(2026, 5, 17)) == 36
+    priya = Patient(date_of_birth=dt.date(1990, 5, 17))
+    assert priya.age_on(dt.date(2026, 5, 16)) == 35
+    assert priya.age_on(dt.date(2026, 5, 17)) == 36
     assert (
         cioms.without_name("PRIYA MENON said Priya's hands shook; Priyanka did not", "Priya Menon")
         == "[patient] said [patient]'s hands shook; Priyanka did not"
