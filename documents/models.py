@@ -179,13 +179,22 @@ class Signature(models.Model):
         return f"{self.printed_name} ({self.get_meaning_display()}) on {self.document}"
 
     @property
+    def capacity_label(self) -> str:
+        """Who signed for a minor ("Parent of the patient"), as every paper and page
+        shows it; empty for a patient's own signature or a paper signed in no
+        capacity (that needs no word)."""
+        if not self.capacity or self.capacity == SignerCapacity.PATIENT:
+            return ""
+        return self.get_capacity_display()
+
+    @property
     def manifestation(self) -> str:
         """The signature as a reader sees it: printed name, capacity, date and time,
         meaning (21 CFR 11.50's three facts, and who signed for a minor)."""
         when = format_datetime(self.signed_at)
         who = self.printed_name
-        if self.capacity and self.capacity != SignerCapacity.PATIENT:
-            who = f"{who}, {self.get_capacity_display().lower()}"
+        if self.capacity_label:
+            who = f"{who}, {self.capacity_label.lower()}"
         return f"{who} · {when} · {self.get_meaning_display()}"
 
     def verifies(self) -> bool:

@@ -17,7 +17,7 @@ from documents.generation.formatting import (
     format_percent,
     person_name,
 )
-from documents.models import Document, DocumentKind, SignerCapacity
+from documents.models import Document, DocumentKind
 from documents.temperature_logs import summary_of_document
 from orders.models import ImportCase, Verification
 from orders.temperature import duration
@@ -139,9 +139,7 @@ def _signatures(documents: list[Document]) -> list[dict[str, Any]]:
                     "document": f"{doc.get_kind_display()}, version {doc.version}",
                     "printed_name": signature.printed_name,
                     # A minor's consent: the parent or guardian who signed it, as what.
-                    "capacity": signature.get_capacity_display()
-                    if signature.capacity and signature.capacity != SignerCapacity.PATIENT
-                    else "",
+                    "capacity": signature.capacity_label,
                     "signer": person_name(signature.signer),
                     "meaning": signature.get_meaning_display(),
                     "signed_at": format_datetime(signature.signed_at),

@@ -20,7 +20,6 @@ from documents.models import (
     DocumentKind,
     Signature,
     SignatureMeaning,
-    SignerCapacity,
 )
 from npp.accounts.languages import language_of
 from orders.models import ImportCase
@@ -162,10 +161,8 @@ def paper_state(case: ImportCase, document: Document) -> dict[str, Any]:
 def _manifestation(signature: Signature) -> dict[str, Any]:
     return {
         "printed_name": signature.printed_name,
-        # Who signed for a minor (the patient's own signature needs no word).
-        "capacity": signature.get_capacity_display()
-        if signature.capacity and signature.capacity != SignerCapacity.PATIENT
-        else "",
+        # A minor's consent: the parent or guardian who signed it, as what.
+        "capacity": signature.capacity_label,
         "signed_at": format_datetime(signature.signed_at),
         "signed_on": format_date(timezone.localtime(signature.signed_at).date()),
         "meaning": signature.get_meaning_display(),

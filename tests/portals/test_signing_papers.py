@@ -149,6 +149,30 @@ def test_a_minors_consent_is_signed_by_a_parent_and_says_so(preparing, patient):
     order = priya.get(f"/my/orders/{preparing.pk}/").content.decode()
     assert "Signed: Ravi Menon, parent of the patient" in order
 
+    # One capacity label (Signature.capacity_label) on the pack and the case record.
+    from documents.generation.application_pack import regulatory_application_data
+    from documents.generation.case_record import case_record_data
+
+    pack = regulatory_application_data(preparing)["signed"][K.PATIENT_CONSENT]["signatures"]
+    record = [
+        s for s in case_record_data(preparing)["signatures"] if s["printed_name"] == "Ravi Menon"
+    ]
+    assert signature.capacity_label == "Parent of the patient"
+    assert (
+        [s["capacity"] for s in pack]
+        == [s["capacity"] for s in record]
+        == [signature.capacity_label]
+    )
+
+
+def test_a_patients_own_signature_carries_no_capacity_word(preparing, patient):
+    sign_consent(signed_in(patient.user), preparing)
+    signature = Signature.objects.get(meaning=SignatureMeaning.CONSENT)
+
+    assert signature.capacity == SignerCapacity.PATIENT
+    assert signature.capacity_label == ""
+    assert signature.manifestation.startswith("Priya Menon · ")
+
 
 def test_an_adult_signs_their_own_consent(preparing, patient):
     with pytest.raises(DomainError, match="adult"):
