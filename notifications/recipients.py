@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.db.models import Q
 
 from notifications.models import Category, Channel
 from npp.accounts.models import Role, User
@@ -182,16 +183,53 @@ def recipients_of(
     return found
 
 
-def recipients_of_event(event: CaseEvent, *, staff: list[User] | None = None) -> list[Recipient]:
-    """Who hears `event`. The person who acted is not told what they just did."""
+def rules_of_event(event: CaseEvent) -> tuple[Rule, ...]:
     rules = WHO_HEARS_WHAT.get(event.transition, ())
     if not patient_sees_change(event.from_state, event.to_state):
         # One message per change the patient's tracker shows, not one per event.
         rules = tuple(rule for rule in rules if rule.audience is not Audience.PATIENT)
+    return rules
+
+
+TEAM_AUDIENCES = (Audience.COORDINATOR, Audience.ALL_COORDINATORS)
+
+
+def recipients_of_event(event: CaseEvent, *, staff: list[User] | None = None) -> list[Recipient]:
+    """Who hears `event`. The person who acted is not told what they just did."""
+    rules = rules_of_event(event)
     if not rules:
         return []
-    if staff is None and any(
-        rule.audience in (Audience.COORDINATOR, Audience.ALL_COORDINATORS) for rule in rules
-    ):
+    if staff is None and any(rule.audience in TEAM_AUDIENCES for rule in rules):
         staff = coordinators()
     return recipients_of(event.case, rules, exclude=[event.actor_id], staff=staff)
+
+
+def event_people_load(event: CaseEvent) -> list[User] | None:
+    """Read in one statement the accounts an event's messages to staff need, and
+    attach them to the event and its case: the physician's, the actor's (named in
+    those messages), an assigned coordinator's, and the active coordinators when the
+    event concerns them (returned, for `recipients_of_event`; None otherwise). An
+    event for the patient alone needs none of them and reads nothing. Otherwise each
+    would be a query of its own, and every join added to the event's query costs
+    more planning than this statement."""
+    rules = rules_of_event(event)
+    if all(rule.audience is Audience.PATIENT for rule in rules):
+        return None
+    case = event.case
+    wanted = {event.actor_id, case.physician.user_id, case.assigned_coordinator_id} - {None}
+    team = any(rule.audience in TEAM_AUDIENCES for rule in rules)
+    found = Q(pk__in=wanted)
+    if team:
+        found |= Q(role=Role.COORDINATOR, is_active=True)
+    users = {user.pk: user for user in User.objects.filter(found)}
+    event.actor = users[event.actor_id]
+    case.physician.user = users[case.physician.user_id]
+    if case.assigned_coordinator_id is not None:
+        case.assigned_coordinator = users[case.assigned_coordinator_id]
+    if not team:
+        return None
+    # As coordinators() reads them.
+    return sorted(
+        (user for user in users.values() if user.role == Role.COORDINATOR and user.is_active),
+        key=lambda user: user.pk,
+    )

@@ -35,13 +35,14 @@ def kind(sql: str) -> str:
 
 
 # A first delivery, outside any caller's transaction (as a worker runs it): the event
-# with its case and people, the active coordinators, everyone's choices; then one
+# with its case, patient, physician and product; the accounts messages to staff need;
+# everyone's choices; then one
 # transaction (on PostgreSQL first told not to wait for the disk) creating the marker
 # and every row; then one transaction recording every email sent. Per-recipient or
 # per-message statements would grow with the recipients; they must not come back.
 FIRST_DELIVERY = [
-    "SELECT",  # the event, its case, patient, physician, product and actor
-    "SELECT",  # the active coordinators (the event concerns them)
+    "SELECT",  # the event, its case, patient (and account), physician and product
+    "SELECT",  # the physician's account, the actor's, the active coordinators
     "SELECT",  # preferences and only-what-I-act-on settings, for all recipients
     "BEGIN",
     "SET",  # PostgreSQL only
@@ -92,7 +93,7 @@ def test_an_event_for_the_patient_alone_takes_one_statement_less(
 
     statements = statements_of_a_first_delivery(event)
 
-    # No coordinator concerned: their list is not read.
+    # No message to staff: no other account is read.
     expected = FIRST_DELIVERY[:1] + FIRST_DELIVERY[2:]
     if connection.vendor != "postgresql":
         expected = [statement for statement in expected if statement != "SET"]
@@ -130,6 +131,54 @@ def test_a_delivery_inside_a_callers_transaction_leaves_its_commit_durable(
 
     assert not [q for q in queries.captured_queries if kind(q["sql"]) == "SET"]
     assert Notification.objects.filter(event=event, status=Status.SENT).count() == 4
+
+
+@pytest.mark.parametrize("transition", ["verify", "submit", "quarantine", "cancel"])
+def test_the_accounts_read_in_one_statement_give_the_same_recipients_and_messages(
+    transition, draft_case, physician, patient, team, system, mailoutbox
+):
+    """event_people_load replaces the lazy reads (the physician's account, the
+    actor's, an assigned coordinator's) and coordinators(): who hears what, and what
+    they read, is what a fan-out reading them one by one finds."""
+    from notifications.recipients import event_people_load
+    from notifications.services import event_fan_out
+    from orders.models import CaseEvent
+
+    draft_case.assigned_coordinator = team[0]
+    draft_case.save(update_fields=["assigned_coordinator"])
+    one_by_one, at_once = (
+        event_on(draft_case, transition, system, note="Checked.", to_state=S.SUBMITTED)
+        for _ in range(2)
+    )
+
+    def made(event):
+        rows = Notification.objects.filter(event=event).order_by("key")
+        # The key without the event's id: recipient and channel.
+        return [
+            (row.key.split(":", 2)[2], row.address, row.status, row.subject, row.body)
+            for row in rows
+        ]
+
+    event_fan_out(event=CaseEvent.objects.get(pk=one_by_one.pk))
+    loaded = CaseEvent.objects.select_related(
+        "case__patient__user", "case__physician", "case__product"
+    ).get(pk=at_once.pk)
+    event_fan_out(event=loaded, staff=event_people_load(loaded))
+
+    assert made(one_by_one)
+    assert made(at_once) == made(one_by_one)
+    if transition in ("quarantine", "cancel"):  # their messages to staff name the actor
+        assert any(system.full_name in body for *_, body in made(at_once))
+
+
+def test_an_event_for_the_patient_alone_reads_no_other_account(draft_case, patient, system):
+    from notifications.recipients import event_people_load
+
+    event = event_on(draft_case, "dispatch", system, to_state=S.IN_TRANSIT)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert event_people_load(event) is None
+    assert queries.captured_queries == []
 
 
 # --- One rendering per role and language ---------------------------------------------
