@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from django.utils import timezone
+from django.utils import formats, timezone
 
 # The symbol written before an amount; other currencies are written as their code.
 CURRENCY_SYMBOLS = {
@@ -58,17 +58,28 @@ def format_percent(value: Decimal | int | float | str) -> str:
     return f"{number:f}%"
 
 
-def format_date(value: dt.date | None) -> str:
-    return f"{value.day} {value:%B %Y}" if value else ""
+def format_date(value: dt.date | None, *, localized: bool = False) -> str:
+    """3 December 2026, whatever language is active (a paper's data must not change
+    with who renders it); `localized`, in the active language's month names
+    (3 दिसंबर 2026), for a paper written in its reader's language."""
+    if not value:
+        return ""
+    if localized:
+        return formats.date_format(value, "j F Y")
+    return f"{value.day} {value:%B %Y}"
 
 
-def format_datetime(value: dt.datetime | None, *, short: bool = False) -> str:
+def format_datetime(
+    value: dt.datetime | None, *, short: bool = False, localized: bool = False
+) -> str:
     """In the service's time zone, with the zone named (an inspector compares
-    times across papers)."""
+    times across papers); `localized` as format_date's."""
     if not value:
         return ""
     local = timezone.localtime(value) if timezone.is_aware(value) else value
     zone = f" {local.tzname()}" if local.tzname() else ""
     if short:
         return f"{local.day} {local:%b %Y %H:%M}{zone}"
+    if localized:
+        return formats.date_format(local, "j F Y, H:i") + zone
     return f"{local.day} {local:%B %Y, %H:%M}{zone}"

@@ -6,31 +6,18 @@ missing is refused, naming each missing fact, rather than printed with a gap."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.utils import formats, timezone, translation
+from django.utils import translation
 
 from documents.generation import parts
+from documents.generation.formatting import format_date, format_datetime
 from documents.models import DocumentKind
 from npp.accounts.languages import language_of
 from orders.models import ImportCase, SideEffectUrgency
 
 K = DocumentKind
-
-
-def format_date(value: dt.date | None) -> str:
-    """3 December 2026 / 3 दिसंबर 2026: the active language's month names."""
-    return formats.date_format(value, "j F Y") if value else ""
-
-
-def format_datetime(value: dt.datetime | None) -> str:
-    if not value:
-        return ""
-    local = timezone.localtime(value) if timezone.is_aware(value) else value
-    zone = f" {local.tzname()}" if local.tzname() else ""
-    return formats.date_format(local, "j F Y, H:i") + zone
 
 
 def patient_information_data(case: ImportCase) -> dict[str, Any]:
@@ -49,18 +36,18 @@ def _patient_information_data(case: ImportCase, language: str) -> dict[str, Any]
     text = product.patient_text(language)
     delivery = {
         "lot": case.delivered_lot or (shipment.batch_number if shipment else ""),
-        "expiry": format_date(shipment.expiry_date) if shipment else "",
+        "expiry": format_date(shipment.expiry_date, localized=True) if shipment else "",
         "quantity_packs": (shipment.quantity_packs if shipment else None) or case.quantity_packs,
         "courier": shipment.courier if shipment else "",
         "tracking_number": shipment.tracking_number if shipment else "",
         "received_by": case.delivered_to,
-        "received_at": format_datetime(case.delivered_at),
+        "received_at": format_datetime(case.delivered_at, localized=True),
     }
     customs = {
         "permit_number": case.permit_number,
-        "permit_valid_until": format_date(case.permit_valid_until),
+        "permit_valid_until": format_date(case.permit_valid_until, localized=True),
         "bill_of_entry_number": case.bill_of_entry_number,
-        "clearance_date": format_date(case.clearance_date),
+        "clearance_date": format_date(case.clearance_date, localized=True),
     }
     side_effects = [
         {

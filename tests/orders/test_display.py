@@ -78,3 +78,20 @@ def test_percentages_and_dates():
     assert format_datetime(moment) == "5 March 2026, 14:00 IST"
     assert format_datetime(moment, short=True) == "5 Mar 2026 14:00 IST"
     assert timezone.get_current_timezone_name() == "Asia/Kolkata"
+
+
+def test_a_date_reads_the_same_localized_or_not_in_english_and_only_localized_changes_language():
+    """One format_date: the papers' fixed English form and the patient sheet's form in
+    its reader's language are the same in English, every month and either digit count."""
+    from django.utils import translation
+
+    days = [dt.date(2026, month, day) for month in range(1, 13) for day in (3, 28)]
+    moment = timezone.make_aware(dt.datetime(2026, 12, 3, 9, 5))
+    with translation.override("en"):
+        assert [format_date(d, localized=True) for d in days] == [format_date(d) for d in days]
+        assert format_datetime(moment, localized=True) == format_datetime(moment)
+        assert format_date(dt.date(2026, 12, 3)) == "3 December 2026"
+    with translation.override("hi"):
+        assert format_date(dt.date(2026, 12, 3)) == "3 December 2026"  # a paper's data
+        assert format_date(dt.date(2026, 12, 3), localized=True) != "3 December 2026"
+        assert format_date(dt.date(2026, 12, 3), localized=True).startswith("3 ")
