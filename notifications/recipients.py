@@ -24,6 +24,7 @@ from django.db.models import Q
 
 from notifications.models import Category, Channel
 from npp.accounts.models import Role, User
+from orders import adverse_events
 from orders.states import CaseStatus
 from orders.tracker import patient_sees_change
 
@@ -59,9 +60,6 @@ SAFETY_TEAM = Rule(Audience.ALL_COORDINATORS, Category.SAFETY)
 PHYSICIAN_SAFETY = Rule(Audience.PHYSICIAN, Category.SAFETY)
 ALL_COORDINATORS_RULE = Rule(Audience.ALL_COORDINATORS)
 
-ADVERSE_EVENT_REPORTED = "report_adverse_event"
-ADVERSE_EVENT_REPORT_SENT = "send_adverse_event_report"
-ADVERSE_EVENT_REPORT_UNSENT = "adverse_event_report_unsent"
 
 # event -> who hears it. The patient is on every step of the state machine, and told
 # when the step their tracker shows changes (recipients_of_event).
@@ -85,17 +83,17 @@ WHO_HEARS_WHAT: dict[str, tuple[Rule, ...]] = {
     "hold": (PHYSICIAN, PATIENT),
     "resume": (PHYSICIAN, PATIENT),
     "cancel": (PHYSICIAN, COORDINATOR, PATIENT),
-    ADVERSE_EVENT_REPORTED: (SAFETY_TEAM, PHYSICIAN_SAFETY),
+    adverse_events.REPORTED: (SAFETY_TEAM, PHYSICIAN_SAFETY),
     # No one of the service: its one message is the email with the CIOMS I form to the
     # supplier's pharmacovigilance address (SUPPLIER_SAFETY below).
-    ADVERSE_EVENT_REPORT_SENT: (),
-    ADVERSE_EVENT_REPORT_UNSENT: (SAFETY_TEAM,),
+    adverse_events.PREPARED: (),
+    adverse_events.UNSENT: (SAFETY_TEAM,),
 }
 
 # Events that also go to someone outside the service, by email only: the event's
 # data names the address. One row per event, keyed like the others.
 SUPPLIER_SAFETY = "supplier_safety"
-EXTERNAL_RECIPIENTS: dict[str, str] = {ADVERSE_EVENT_REPORT_SENT: SUPPLIER_SAFETY}
+EXTERNAL_RECIPIENTS: dict[str, str] = {adverse_events.PREPARED: SUPPLIER_SAFETY}
 
 # Channels every audience gets; text messages are opt-in (NotificationPreference.sms).
 DEFAULT_CHANNELS = (Channel.EMAIL, Channel.INBOX)

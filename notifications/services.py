@@ -68,7 +68,7 @@ log = logging.getLogger(__name__)
 # In a notification key, in place of a recipient's id: the coordinators as a team.
 TEAM = "coordinators"
 # The template of the email that takes a CIOMS I form to the supplier.
-ADVERSE_EVENT_REPORT_TEMPLATE = "send_adverse_event_report-supplier"
+ADVERSE_EVENT_REPORT_TEMPLATE = f"{adverse_events.PREPARED}-supplier"
 
 
 # --- Messages -------------------------------------------------------------------

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from orders import adverse_events
 from orders.display import format_date, format_datetime, format_money
 from orders.models import AdverseEvent, CaseEvent, DutyExemption, ImportCase, Priority, Product
 
@@ -126,11 +127,11 @@ HIDDEN_KEYS = frozenset({"document_id"})
 EVENT_TITLES = {
     CaseEvent.CREATED: "Request started",
     "update_request": "Request edited",
-    "report_adverse_event": "Side effect reported",
-    "send_adverse_event_report": "Side-effect report (CIOMS I) prepared for the manufacturer",
-    "adverse_event_report_unsent": "Side-effect report (CIOMS I) could not be sent",
-    "forward_adverse_event": "Side-effect report sent to the manufacturer",
-    "acknowledge_adverse_event": "Manufacturer confirmed receipt of the side-effect report",
+    adverse_events.REPORTED: "Side effect reported",
+    adverse_events.PREPARED: "Side-effect report (CIOMS I) prepared for the manufacturer",
+    adverse_events.UNSENT: "Side-effect report (CIOMS I) could not be sent",
+    adverse_events.FORWARDED: "Side-effect report sent to the manufacturer",
+    adverse_events.ACKNOWLEDGED: "Manufacturer confirmed receipt of the side-effect report",
     "set_payer": "Payer named",
     "issue_quotation": "Quotation issued",
     "accept_quotation": "Quotation accepted",

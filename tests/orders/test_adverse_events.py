@@ -13,7 +13,8 @@ from django.utils import timezone
 from notifications import reminders, tasks
 from notifications.models import Category, Notification, NotificationPreference, Reminder
 from notifications.models import ReminderKind as K
-from notifications.recipients import ADVERSE_EVENT_REPORTED
+from notifications.recipients import WHO_HEARS_WHAT
+from orders import adverse_events
 from orders.adverse_events import (
     ACKNOWLEDGED,
     REPORTED,
@@ -76,7 +77,8 @@ def test_the_physician_reports_a_side_effect_of_their_own_patients_case(delivere
     assert reported.lot_number == delivered.delivered_lot != ""
     assert reported.due_on == timezone.localdate() + dt.timedelta(days=7)
     event = CaseEvent.objects.filter(case=delivered).last()
-    assert event.transition == REPORTED == ADVERSE_EVENT_REPORTED
+    assert event.transition == REPORTED
+    assert REPORTED in WHO_HEARS_WHAT  # the notifications key the same event by name
     assert (event.from_state, event.to_state) == (S.DELIVERED, S.DELIVERED)
     assert event.data == {
         "adverse_event_id": reported.pk,
@@ -332,3 +334,20 @@ def test_a_report_is_overdue_after_its_due_day_until_acknowledged_one_rule_for_p
     with time_machine.travel(dt.datetime.combine(due + dt.timedelta(days=1), noon), tick=False):
         assert pending.is_overdue
         assert badges() == 1
+
+
+def test_each_side_effect_event_is_named_once_for_the_history_and_the_notifications():
+    """The events orders.adverse_events appends are the keys the timeline, the
+    recipients and the supplier's email template are looked up by."""
+    from django.template.loader import get_template
+
+    from notifications.recipients import EXTERNAL_RECIPIENTS, SUPPLIER_SAFETY
+    from notifications.services import ADVERSE_EVENT_REPORT_TEMPLATE
+    from orders.timeline import EVENT_TITLES
+
+    steps = (REPORTED, adverse_events.PREPARED, adverse_events.FORWARDED, adverse_events.UNSENT)
+    assert all(step in EVENT_TITLES for step in (*steps, ACKNOWLEDGED))
+    assert {REPORTED, adverse_events.PREPARED, adverse_events.UNSENT} <= set(WHO_HEARS_WHAT)
+    assert EXTERNAL_RECIPIENTS == {adverse_events.PREPARED: SUPPLIER_SAFETY}
+    for part in ("subject.txt", "body.txt", "body.html"):
+        get_template(f"notifications/{ADVERSE_EVENT_REPORT_TEMPLATE}-{part}")
