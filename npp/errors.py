@@ -47,3 +47,9 @@ def server_error(request: HttpRequest) -> HttpResponse:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
     return _page("500.html", 500)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler404: the site's page, in the visitor's language, giving no reason (a page
+    someone may not see is "not found" too, and says no more)."""
+    return _page("404.html", 404)

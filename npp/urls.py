@@ -7,8 +7,9 @@ from npp import health
 # The admin signs in through the same page as everyone (rate limits, second factor).
 admin.site.login = secure_admin_login(admin.site.login)
 
-# A designed page (500, or 503 when the database does not answer), never Django's bare one.
+# Designed pages (500, or 503 when the database does not answer; 404), never Django's bare ones.
 handler500 = "npp.errors.server_error"
+handler404 = "npp.errors.page_not_found"
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),

@@ -66,6 +66,7 @@ PATIENT_FACING = (
     "notifications/models.py",
     "orders/models.py",
     # The pages shown when the server fails.
+    "portals/templates/404.html",
     "portals/templates/500.html",
     "portals/templates/503.html",
     "portals/templates/errors/",

@@ -589,3 +589,22 @@ def test_signing_in_greets_her_in_her_language_whatever_the_browser(client, pati
     assert "Successfully signed in" not in html
     signed_out = client.post("/accounts/logout/", follow=True, HTTP_ACCEPT_LANGUAGE="hi")
     assert "आप साइन आउट हो गए हैं।" in signed_out.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "heading"),
+    [("en", "<h1>We cannot find this page</h1>"), ("hi", "<h1>यह पेज हमें नहीं मिला</h1>")],
+)
+def test_an_order_she_may_not_see_is_a_page_not_found_in_her_language(
+    client, patient, other_case, language, heading
+):
+    patient.user.language = language
+    patient.user.save(update_fields=["language"])
+    client.force_login(patient.user)
+
+    response = client.get(f"/my/orders/{other_case.pk}/")
+
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert heading in html
+    assert other_case.reference not in html
