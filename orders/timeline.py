@@ -123,27 +123,11 @@ DETAIL_LABELS: dict[str, tuple[str, str]] = {
 # Keys that identify rows for the software, not facts for a reader.
 HIDDEN_KEYS = frozenset({"document_id"})
 
-# Events that are not moves of the state machine: what they are called.
+# What each event did, in the past tense, moves of the state machine and other events
+# alike ("Prescription verified", "Side effect reported"): the physician's history
+# names every event so; the coordinator's timeline names a move by its label.
 EVENT_TITLES = {
-    CaseEvent.CREATED: "Request started",
-    "update_request": "Request edited",
-    adverse_events.REPORTED: "Side effect reported",
-    adverse_events.PREPARED: "Side-effect report (CIOMS I) prepared for the manufacturer",
-    adverse_events.UNSENT: "Side-effect report (CIOMS I) could not be sent",
-    adverse_events.FORWARDED: "Side-effect report sent to the manufacturer",
-    adverse_events.ACKNOWLEDGED: "Manufacturer confirmed receipt of the side-effect report",
-    "set_payer": "Payer named",
-    "issue_quotation": "Quotation issued",
-    "accept_quotation": "Quotation accepted",
-    "record_payment": "Payment received",
-    "waive_payment": "Payment before ordering waived",
-    "record_refund": "Refund paid",
-    "issue_invoice": "Tax invoice issued",
-    "issue_credit_note": "Credit note issued",
-}
-
-# What each move did, in the past tense: the physician's history names events so.
-DONE_TITLES = {
+    # Moves of the state machine
     "submit": "Request submitted for verification",
     "resubmit": "Question answered, request resubmitted",
     "verify": "Prescription verified",
@@ -163,12 +147,28 @@ DONE_TITLES = {
     "resume": "Resumed",
     "reject": "Not approved",
     "cancel": "Withdrawn",
+    # Events that are not moves
+    CaseEvent.CREATED: "Request started",
+    "update_request": "Request edited",
+    adverse_events.REPORTED: "Side effect reported",
+    adverse_events.PREPARED: "Side-effect report (CIOMS I) prepared for the manufacturer",
+    adverse_events.UNSENT: "Side-effect report (CIOMS I) could not be sent",
+    adverse_events.FORWARDED: "Side-effect report sent to the manufacturer",
+    adverse_events.ACKNOWLEDGED: "Manufacturer confirmed receipt of the side-effect report",
+    "set_payer": "Payer named",
+    "issue_quotation": "Quotation issued",
+    "accept_quotation": "Quotation accepted",
+    "record_payment": "Payment received",
+    "waive_payment": "Payment before ordering waived",
+    "record_refund": "Refund paid",
+    "issue_invoice": "Tax invoice issued",
+    "issue_credit_note": "Credit note issued",
 }
 
 
 def event_done_title(event: CaseEvent) -> str:
     """What happened, in the past tense ("Prescription verified"), for the physician."""
-    return DONE_TITLES.get(event.transition) or event_title(event)
+    return EVENT_TITLES.get(event.transition) or event_title(event)
 
 
 ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
@@ -187,10 +187,10 @@ def event_title(event: CaseEvent) -> str:
 
         code = (event.data or {}).get("milestone", "")
         return f"Shipment: {Milestone(code).label if code in Milestone.values else humanise(code)}"
-    if event.transition in EVENT_TITLES:
-        return EVENT_TITLES[event.transition]
     if event.transition in TRANSITIONS:
         return transition_label(event.transition)
+    if event.transition in EVENT_TITLES:
+        return EVENT_TITLES[event.transition]
     return humanise(event.transition)
 
 

@@ -180,3 +180,19 @@ def test_titles_name_what_happened(case_in, coordinator, draft_case):
 
     assert titles == ["Request started", "Assigned to Cora Coordinator"]
     assert details(draft_case.events.first()) == {}
+
+
+def test_one_table_names_every_event_in_the_past_tense_and_moves_keep_their_label():
+    """EVENT_TITLES is the one table of past-tense titles: every move of the state
+    machine is in it (the physician's history never falls back to a button's label),
+    and the coordinator's timeline still names a move by its label."""
+    from orders.services import TRANSITIONS, transition_label
+    from orders.timeline import EVENT_TITLES, event_done_title
+
+    assert set(TRANSITIONS) <= set(EVENT_TITLES)
+    for name in TRANSITIONS:
+        event = CaseEvent(transition=name)
+        assert event_done_title(event) == EVENT_TITLES[name]
+        assert event_title(event) == transition_label(name)
+    created = CaseEvent(transition=CaseEvent.CREATED)
+    assert event_title(created) == event_done_title(created) == "Request started"
