@@ -138,10 +138,12 @@ def test_her_consent_writes_her_birth_date_and_identity_document_in_hindi(
     consent = words(pdf_text(render_document_pdf(case, K.PATIENT_CONSENT)[0], tmp_path))
     assert "जन्म 17 मई 1990" in consent
     assert "मेरा पहचान पत्र (आधार XXXXXXXX9012)" in consent
+    assert "यह भारत में स्वीकृत नहीं है" in consent
     assert "May" not in consent and "Aadhaar" not in consent
     pack = words(pdf_text(render_document_pdf(case, K.REGULATORY_APPLICATION)[0], tmp_path))
     assert "born 17 May 1990" in pack
     assert "my identity document (Aadhaar XXXXXXXX9012)" in pack
+    assert "it is not approved in India" in pack
 
 
 def test_her_consent_page_shows_the_same_hindi_words(client, case_in, patient):

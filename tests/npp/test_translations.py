@@ -65,6 +65,7 @@ PATIENT_FACING = (
     "portals/templates/portals/preferences.html",
     "notifications/models.py",
     "orders/models.py",
+    "orders/countries.py",
     # The pages shown when the server fails.
     "portals/templates/404.html",
     "portals/templates/500.html",

@@ -608,3 +608,14 @@ def test_an_order_she_may_not_see_is_a_page_not_found_in_her_language(
     assert response.status_code == 404
     assert heading in html
     assert other_case.reference not in html
+
+
+def test_her_order_page_ends_its_sentences_as_hindi_does(client, case_in, patient, settings):
+    case = case_in(S.SUBMITTED)
+    in_hindi(patient.user)
+    client.force_login(patient.user)
+
+    html = client.get(f"/my/orders/{case.pk}/").content.decode()
+
+    assert f"{settings.NPP_SERVICE_EMAIL}</a> पर लिखें। कृपया" in html
+    assert "</a> पर लिखें. " not in html
