@@ -68,6 +68,7 @@ PATIENT_FACING = (
     "orders/countries.py",
     # The pages shown when the server fails.
     "portals/templates/404.html",
+    "portals/templates/429.html",
     "portals/templates/500.html",
     "portals/templates/503.html",
     "portals/templates/errors/",

@@ -619,3 +619,21 @@ def test_her_order_page_ends_its_sentences_as_hindi_does(client, case_in, patien
 
     assert f"{settings.NPP_SERVICE_EMAIL}</a> पर लिखें। कृपया" in html
     assert "</a> पर लिखें. " not in html
+
+
+def test_asking_for_reset_links_too_often_is_answered_in_hindi(client, patient):
+    statuses = [
+        client.post(
+            "/accounts/password/reset/",
+            {"email": patient.user.email},
+            HTTP_ACCEPT_LANGUAGE="hi",
+        ).status_code
+        for _ in range(8)
+    ]
+
+    assert statuses[-1] == 429
+    html = client.post(
+        "/accounts/password/reset/", {"email": patient.user.email}, HTTP_ACCEPT_LANGUAGE="hi"
+    ).content.decode()
+    assert "<h1>कृपया थोड़ा रुकें</h1>" in html
+    assert "Too Many Requests" not in html
