@@ -749,12 +749,12 @@ class _bulk_mode:
     built once afterwards, from its own definition, is far cheaper than a million
     insertions into it) and without row triggers: as a superuser with
     session_replication_role = replica (no foreign-key checks either: every id is
-    ours), otherwise with the counter and search triggers disabled. The counts and
-    the search documents of the new cases are then written in one statement each.
-    All in the caller's transaction, with no statement time limit, on UTC, the
-    commit not waiting for the disk (one commit: nothing to gain from waiting), and
-    memory enough to sort an index in one pass. SQLite keeps its triggers and
-    indexes."""
+    ours), otherwise with the counter, search and identifier triggers disabled. The
+    counts, and the search documents and identifiers of the new cases, are then
+    written in one statement each. All in the caller's transaction, with no statement
+    time limit, on UTC, the commit not waiting for the disk (one commit: nothing to
+    gain from waiting), and memory enough to sort an index in one pass. SQLite keeps
+    its triggers and indexes."""
 
     superuser = False
     first_case = 0
