@@ -1,7 +1,8 @@
 """Errors as RFC 9457 problem details (`application/problem+json`).
 
 Every refusal the API gives has a `type`, a `title`, the HTTP `status` and a `detail`
-for the person reading it: a guard's refusal names what is missing exactly as the
+for the person reading it (title and detail in the caller's language, the type a fixed
+code): a guard's refusal names what is missing exactly as the
 page does (GuardFailed.message_for, so a patient never reads the staff's detail),
 someone else's case is 404 like one that does not exist, and a conflict says what
 happened to the case instead.
@@ -14,6 +15,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -89,7 +91,7 @@ def _problem_for(exc: Exception, user) -> Response | None:
         return problem(
             422,
             "guard-failed",
-            "The action's conditions are not met",
+            _("The action's conditions are not met"),
             exc.message_for(user),
             action=exc.action,
             missing=[str(getattr(p, "staff", p)) if staff else str(p) for p in exc.problems],
@@ -98,16 +100,16 @@ def _problem_for(exc: Exception, user) -> Response | None:
         return problem(
             400,
             "invalid-input",
-            "The request's data is not valid",
+            _("The request's data is not valid"),
             str(exc),
             errors={field: list(messages) for field, messages in exc.errors.items()},
         )
     if isinstance(exc, CaseConflict):
-        return problem(409, "conflict", "The case changed", str(exc))
+        return problem(409, "conflict", _("The case changed"), str(exc))
     if isinstance(exc, TransitionNotAvailable):
-        return problem(409, "not-available", "Not possible in the case's state", str(exc))
+        return problem(409, "not-available", _("Not possible in the case's state"), str(exc))
     if isinstance(exc, DomainError):
-        return problem(400, "refused", "The request was refused", str(exc))
+        return problem(400, "refused", _("The request was refused"), str(exc))
     if isinstance(exc, DjangoValidationError):
         errors = (
             {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
@@ -117,20 +119,20 @@ def _problem_for(exc: Exception, user) -> Response | None:
         return problem(
             400,
             "invalid-input",
-            "The request's data is not valid",
+            _("The request's data is not valid"),
             "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()),
             errors=errors,
         )
     if isinstance(exc, Http404 | exceptions.NotFound):
-        return problem(404, "not-found", "Not found", str(exc) or "Not found.")
+        return problem(404, "not-found", _("Not found"), str(exc) or _("Not found."))
     if isinstance(exc, DjangoPermissionDenied):
-        return problem(403, "forbidden", "Not allowed", str(exc) or "You may not do that.")
+        return problem(403, "forbidden", _("Not allowed"), str(exc) or _("You may not do that."))
     if isinstance(exc, exceptions.ValidationError):
         errors = _field_errors(exc.detail)
         return problem(
             400,
             "invalid-input",
-            "The request's data is not valid",
+            _("The request's data is not valid"),
             "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()),
             errors=errors,
         )

@@ -57,4 +57,7 @@ def test_a_refusal_from_the_api_is_in_her_language(case_in, patient):
     )
 
     assert response.status_code in (400, 409, 422)
-    assert "डिलीवरी की पुष्टि अभी संभव नहीं है" in response.json()["detail"]
+    problem = response.json()
+    assert problem["type"] == "urn:npp:problem:guard-failed"
+    assert problem["title"] == "इस काम की शर्तें अभी पूरी नहीं हुई हैं"
+    assert "डिलीवरी की पुष्टि अभी संभव नहीं है" in problem["detail"]

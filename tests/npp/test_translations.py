@@ -66,6 +66,8 @@ PATIENT_FACING = (
     "notifications/models.py",
     "orders/models.py",
     "orders/countries.py",
+    # The API's refusals, which a signed-in patient's browser may read.
+    "api/problems.py",
     # The pages shown when the server fails.
     "portals/templates/404.html",
     "portals/templates/429.html",
