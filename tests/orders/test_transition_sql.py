@@ -94,3 +94,25 @@ def test_the_status_stays_protected_after_a_reload(draft_case):
     draft_case.refresh_from_db()
     with pytest.raises(AttributeError, match="Direct status modification"):
         draft_case.status = S.CLOSED
+
+
+def test_the_lock_compiled_once_reads_each_case_as_stored_field_for_field(
+    case_in, other_case, coordinator
+):
+    from django.db import transaction
+
+    from orders.services import _lock_case
+
+    first, second = case_in(S.IN_TRANSIT), other_case
+    case_transition(
+        case=ImportCase.objects.get(pk=first.pk), actor=coordinator, transition="arrive"
+    )
+    for case in (first, second, first):
+        stored = ImportCase.objects.get(pk=case.pk)
+        with transaction.atomic():
+            locked = _lock_case(case)
+        assert not locked._state.adding and locked._state.db == stored._state.db
+        assert {
+            f.attname: f.value_from_object(locked) for f in ImportCase._meta.concrete_fields
+        } == {f.attname: f.value_from_object(stored) for f in ImportCase._meta.concrete_fields}
+        assert locked.db_now is not None
