@@ -1112,11 +1112,15 @@ class CaseEvent(models.Model):
         return f"{self.case_id}: {self.transition} {self.from_state}->{self.to_state}"
 
     def save(self, *args, **kwargs) -> None:
+        self.stamp_for_insert()
+        super().save(*args, **kwargs)
+
+    def stamp_for_insert(self) -> None:
+        """Refuse to write an event twice; give it the database's clock, always: an
+        event cannot be back- or forward-dated (orders.compiled inserts it too)."""
         if not self._state.adding:
             raise AppendOnlyError("Case events are append-only: they cannot be updated.")
-        # The database's clock, always: an event cannot be back- or forward-dated.
         self.created_at = Now()
-        super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Case events are append-only: they cannot be deleted.")

@@ -8,22 +8,18 @@ the handlers listed in settings (orders.handlers).
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied
-from django.db import connections, router, transaction
-from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models.functions import Now
-from django.db.transaction import TransactionManagementError
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from npp.accounts.models import User
-from orders import guards, handlers
+from orders import compiled, guards, handlers
 from orders import permissions as perm
 from orders.errors import (
     CaseConflict,
@@ -90,7 +86,7 @@ def _append_event(
     data: Mapping[str, Any] | None = None,
     on_behalf_of: User | None = None,
 ) -> CaseEvent:
-    event = CaseEvent.objects.create(
+    event = CaseEvent(
         case=case,
         transition=transition,
         from_state=from_state,
@@ -100,6 +96,7 @@ def _append_event(
         note=note,
         data=dict(data or {}),
     )
+    compiled.insert_event(event)
     handlers.after_commit(event)
     return event
 
@@ -304,64 +301,13 @@ _CASE_FIELDS = tuple(ImportCase._meta.concrete_fields)
 _ALWAYS_SAVED = ("status", "state_changed_at", "updated_at")
 
 
-class _LockStatement:
-    """The lock's SELECT, compiled by the ORM once per database connection: building
-    and compiling the queryset of a 35-column row (quoting each column, resolving the
-    filter, finding the converters) cost more Python than the rest of a transition,
-    and its text never changes but for the primary key. The row is turned into the
-    case as the ORM's own iterator does (the backend's converters, `from_db`)."""
-
-    def __init__(self, connection: BaseDatabaseWrapper) -> None:
-        queryset = (
-            ImportCase.objects.using(connection.alias)
-            .select_for_update()
-            .annotate(db_now=Now())
-            .filter(pk=0)
-            .order_by()
-        )
-        compiler = queryset.query.get_compiler(connection=connection)
-        self.sql, params = compiler.as_sql()
-        if list(params) != [0]:  # the primary key must be the statement's one parameter
-            raise ImproperlyConfigured(f"Unexpected parameters in the case lock: {params!r}")
-        self.compiler = compiler
-        self.converters = compiler.get_converters([column for column, _, _ in compiler.select])
-        positions = compiler.klass_info["select_fields"]
-        self.columns = slice(positions[0], positions[-1] + 1)
-        self.attnames = [compiler.select[i][0].target.attname for i in positions]
-        self.now_at = compiler.annotation_col_map["db_now"]
-
-    def fetch(self, connection: BaseDatabaseWrapper, pk: int) -> ImportCase:
-        if connection.features.has_select_for_update and connection.get_autocommit():
-            raise TransactionManagementError(
-                "select_for_update cannot be used outside of a transaction."
-            )
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql, [pk])
-            row = cursor.fetchone()
-        if row is None:
-            raise ImportCase.DoesNotExist("ImportCase matching query does not exist.")
-        if self.converters:
-            row = next(self.compiler.apply_converters([row], self.converters))
-        case = ImportCase.from_db(connection.alias, self.attnames, row[self.columns])
-        case.db_now = row[self.now_at]
-        return case
-
-
-# One compiled lock per connection object (a thread's own; converters are bound to it).
-_LOCKS: weakref.WeakKeyDictionary[BaseDatabaseWrapper, _LockStatement] = weakref.WeakKeyDictionary()
-
-
 def _lock_case(case: ImportCase) -> ImportCase:
     """The case row alone, locked, with the database's clock: the lock makes the status
     comparison that follows exact (no one else can move the case until we commit), and
     the clock is the moment the case changes state, so it need not be read back. The
     pathway, product and parties are read only when a guard or permission asks (one
     primary-key lookup each, unlocked, as the join read them before)."""
-    connection = connections[router.db_for_write(ImportCase)]
-    statement = _LOCKS.get(connection)
-    if statement is None:
-        statement = _LOCKS[connection] = _LockStatement(connection)
-    return statement.fetch(connection, case.pk)
+    return compiled.lock_case(case.pk)
 
 
 def _changed_fields(case: ImportCase, before: dict[str, Any]) -> list[str]:
@@ -430,7 +376,7 @@ def _case_transition(
         locked.state_changed_at = locked.db_now
     # Only the columns this transition changed (and the state's own three).
     changed = dict.fromkeys([*_ALWAYS_SAVED, *_changed_fields(locked, before)])
-    locked.save(update_fields=list(changed))
+    compiled.save_case_fields(locked, list(changed))
     _append_event(
         case=locked,
         actor=actor,
