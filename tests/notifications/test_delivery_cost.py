@@ -173,6 +173,42 @@ def test_the_accounts_read_in_one_statement_give_the_same_recipients_and_message
         assert any(system.full_name in body for *_, body in made(at_once))
 
 
+def test_the_event_query_compiled_once_reads_each_event_as_the_orm_does(
+    draft_case, other_case, physician, patient, system
+):
+    """_event_load keeps the ORM's compiled SELECT per connection: each event, its
+    case, patient (and account), physician and product come out field for field as
+    the queryset reads them, for several events in turn (the primary key is its only
+    parameter), and an event that does not exist is the ORM's DoesNotExist."""
+    from orders.models import CaseEvent
+
+    def fields(obj):
+        return {f.attname: f.value_from_object(obj) for f in obj._meta.concrete_fields}
+
+    first = event_on(draft_case, "submit", system, data={"x": [1]}, to_state=S.SUBMITTED)
+    second = event_on(other_case, "dispatch", system, note="On its way", to_state=S.IN_TRANSIT)
+    for event in (first, second, first):
+        loaded = services._event_load(event.pk)
+        stored = CaseEvent.objects.select_related(*services.EVENT_RELATED).get(pk=event.pk)
+        assert not loaded._state.adding and loaded._state.db == stored._state.db
+        assert fields(loaded) == fields(stored)
+        for related in (
+            lambda e: e.case,
+            lambda e: e.case.patient,
+            lambda e: e.case.patient.user,
+            lambda e: e.case.physician,
+            lambda e: e.case.product,
+        ):
+            assert fields(related(loaded)) == fields(related(stored))
+        # Already there: reading them takes no statement.
+        with CaptureQueriesContext(connection) as queries:
+            loaded.case.patient.user.email, loaded.case.physician.full_name  # noqa: B018
+            loaded.case.product.brand_name  # noqa: B018
+        assert queries.captured_queries == []
+    with pytest.raises(CaseEvent.DoesNotExist):
+        services._event_load(second.pk + 1000)
+
+
 def test_an_event_for_the_patient_alone_reads_no_other_account(draft_case, patient, system):
     from notifications.recipients import event_people_load
 
