@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from api.models import CarrierAccount
 from npp.accounts.models import Role
@@ -24,7 +25,7 @@ def case_for(user, reference: str) -> ImportCase:
     """The case, or 404 when it does not exist or the caller may not see it."""
     case = cases_for(user).filter(reference=reference).first()
     if case is None:
-        raise Http404("No such import case.")
+        raise Http404(_("No such import case."))
     return case
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
@@ -105,4 +106,4 @@ class NoSuchResource(APIView):
     route): 404 as problem details, like every other refusal, not the site's page."""
 
     def http_method_not_allowed(self, request, *args, **kwargs):
-        raise NotFound("No such resource.")
+        raise NotFound(_("No such resource."))

@@ -61,3 +61,31 @@ def test_a_refusal_from_the_api_is_in_her_language(case_in, patient):
     assert problem["type"] == "urn:npp:problem:guard-failed"
     assert problem["title"] == "इस काम की शर्तें अभी पूरी नहीं हुई हैं"
     assert "डिलीवरी की पुष्टि अभी संभव नहीं है" in problem["detail"]
+
+
+@pytest.mark.parametrize(
+    ("language", "detail"),
+    [("en", "No such import case."), ("hi", "ऐसा कोई केस नहीं है।")],
+)
+def test_a_case_she_may_not_see_is_not_found_in_her_language(patient, language, detail):
+    """Someone else's case answers as one that does not exist (tests/api/test_cases.py)."""
+    patient.user.language = language
+    patient.user.save(update_fields=["language"])
+
+    response = client_for(patient.user).get("/api/v1/cases/NPP-1999-99999")
+
+    assert response.status_code == 404
+    assert response.json()["detail"] == detail
+
+
+@pytest.mark.parametrize(
+    ("language", "detail"), [("en", "No such resource."), ("hi", "ऐसा कुछ यहाँ नहीं है।")]
+)
+def test_a_path_the_api_does_not_have_is_not_found_in_her_language(patient, language, detail):
+    patient.user.language = language
+    patient.user.save(update_fields=["language"])
+
+    response = client_for(patient.user).get("/api/v1/no-such-thing")
+
+    assert response.status_code == 404
+    assert response.json()["detail"] == detail

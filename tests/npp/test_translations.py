@@ -68,6 +68,8 @@ PATIENT_FACING = (
     "orders/countries.py",
     # The API's refusals, which a signed-in patient's browser may read.
     "api/problems.py",
+    "api/access.py",
+    "api/views/misc.py",
     # The pages shown when the server fails.
     "portals/templates/404.html",
     "portals/templates/429.html",
