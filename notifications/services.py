@@ -16,8 +16,7 @@ import logging
 import re
 import time
 import weakref
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -26,7 +25,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, connection, connections, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import CharField, F, Func, QuerySet, Value
+from django.db.models import F, QuerySet
 from django.db.models.query import get_related_populators
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
@@ -399,43 +398,69 @@ def team_email(
     )
 
 
-@contextmanager
-def _recoverable_transaction() -> Iterator[None]:
-    """A transaction whose commit does not wait for the disk (PostgreSQL's
-    asynchronous commit, for this transaction only): it is visible to every other
-    session at once, as any commit, so a second fan-out or sender still sees the
-    rows taken; only a crash of the database server in the next fraction of a
-    second (wal_writer_delay, 200 ms, three at most) could undo it. Only for writes
-    that are recovered if undone: rows and their marker that never existed are made
-    again by the sweep from the event (committed durably by the transition); a row
-    whose 'sent' is undone is sent again when its lease runs out, the duplicate
-    the Message-ID is for. A delivery waited for two disk flushes (fsync, 3 to 4 ms
-    each on the development machine) and now for none. Inside a caller's
+def _dispatch_mark(event: CaseEvent, *, outermost: bool) -> None:
+    """Create the event's dispatch marker, first statement of the fan-out's transaction.
+    On PostgreSQL, when that transaction is the outermost, its commit does not wait for the disk
+    (PostgreSQL's asynchronous commit, for this transaction only, set by the marker's
+    INSERT itself: set_config(..., true), which saves the round trip of a SET LOCAL):
+    it is visible to every other session at once, as any commit, so a second fan-out
+    or sender still sees the rows taken; only a crash of the database server in the
+    next fraction of a second (wal_writer_delay, 200 ms, three at most) could undo it.
+    Only for writes that are recovered if undone: rows and their marker that never
+    existed are made again by the sweep from the event (committed durably by the
+    transition); a row whose 'sent' is undone is sent again when its lease runs out,
+    the duplicate the Message-ID is for. A delivery waited for two disk flushes (fsync,
+    3 to 4 ms each on the development machine) and now for none. Inside a caller's
     transaction nothing changes: the setting would cover the caller's writes too."""
-    outermost = not connection.in_atomic_block
-    with transaction.atomic():
-        if outermost and connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        yield
+    if connection.vendor != "postgresql" or not outermost:
+        EventDispatch.objects.create(event=event)
+        return
+    table = connection.ops.quote_name(EventDispatch._meta.db_table)
+    column = connection.ops.quote_name(EventDispatch._meta.get_field("event").column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({column}) "
+            "SELECT %s FROM set_config('synchronous_commit', 'off', true)",
+            [event.pk],
+        )
 
 
-def _recoverable_update(rows: QuerySet[Notification]) -> QuerySet[Notification]:
-    """`rows`, for one UPDATE that is a transaction of its own, committed as
-    `_recoverable_transaction` commits: the setting is made by the statement itself
-    (set_config(..., true) in its WHERE clause, evaluated before its implicit commit),
-    which saves the BEGIN, SET LOCAL and COMMIT round trips of a transaction block.
-    Unchanged inside a caller's transaction or on another database."""
+def _mark_sent(keys: list[str], sent_at: dt.datetime) -> None:
+    """Record the rows of `keys` that this sender still holds as sent: one UPDATE. On
+    PostgreSQL, outside a caller's transaction, it is a transaction of its own that
+    commits as the fan-out's does (`_dispatch_mark`): the setting is made by the
+    statement itself (set_config(..., true) in its WHERE clause, evaluated before its
+    implicit commit), which saves the BEGIN, SET LOCAL and COMMIT round trips of a
+    transaction block; its text is written once (the keys are one array parameter),
+    not built and compiled by the ORM on every task. Elsewhere the ORM's UPDATE."""
     if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return rows
-    asynchronous = Func(
-        Value("synchronous_commit"),
-        Value("off"),
-        Value(True),
-        function="set_config",
-        output_field=CharField(),
+        Notification.objects.filter(key__in=keys, status=Status.SENDING).update(
+            status=Status.SENT, sent_at=sent_at, lease_until=None, last_error=""
+        )
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _mark_sent_sql(),
+            [Status.SENT.value, sent_at, "", keys, Status.SENDING.value],
+        )
+
+
+@lru_cache(maxsize=1)
+def _mark_sent_sql() -> str:
+    """PostgreSQL's UPDATE for `_mark_sent`, as the ORM would quote it."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    meta = Notification._meta
+    table = DatabaseOperations.quote_name(None, meta.db_table)
+    status, sent_at, lease_until, last_error, key = (
+        DatabaseOperations.quote_name(None, meta.get_field(name).column)
+        for name in ("status", "sent_at", "lease_until", "last_error", "key")
     )
-    return rows.alias(commit_without_waiting=asynchronous).filter(commit_without_waiting="off")
+    return (
+        f"UPDATE {table} SET {status} = %s, {sent_at} = %s, {lease_until} = NULL, "
+        f"{last_error} = %s WHERE {key} = ANY(%s) AND {status} = %s "
+        "AND set_config('synchronous_commit', 'off', true) = 'off'"
+    )
 
 
 def event_fan_out(
@@ -497,11 +522,12 @@ def event_fan_out(
             if row.status == Status.PENDING:
                 row.status, row.lease_until, row.attempts = Status.SENDING, now + _lease(), 1
     try:
-        with _recoverable_transaction():
+        outermost = not connection.in_atomic_block
+        with transaction.atomic():
             # The marker first: of two fan-outs of one event at once, the second waits
             # here for the first to commit and then fails, so rows are created (and
             # taken) by one of them only.
-            EventDispatch.objects.create(event=event)
+            _dispatch_mark(event, outermost=outermost)
             Notification.objects.bulk_create(rows)
     except IntegrityError:
         return None
@@ -539,9 +565,7 @@ def _record_sent(notifications: list[Notification]) -> None:
     sent_at = timezone.now()
     plain = [n.key for n in notifications if n.template not in ON_SENT]
     if plain:
-        _recoverable_update(
-            Notification.objects.filter(key__in=plain, status=Status.SENDING)
-        ).update(status=Status.SENT, sent_at=sent_at, lease_until=None, last_error="")
+        _mark_sent(plain, sent_at)
     for notification in notifications:
         if notification.template not in ON_SENT:
             continue
