@@ -209,6 +209,42 @@ def test_the_event_query_compiled_once_reads_each_event_as_the_orm_does(
         services._event_load(second.pk + 1000)
 
 
+def test_the_choices_compiled_once_per_count_read_what_the_orm_reads(
+    physician, patient, team, system
+):
+    """_choices_of keeps the ORM's compiled query per connection and number of people:
+    for one, two and three people in turn, and again, it finds who hears only what
+    they must act on and everyone's preferences (booleans as booleans) as the
+    queryset itself does."""
+    from notifications.models import NotificationSetting
+
+    NotificationSetting.objects.create(user=physician.user, only_to_act_on=True)
+    NotificationPreference.objects.create(
+        user=patient.user, category=Category.CASE_UPDATES, email=False, sms=True
+    )
+    NotificationPreference.objects.create(
+        user=patient.user, category=Category.REMINDERS, email=True, sms=False
+    )
+    people = [patient.user.pk, physician.user.pk, team[0].pk]
+
+    def as_orm_reads(ids):
+        rows = services._choices_query(ids)
+        quiet = {pk for pk, only, *_ in rows if only}
+        prefs = {(pk, c): (e, s) for pk, _, c, e, s in rows if c is not None}
+        return quiet, prefs
+
+    for ids in (people[:1], people[:2], people, people[1:], people[:1], people):
+        quiet, prefs = services._choices_of(ids)
+        assert (quiet, {k: (p.email, p.sms) for k, p in prefs.items()}) == as_orm_reads(ids)
+        assert all(type(p.email) is bool and type(p.sms) is bool for p in prefs.values())
+    quiet, prefs = services._choices_of(people)
+    assert quiet == {physician.user.pk}
+    assert (prefs[(patient.user.pk, Category.CASE_UPDATES)].sms, len(prefs)) == (True, 2)
+    with CaptureQueriesContext(connection) as queries:
+        assert services._choices_of([]) == (set(), {})
+    assert queries.captured_queries == []
+
+
 def test_an_event_for_the_patient_alone_reads_no_other_account(draft_case, patient, system):
     from notifications.recipients import event_people_load
 
