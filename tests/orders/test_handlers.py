@@ -102,3 +102,29 @@ def test_a_refused_move_calls_no_handler(
     assert callbacks == []
     assert CALLS == []
     assert ImportCase.objects.get(pk=case.pk).status == S.SUBMITTED
+
+
+def test_the_handlers_are_imported_once_not_at_every_event(
+    settings, case_in, coordinator, django_capture_on_commit_callbacks, monkeypatch
+):
+    from orders import handlers
+
+    case = case_in(S.SUBMITTED)
+    settings.NPP_CASE_EVENT_HANDLERS = [f"{__name__}.first", f"{__name__}.last"]
+    imported: list[str] = []
+    real_import = handlers.import_string
+
+    def counting_import(path: str):
+        imported.append(path)
+        return real_import(path)
+
+    monkeypatch.setattr(handlers, "import_string", counting_import)
+    handlers._resolve.cache_clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        case = case_transition(case=case, actor=coordinator, transition="hold", note="Lab")
+    with django_capture_on_commit_callbacks(execute=True):
+        case_transition(case=case, actor=coordinator, transition="resume", note="Back")
+    handlers._resolve.cache_clear()
+
+    assert imported == [f"{__name__}.first", f"{__name__}.last"]
+    assert [name for name, _ in CALLS] == ["first", "last", "first", "last"]
