@@ -34,9 +34,18 @@ class _Statements:
 
     def __init__(self, connection: BaseDatabaseWrapper) -> None:
         self.connection = connection
-        self.lock = _Lock(connection)
+        self._lock: _Lock | None = None
         self.updates: dict[tuple, str] = {}
         self.event = _Insert(connection, CaseEvent)
+
+    @property
+    def lock(self) -> _Lock:
+        # Compiled on first use, inside the transaction that locks: compiling a
+        # SELECT ... FOR UPDATE in autocommit is refused, and an event may be the
+        # first statement a connection sends here, outside any transaction.
+        if self._lock is None:
+            self._lock = _Lock(self.connection)
+        return self._lock
 
 
 _BY_CONNECTION: weakref.WeakKeyDictionary[BaseDatabaseWrapper, _Statements] = (

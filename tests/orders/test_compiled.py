@@ -77,3 +77,22 @@ def test_receivers_of_save_signals_still_hear_a_transition(case_in, coordinator)
         (ImportCase, False, ["state_changed_at", "status", "updated_at"]),
         (CaseEvent, True, []),
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_event_appended_outside_a_transaction_on_a_new_connection_is_stored(
+    draft_case, coordinator
+):
+    compiled._BY_CONNECTION.clear()  # as a worker's first statement here
+    event = CaseEvent(
+        case=draft_case,
+        transition="note",
+        from_state=S.DRAFT,
+        to_state=S.DRAFT,
+        actor=coordinator,
+        note="Outside",
+    )
+
+    compiled.insert_event(event)
+
+    assert CaseEvent.objects.get(pk=event.pk).note == "Outside"
