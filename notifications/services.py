@@ -140,6 +140,18 @@ def _personal(name: str, role: str) -> bool:
     )
 
 
+def templates_warm() -> None:
+    """Find, compile and cache every template an event's message may use (and whether
+    it names its reader), as a worker's first notification tasks otherwise would."""
+    from notifications.recipients import WHO_HEARS_WHAT
+
+    for name, rules in WHO_HEARS_WHAT.items():
+        for role in {rule.audience.role for rule in rules}:
+            _personal(name, role)
+    for name in EXTERNAL_RECIPIENTS:
+        _personal(name, SUPPLIER_SAFETY_ROLE)
+
+
 def render_message(name: str, role: str, context: Mapping[str, Any]) -> Message:
     base = _template_base(name, role)
     subject = " ".join(render_to_string(f"notifications/{base}-subject.txt", context).split())

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from celery.signals import worker_init
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
@@ -98,6 +99,13 @@ def send_notifications(self, notification_ids: list[int]) -> int:
             services.unsent(Notification.objects.filter(pk__in=notification_ids))
         ),
     )
+
+
+@worker_init.connect
+def _warm_before_fork(**kwargs) -> None:
+    """Find and compile the notification templates once in the worker's main process,
+    not in each pool process on its first task (see npp.celery)."""
+    services.templates_warm()
 
 
 def queue_options() -> dict:

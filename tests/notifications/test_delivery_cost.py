@@ -468,3 +468,43 @@ def test_with_a_fast_mail_server_rows_are_recorded_after_the_batch(
     emails = Notification.objects.filter(event=event, channel=Channel.EMAIL)
     assert {row.status for row in emails} == {Status.SENT}
     assert all(row.sent_at and row.lease_until is None for row in emails)
+
+
+# --- A worker's pool processes start warm ---------------------------------------------
+
+
+def test_the_worker_loads_urls_templates_and_catalogues_before_forking(
+    draft_case, physician, patient, team, system, mailoutbox
+):
+    """worker_init (in the worker's main process, before the pool forks): the URL
+    configuration, the template engine, each language's catalogue and every event
+    message's templates are loaded there, without a statement, so a new pool process
+    does not load them on its first task (1.3 s for the URL configuration alone)."""
+    from celery.signals import worker_init
+    from django.urls import get_resolver
+
+    from notifications import tasks
+    from npp import celery
+
+    # Connected (the worker imports both modules before it sends the signal); called
+    # here without Celery's own receivers, which close the database connections.
+    receivers = [receiver() for _key, receiver in worker_init.receivers]
+    assert {celery._warm_before_fork, tasks._warm_before_fork} <= set(receivers)
+    services._personal.cache_clear()
+    services._template_base.cache_clear()
+    services._has_html.cache_clear()
+    with CaptureQueriesContext(connection) as queries:
+        celery._warm_before_fork()
+        tasks._warm_before_fork()
+    assert queries.captured_queries == []
+    assert get_resolver()._populated
+    warmed = services._personal.cache_info().currsize
+    assert warmed >= len(services.notified_events())
+
+    event_deliver(event_id=event_on(draft_case, "quarantine", system).pk)
+    event_deliver(event_id=event_on(draft_case, "verify", system).pk)
+
+    # Nothing left for a task to find: every template it used was looked up already.
+    assert services._personal.cache_info().currsize == warmed
+    assert services._personal.cache_info().misses == warmed
+    assert len(mailoutbox) > 0
