@@ -15,18 +15,14 @@ import datetime as dt
 import logging
 import re
 import time
-import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, connection, connections, router, transaction
-from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import F, QuerySet
-from django.db.models.query import get_related_populators
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -61,6 +57,7 @@ from notifications.recipients import (
 )
 from npp.accounts.languages import in_language_of
 from npp.accounts.models import User
+from npp.compiled import CompiledSelect, per_connection
 from orders import adverse_events
 from orders.models import AdverseEvent, CaseEvent, ImportCase
 from orders.states import PATIENT_LABELS, CaseStatus
@@ -319,47 +316,25 @@ def _choices_query(user_ids: list[int]) -> QuerySet:
     )
 
 
-class _ChoicesStatement:
-    """`_choices_query` for a number of people, compiled by the ORM once per database
-    connection and number (one to a few dozen shapes): building and compiling its
-    three-table query was a tenth of a task's Python. Each call sends the same text
-    with the people's ids, and applies the backend's converters as the ORM does."""
-
-    def __init__(self, connection: BaseDatabaseWrapper, count: int) -> None:
-        # Distinct stand-ins (an IN list drops repeated values), negative like no pk.
-        stand_ins = list(range(-count, 0))
-        compiler = _choices_query(stand_ins).query.get_compiler(connection=connection)
-        self.sql, params = compiler.as_sql()
-        if list(params) != stand_ins:  # the ids must be its only parameters, in order
-            raise ImproperlyConfigured(f"Unexpected parameters in the choices query: {params!r}")
-        self.compiler = compiler
-        self.converters = compiler.get_converters([column for column, _, _ in compiler.select])
-
-    def rows(self, connection: BaseDatabaseWrapper, user_ids: list[int]) -> list[tuple]:
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql, user_ids)
-            rows = cursor.fetchall()
-        if self.converters:
-            rows = list(self.compiler.apply_converters(rows, self.converters))
-        return rows
-
-
-_CHOICES_STATEMENTS: weakref.WeakKeyDictionary[
-    BaseDatabaseWrapper, dict[int, _ChoicesStatement]
-] = weakref.WeakKeyDictionary()
 # Beyond this many people the query is compiled for each call, as the ORM does.
 _CHOICES_COMPILED_UP_TO = 32
 
 
 def _choices_rows(user_ids: list[int]) -> list[tuple]:
-    connection = connections[router.db_for_read(User)]
+    """`_choices_query` for these people, compiled by the ORM once per database
+    connection and number of people (one to a few dozen shapes): building and compiling
+    its three-table query was a tenth of a task's Python."""
     if not user_ids or len(user_ids) > _CHOICES_COMPILED_UP_TO:
         return list(_choices_query(user_ids)) if user_ids else []
-    statements = _CHOICES_STATEMENTS.setdefault(connection, {})
-    statement = statements.get(len(user_ids))
-    if statement is None:
-        statement = statements[len(user_ids)] = _ChoicesStatement(connection, len(user_ids))
-    return statement.rows(connection, user_ids)
+    connection = connections[router.db_for_read(User)]
+    count = len(user_ids)
+    # Distinct stand-ins (an IN list drops repeated values), negative like no pk.
+    statement = per_connection(
+        connection,
+        ("notifications.choices", count),
+        lambda: CompiledSelect(_choices_query(list(range(-count, 0))), range(-count, 0)),
+    )
+    return statement.rows(user_ids)
 
 
 def _choices_of(
@@ -764,60 +739,23 @@ def notifications_send(rows: Iterable[Notification], *, claimed: bool = False) -
 EVENT_RELATED = ("case__patient__user", "case__physician", "case__product")
 
 
-class _EventStatement:
-    """The event's SELECT (with EVENT_RELATED), compiled by the ORM once per database
-    connection: building and compiling that five-table, 80-column queryset took about
-    1 ms of Python on every task, and its text never changes but for the primary
-    key. The row is turned into the event and its related objects as the ORM's own
-    iterator does (the backend's converters, `from_db`, the related populators)."""
-
-    def __init__(self, connection: BaseDatabaseWrapper) -> None:
-        queryset = (
+def _event_load(event_id: int) -> CaseEvent:
+    """CaseEvent.objects.select_related(*EVENT_RELATED).get(pk=event_id), compiled by the
+    ORM once per database connection: building and compiling that five-table,
+    80-column queryset took about 1 ms of Python on every task."""
+    connection = connections[router.db_for_read(CaseEvent)]
+    statement = per_connection(
+        connection,
+        "notifications.event",
+        lambda: CompiledSelect(
             CaseEvent.objects.using(connection.alias)
             .select_related(*EVENT_RELATED)
             .filter(pk=0)
-            .order_by()
-        )
-        compiler = queryset.query.get_compiler(connection=connection)
-        self.sql, params = compiler.as_sql()
-        if list(params) != [0]:  # the primary key must be the statement's one parameter
-            raise ImproperlyConfigured(f"Unexpected parameters in the event query: {params!r}")
-        self.compiler = compiler
-        self.converters = compiler.get_converters([column for column, _, _ in compiler.select])
-        klass_info = compiler.klass_info
-        positions = klass_info["select_fields"]
-        self.columns = slice(positions[0], positions[-1] + 1)
-        self.attnames = [compiler.select[i][0].target.attname for i in positions]
-        self.populators = get_related_populators(klass_info, compiler.select, connection.alias)
-
-    def fetch(self, connection: BaseDatabaseWrapper, pk: int) -> CaseEvent:
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql, [pk])
-            row = cursor.fetchone()
-        if row is None:
-            raise CaseEvent.DoesNotExist("CaseEvent matching query does not exist.")
-        if self.converters:
-            row = next(self.compiler.apply_converters([row], self.converters))
-        event = CaseEvent.from_db(connection.alias, self.attnames, row[self.columns])
-        for populator in self.populators:
-            populator.populate(row, event)
-        return event
-
-
-# One compiled statement per connection object (a thread's own; converters are bound
-# to it).
-_EVENT_STATEMENTS: weakref.WeakKeyDictionary[BaseDatabaseWrapper, _EventStatement] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _event_load(event_id: int) -> CaseEvent:
-    """CaseEvent.objects.select_related(*EVENT_RELATED).get(pk=event_id), compiled once."""
-    connection = connections[router.db_for_read(CaseEvent)]
-    statement = _EVENT_STATEMENTS.get(connection)
-    if statement is None:
-        statement = _EVENT_STATEMENTS[connection] = _EventStatement(connection)
-    return statement.fetch(connection, event_id)
+            .order_by(),
+            [0],
+        ),
+    )
+    return statement.get([event_id])
 
 
 def event_deliver(*, event_id: int) -> Delivery:

@@ -16,8 +16,6 @@ converters are bound to it) and forgotten with it.
 
 from __future__ import annotations
 
-import weakref
-
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -26,6 +24,7 @@ from django.db.models.functions import Now
 from django.db.models.sql import InsertQuery, UpdateQuery
 from django.db.transaction import TransactionManagementError
 
+from npp.compiled import CompiledSelect, per_connection
 from orders.models import CaseEvent, ImportCase
 
 
@@ -34,31 +33,13 @@ class _Statements:
 
     def __init__(self, connection: BaseDatabaseWrapper) -> None:
         self.connection = connection
-        self._lock: _Lock | None = None
         self.updates: dict[tuple, str] = {}
         self.event = _Insert(connection, CaseEvent)
-
-    @property
-    def lock(self) -> _Lock:
-        # Compiled on first use, inside the transaction that locks: compiling a
-        # SELECT ... FOR UPDATE in autocommit is refused, and an event may be the
-        # first statement a connection sends here, outside any transaction.
-        if self._lock is None:
-            self._lock = _Lock(self.connection)
-        return self._lock
-
-
-_BY_CONNECTION: weakref.WeakKeyDictionary[BaseDatabaseWrapper, _Statements] = (
-    weakref.WeakKeyDictionary()
-)
 
 
 def _statements(model: type[Model]) -> _Statements:
     connection = connections[router.db_for_write(model)]
-    statements = _BY_CONNECTION.get(connection)
-    if statements is None:
-        statements = _BY_CONNECTION[connection] = _Statements(connection)
-    return statements
+    return per_connection(connection, "orders.statements", lambda: _Statements(connection))
 
 
 def _has_save_receivers(model: type[Model]) -> bool:
@@ -68,51 +49,31 @@ def _has_save_receivers(model: type[Model]) -> bool:
 # --- Lock ------------------------------------------------------------------------------
 
 
-class _Lock:
-    """SELECT <the case's columns>, <the database clock> AS db_now ... FOR UPDATE."""
-
-    def __init__(self, connection: BaseDatabaseWrapper) -> None:
-        queryset = (
-            ImportCase.objects.using(connection.alias)
-            .select_for_update()
-            .annotate(db_now=Now())
-            .filter(pk=0)
-            .order_by()
-        )
-        compiler = queryset.query.get_compiler(connection=connection)
-        self.sql, params = compiler.as_sql()
-        if list(params) != [0]:  # the primary key must be the statement's one parameter
-            raise ImproperlyConfigured(f"Unexpected parameters in the case lock: {params!r}")
-        self.compiler = compiler
-        self.converters = compiler.get_converters([column for column, _, _ in compiler.select])
-        positions = compiler.klass_info["select_fields"]
-        self.columns = slice(positions[0], positions[-1] + 1)
-        self.attnames = [compiler.select[i][0].target.attname for i in positions]
-        self.now_at = compiler.annotation_col_map["db_now"]
-
-    def fetch(self, connection: BaseDatabaseWrapper, pk: int) -> ImportCase:
-        if connection.features.has_select_for_update and connection.get_autocommit():
-            raise TransactionManagementError(
-                "select_for_update cannot be used outside of a transaction."
-            )
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql, [pk])
-            row = cursor.fetchone()
-        if row is None:
-            raise ImportCase.DoesNotExist("ImportCase matching query does not exist.")
-        if self.converters:
-            row = next(self.compiler.apply_converters([row], self.converters))
-        case = ImportCase.from_db(connection.alias, self.attnames, row[self.columns])
-        case.db_now = row[self.now_at]
-        return case
-
-
 def lock_case(pk: int) -> ImportCase:
     """The case row alone, locked (inside the caller's transaction), with the database's
     clock as `db_now`: what `ImportCase.objects.select_for_update().annotate(db_now=
     Now()).get(pk=pk)` returns, without building and compiling that queryset."""
-    statements = _statements(ImportCase)
-    return statements.lock.fetch(statements.connection, pk)
+    connection = connections[router.db_for_write(ImportCase)]
+    if connection.features.has_select_for_update and connection.get_autocommit():
+        raise TransactionManagementError(
+            "select_for_update cannot be used outside of a transaction."
+        )
+    lock = per_connection(connection, "orders.lock_case", lambda: _lock(connection))
+    return lock.get([pk])
+
+
+def _lock(connection: BaseDatabaseWrapper) -> CompiledSelect:
+    """SELECT <the case's columns>, <the database clock> AS db_now ... FOR UPDATE.
+    Compiled on first use, inside the transaction that locks: the ORM refuses to
+    compile a SELECT ... FOR UPDATE in autocommit."""
+    queryset = (
+        ImportCase.objects.using(connection.alias)
+        .select_for_update()
+        .annotate(db_now=Now())
+        .filter(pk=0)
+        .order_by()
+    )
+    return CompiledSelect(queryset, [0])
 
 
 # --- Update ----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import pytest
 from django.db import DatabaseError, transaction
 from django.db.models import signals
 
+from npp.compiled import forget_compiled
 from orders import compiled, handlers
 from orders.models import CaseEvent, ImportCase
 from orders.services import case_transition
@@ -83,7 +84,7 @@ def test_receivers_of_save_signals_still_hear_a_transition(case_in, coordinator)
 def test_an_event_appended_outside_a_transaction_on_a_new_connection_is_stored(
     draft_case, coordinator
 ):
-    compiled._BY_CONNECTION.clear()  # as a worker's first statement here
+    forget_compiled()  # as a worker's first statement here
     event = CaseEvent(
         case=draft_case,
         transition="note",
