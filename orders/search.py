@@ -2,7 +2,7 @@
 phone or identity last four, the physician's name, the regulator's reference, the
 permit, the Bill of Entry, a lot or an AWB.
 
-Three ways, the first that finds something wins:
+Three ways, the first that finds something among the cases in view wins:
 
 1. A full case reference (`NPP-2026-00042`, any case, spaces or no dashes) goes
    straight to the unique index.
@@ -17,6 +17,10 @@ Three ways, the first that finds something wins:
    the FTS5 trigram table on SQLite. Each word of three characters or more is served
    by the index; shorter words only narrow what it found.
 
+Four digits are the exception: they may be an identity's last four and as well a part
+of references, phones and numbers ("2026"), so they add the cases they name to the
+substring search's instead of replacing them.
+
 So a whole identifier finds the case it names and not the others that merely contain
 it (a permit number inside another case's AWB, the identity's last four inside a
 phone): a trigram index reads posting lists that grow with the cases, and digit-heavy
@@ -29,14 +33,16 @@ from __future__ import annotations
 import re
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
-from orders.models import CaseSearch
+from orders.models import CaseSearch, ImportCase
 
 REFERENCE = re.compile(r"NPP-?(\d{4})-?(\d{5,})", re.IGNORECASE)
 # A phone number as people write it: digits with spaces, dashes, dots, brackets, a plus.
 PHONE = re.compile(r"\+?[\d\s().-]{6,}")
+# An identity document's last four: also a piece of many other identifiers.
+LAST_FOUR = re.compile(r"\d{4}")
 MIN_WORD = 3  # the trigram indexes serve words of three characters or more
 # Up to this many cases, the exact path's cases are handed to the page's query as a
 # list of ids (found by primary key whatever the plan); beyond it, as a subquery.
@@ -60,8 +66,8 @@ def search_words(term: str) -> list[str]:
     """The words to find, lower case; a phone number is one word of its digits (the
     document holds phones as digits only)."""
     term = term.strip().lower()
-    if _phone_digits(term):
-        return [_phone_digits(term)]
+    if digits := _phone_digits(term):
+        return [digits]
     return term.split()
 
 
@@ -80,16 +86,17 @@ def case_reference(term: str) -> str:
     return f"NPP-{match[1]}-{match[2]}" if match else ""
 
 
-def exact_condition(term: str) -> Q | None:
-    """The cases `term` names whole (an identifier, a patient's or physician's name),
-    or None when it names none."""
+def exact_condition(term: str, within: QuerySet[ImportCase] | None = None) -> Q | None:
+    """The cases `term` names whole (an identifier, a patient's or physician's name)
+    among `within` (the page's other filters; all cases by default), or None when it
+    names none of them."""
     spaced = " ".join(term.split())
     # A physician is often quoted with the title, which their name does not hold.
     physician = re.sub(r"^dr\.?\s+", "", spaced, flags=re.IGNORECASE)
-    params = [spaced, _phone_digits(spaced) or spaced, spaced, physician]
-    with connection.cursor() as cursor:
-        cursor.execute(f"{EXACT} LIMIT {EXACT_LIST + 1}", params)
-        ids = [row[0] for row in cursor.fetchall()]
+    params = [spaced, _phone_digits(spaced) or None, spaced, physician]
+    cases = ImportCase.objects.all() if within is None else within
+    named = cases.filter(pk__in=RawSQL(EXACT, params)).order_by().values_list("pk", flat=True)
+    ids = list(named[: EXACT_LIST + 1])
     if not ids:
         return None
     if len(ids) > EXACT_LIST:
@@ -97,14 +104,20 @@ def exact_condition(term: str) -> Q | None:
     return Q(pk__in=ids)
 
 
-def search_condition(term: str) -> Q:
-    """Cases matching `term`, as one filter on ImportCase."""
+def search_condition(term: str, within: QuerySet[ImportCase] | None = None) -> Q:
+    """Cases matching `term`, as one filter on ImportCase; `within`: the cases the
+    page's other filters leave, among which the exact path must find something to win."""
     term = term.strip()
     if reference := case_reference(term):
         return Q(reference=reference)
-    exact = exact_condition(term)
-    if exact is not None:
+    exact = exact_condition(term, within)
+    if exact is not None and not LAST_FOUR.fullmatch(term):
         return exact
+    substring = _substring_condition(term)
+    return substring if exact is None else exact | substring
+
+
+def _substring_condition(term: str) -> Q:
     words = search_words(term)
     long_words = [word for word in words if len(word) >= MIN_WORD]
     documents = CaseSearch.objects.all()

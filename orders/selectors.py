@@ -334,7 +334,7 @@ def queue_cases(filters: QueueFilters, *, user: User, now: dt.datetime) -> Query
     if filters.overdue:
         cases = cases.filter(overdue_q(now))
     if filters.q:
-        cases = cases.filter(search_condition(filters.q))
+        cases = cases.filter(search_condition(filters.q, within=cases))
     return cases
 
 
