@@ -628,13 +628,21 @@ class _SentRows:
         if not self.rows:
             self.since = time.monotonic()
         self.rows.append(notification)
-        if time.monotonic() - self.since >= RECORD_AFTER_SECONDS:
+        self.record_if_due()
+
+    def record_if_due(self) -> None:
+        """Record when the oldest unrecorded send is old enough: checked after a send
+        and before the next row too, since a failing or slow row in between may take
+        as long as a mail server's timeout."""
+        if self.rows and time.monotonic() - self.since >= RECORD_AFTER_SECONDS:
             self.record()
 
     def record(self) -> None:
-        rows, self.rows = self.rows, []
-        if rows:
-            _record_sent(rows)
+        # Forgotten only once recorded: a failed UPDATE leaves them for the next try
+        # (the batch's `finally`), rather than to their lease running out.
+        if self.rows:
+            _record_sent(self.rows)
+            self.rows = []
 
 
 def retry_delay(attempts: int) -> dt.timedelta:
@@ -697,6 +705,7 @@ def notifications_send(rows: Iterable[Notification], *, claimed: bool = False) -
     sent = _SentRows()
     try:
         for notification in rows:
+            sent.record_if_due()
             if notification.channel == Channel.INBOX or notification.status not in UNSENT:
                 continue
             held_by_us = claimed and notification.status == Status.SENDING

@@ -8,17 +8,17 @@ every call after sends that text with the real ones and turns the rows into obje
 as the ORM's own iterator does (the backend's converters, `from_db`, the related
 populators, the annotations).
 
-Compiled statements are kept per connection object (each thread has its own, and the
-converters are bound to it) and forgotten with it.
+Compiled statements are kept on the connection object (each thread has its own, and
+the converters are bound to it) and go with it.
 """
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
@@ -75,20 +75,22 @@ class CompiledSelect:
         return instance
 
 
-_BY_CONNECTION: weakref.WeakKeyDictionary[BaseDatabaseWrapper, dict[Hashable, Any]] = (
-    weakref.WeakKeyDictionary()
-)
+# Kept on the connection object itself (a thread's own), so they go with it: a
+# WeakKeyDictionary would hold them for ever, since each statement refers to its
+# connection.
+_ATTRIBUTE = "_npp_compiled"
 
 
 def per_connection(connection: BaseDatabaseWrapper, key: Hashable, build: Callable[[], T]) -> T:
     """This connection's compiled statement(s) `key`, built on their first use (inside
     whatever transaction that use runs in: a SELECT ... FOR UPDATE compiles only in one)."""
-    statements = _BY_CONNECTION.setdefault(connection, {})
+    statements = connection.__dict__.setdefault(_ATTRIBUTE, {})
     if key not in statements:
         statements[key] = build()
     return statements[key]
 
 
 def forget_compiled() -> None:
-    """Drop every connection's compiled statements (tests: a worker's first statement)."""
-    _BY_CONNECTION.clear()
+    """Drop this thread's connections' compiled statements (tests: a first statement)."""
+    for connection in connections.all(initialized_only=True):
+        connection.__dict__.pop(_ATTRIBUTE, None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from npp.accounts.models import Role
 from orders.models import ImportCase
@@ -32,4 +33,4 @@ def get_case_for_user(user, **lookup) -> ImportCase:
     try:
         return cases_visible_to(user).get(**lookup)
     except (cases_visible_to(user).model.DoesNotExist, ValueError):
-        raise Http404("No such import case.") from None
+        raise Http404(_("No such import case.")) from None

@@ -10,8 +10,7 @@ the fields' own methods (`pre_save`, `get_db_prep_save`) and turns rows into mod
 the ORM's iterator does (the backend's converters, `from_db`). A model with pre_save
 or post_save receivers, or a value that is an expression, takes the ORM's own path.
 
-Compiled statements are kept per connection object (each thread has its own; the
-converters are bound to it) and forgotten with it.
+The statements are kept on the connection object (npp.compiled.per_connection).
 """
 
 from __future__ import annotations

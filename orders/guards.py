@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from orders import form_fields, safety
 from orders.display import format_money
 from orders.money import QuotationStatus
-from orders.papers import DocumentKind, ReviewStatus, SignatureMeaning
+from orders.papers import SIGNED_ON_PAPER, DocumentKind, ReviewStatus, SignatureMeaning
 from orders.states import BEFORE_DISPATCH, CaseStatus
 
 if TYPE_CHECKING:
@@ -236,7 +236,7 @@ def consent_signed(case: ImportCase) -> Iterable[str]:
     account) and still matching the signed bytes; or a scan signed on paper, which a
     coordinator accepts (documents_required asks for that)."""
     consent = case.documents.current().filter(kind=DocumentKind.PATIENT_CONSENT).first()
-    if consent is None or not consent.generated:
+    if consent is None or (not consent.generated and consent.kind in SIGNED_ON_PAPER):
         return
     # A resupply's reused consent carries the signature given on the case it comes from.
     if consent.reused_from_id:

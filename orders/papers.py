@@ -38,6 +38,11 @@ class DocumentKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+# The papers a scan signed on paper may stand for, once a coordinator accepts it: the
+# consent. The physician's undertaking needs the physician's electronic signature.
+SIGNED_ON_PAPER = frozenset({DocumentKind.PATIENT_CONSENT})
+
+
 class ReviewStatus(models.TextChoices):
     PENDING = "pending", _("Pending review")
     ACCEPTED = "accepted", _("Accepted")

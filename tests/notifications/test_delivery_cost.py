@@ -9,7 +9,7 @@ bench/bench_notifications.py measures the throughput these give."""
 from __future__ import annotations
 
 import pytest
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from notifications import services
@@ -508,3 +508,30 @@ def test_the_worker_loads_urls_templates_and_catalogues_before_forking(
     assert services._personal.cache_info().currsize == warmed
     assert services._personal.cache_info().misses == warmed
     assert len(mailoutbox) > 0
+
+
+def test_sends_whose_recording_failed_are_recorded_when_the_batch_stops(
+    draft_case, physician, patient, team, system, settings, monkeypatch
+):
+    """A failed UPDATE of the sends does not forget them: the batch's last try records
+    them, rather than leaving them taken until their lease runs out (and sent again)."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    event = event_on(draft_case, "verify", system, to_state=S.FORMS_PREPARATION)
+    monkeypatch.setattr(services, "RECORD_AFTER_SECONDS", 0.0)
+    real, calls = services._record_sent, []
+
+    def fails_once(rows):
+        calls.append(len(rows))
+        if len(calls) == 1:
+            raise DatabaseError("the connection dropped")
+        real(rows)
+
+    monkeypatch.setattr(services, "_record_sent", fails_once)
+
+    with pytest.raises(DatabaseError):
+        event_deliver(event_id=event.pk)
+
+    first = calls[0]
+    assert calls[1] == first  # the same rows, tried again
+    emails = Notification.objects.filter(event=event, channel=Channel.EMAIL)
+    assert emails.filter(status=Status.SENT).count() == first

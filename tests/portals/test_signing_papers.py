@@ -380,19 +380,24 @@ def test_a_signed_papers_checklist_line_is_the_same_as_a_section_or_as_an_upload
     assert checklist_rows(case)[K.PATIENT_CONSENT.label] == as_section
 
 
-def test_a_hand_signed_scan_of_either_paper_reads_signed_on_paper_in_the_pack(
+def test_a_hand_signed_scan_reads_signed_on_paper_in_the_pack_where_the_guard_accepts_it(
     preparing, physician, patient, coordinator, tmp_path
 ):
-    """The undertaking and the consent follow one rule (paper_state's `signed`): a scan
-    signed on paper is shown as such in place of the blank signature lines."""
+    """The pack follows the guards: a consent scan signed on paper stands for the
+    signature (consent_signed accepts it); an undertaking scan does not
+    (undertaking_signed wants the physician's electronic signature), so its
+    signature lines stay to be signed and filing is refused."""
     from documents.generation.application_pack import regulatory_application_data
     from documents.generation.papers import render_document_pdf
+    from orders.guards import consent_signed, undertaking_signed
 
     upload(preparing, K.PHYSICIAN_UNDERTAKING, physician.user, accept_by=coordinator)
     upload(preparing, K.PATIENT_CONSENT, patient.user, accept_by=coordinator)
 
     signed = regulatory_application_data(preparing)["signed"]
-    assert signed[K.PHYSICIAN_UNDERTAKING]["signed"] is True
+    assert undertaking_signed.problems(preparing) != []
+    assert signed[K.PHYSICIAN_UNDERTAKING]["signed"] is False
+    assert consent_signed.problems(preparing) == []
     assert signed[K.PATIENT_CONSENT]["signed"] is True
 
     pdf, _version = render_document_pdf(preparing, K.REGULATORY_APPLICATION)
@@ -402,7 +407,7 @@ def test_a_hand_signed_scan_of_either_paper_reads_signed_on_paper_in_the_pack(
     ]
     undertaking = next(page for page in pages if "Undertaking by the prescribing" in page)
     consent = next(page for page in pages if "Patient's consent and declaration" in page)
-    for page in (undertaking, consent):
-        assert re.search(r"Signed on paper: the hand-signed scan \(version \d+, accepted\)", page)
-    assert "Signature of the prescribing practitioner" not in undertaking
+    assert re.search(r"Signed on paper: the hand-signed scan \(version \d+, accepted\)", consent)
     assert "Signature of the patient" not in consent
+    assert "Signed on paper" not in undertaking
+    assert "Signature of the prescribing practitioner" in undertaking
