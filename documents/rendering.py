@@ -9,13 +9,12 @@ fetches nothing, so a PDF cannot be made to read local files or call the network
 
 from __future__ import annotations
 
-import contextlib
 import mimetypes
 import os
 import posixpath
 import signal
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -154,7 +153,7 @@ def render_pdf(
     """The PDF of `template_name` rendered with `context`."""
     html = render_html(template_name, context)
     seconds = timeout or settings.NPP_RENDER_TIMEOUT
-    with deadline(seconds, what=template_name):
+    with Deadline(seconds, what=template_name):
         document = HTML(string=html, base_url=BASE_URL, url_fetcher=safe_fetcher)
         return document.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True, font_config=font_config())
 
@@ -165,30 +164,51 @@ class _Expired(BaseException):
     turned into RenderTimeout at the edge of `deadline`."""
 
 
-@contextlib.contextmanager
-def deadline(seconds: float, *, what: str) -> Iterator[None]:
-    """Interrupt the block after `seconds` with RenderTimeout.
+# After an expiry the timer fires again at this interval until the block ends: a signal
+# handler's exception raised while Python runs a gc callback or a __del__ is printed as
+# "unraisable" and dropped (seen in CI under hypothesis's gc callback), and the rendering
+# would then run on unbounded.
+_REPEAT = 0.05
+
+
+class Deadline:
+    """Interrupt the `with` block after `seconds` with RenderTimeout.
 
     A timer signal only reaches the main thread, which is where a Celery worker
     (prefork child or solo pool) and the test runner execute: there this bounds a
     layout that runs away (a huge table, pathological CSS). Elsewhere, e.g. under a
     threaded pool, it does nothing and the task's soft_time_limit is the bound.
+    A class rather than a generator so that a signal landing while the block is being
+    left is seen by `__exit__` itself, which then disarms the timer and reports it.
     """
-    if threading.current_thread() is not threading.main_thread() or seconds <= 0:
-        yield
-        return
 
-    def expire(signum, frame):
+    def __init__(self, seconds: float, *, what: str):
+        self.seconds, self.what = seconds, what
+        self.armed = seconds > 0 and threading.current_thread() is threading.main_thread()
+        self.expired = False
+
+    def __enter__(self) -> Deadline:
+        if self.armed:
+            self.previous = signal.signal(signal.SIGALRM, self._expire)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        return self
+
+    def _expire(self, signum, frame) -> None:
+        self.expired = True
+        if frame is not None and frame.f_code is _LEAVING:
+            return  # the block is over: __exit__ reports the expiry
+        signal.setitimer(signal.ITIMER_REAL, _REPEAT)  # again, should this one be dropped
         raise _Expired
 
-    previous = signal.signal(signal.SIGALRM, expire)
-    try:
-        try:
-            signal.setitimer(signal.ITIMER_REAL, seconds)
-            yield
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-    except _Expired:
-        raise RenderTimeout(f"Rendering {what} took longer than {seconds:g} s.") from None
-    finally:
-        signal.signal(signal.SIGALRM, previous)
+    def __exit__(self, kind, error, traceback) -> None:
+        if not self.armed:
+            return
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, self.previous)
+        if kind is _Expired or (kind is None and self.expired):
+            raise RenderTimeout(
+                f"Rendering {self.what} took longer than {self.seconds:g} s."
+            ) from None
+
+
+_LEAVING = Deadline.__exit__.__code__

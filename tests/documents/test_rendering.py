@@ -3,6 +3,7 @@ render job is idempotent and recoverable, and rendering fetches nothing from out
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import datetime as dt
@@ -11,6 +12,7 @@ import http.server
 import io
 import signal
 import threading
+import time
 from decimal import Decimal
 
 import pytest
@@ -28,8 +30,10 @@ from documents.generation.requests import render_on_entry, request_render, retry
 from documents.models import Document, DocumentKind, RenderJob, RenderStatus, ReviewStatus
 from documents.rendering import (
     BASE_URL,
+    Deadline,
     RefusedURL,
     RenderTimeout,
+    _Expired,
     font_config,
     render_pdf,
     safe_fetcher,
@@ -819,6 +823,39 @@ def test_the_sweep_requests_a_paper_whose_handler_never_ran(case_in):
     job = RenderJob.objects.get(case=case, kind=K.REGULATORY_APPLICATION)
     assert job.kind == K.REGULATORY_APPLICATION
     assert jobs.missing_renders(now=later) == []
+
+
+def _busy_until(moment: float) -> None:
+    while time.monotonic() < moment:
+        pass
+
+
+def test_a_deadline_whose_interruption_is_swallowed_interrupts_again():
+    """A gc callback or a __del__ running when the timer fires drops its exception
+    (CI saw hypothesis's gc callback do it): the block must still be cut short."""
+    swallowed = []
+    give_up = time.monotonic() + 5
+
+    with pytest.raises(RenderTimeout, match="runaway"), Deadline(0.01, what="runaway"):
+        try:
+            _busy_until(give_up)
+        except _Expired:  # what the interpreter does to an "unraisable" exception
+            swallowed.append(True)
+        _busy_until(give_up)
+
+    assert swallowed == [True]
+    assert time.monotonic() < give_up
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_a_block_that_swallowed_every_interruption_still_ends_in_a_timeout():
+    # The handler's exception is dropped (by contextlib.suppress here) and the block ends.
+    with (
+        pytest.raises(RenderTimeout),
+        Deadline(0.01, what="late"),
+        contextlib.suppress(_Expired),
+    ):
+        _busy_until(time.monotonic() + 0.05)
 
 
 def test_a_rendering_interrupted_by_its_deadline_leaves_the_next_one_whole(case_in):
