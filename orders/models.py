@@ -973,7 +973,8 @@ class CaseStateCount(models.Model):
 
 class CaseSearch(models.Model):
     """What a coordinator may quote to find a case, as one lower-case text per case:
-    reference, patient name, phone (digits only), identity last four, physician name,
+    reference, patient name, phone (its digits only: orders.search.phone_digits, the
+    rule migration 0021 gave the triggers), identity last four, physician name,
     regulator reference, permit, Bill of Entry, lot delivered, and each shipment's lot
     and AWB/tracking number. The database keeps it (triggers on the case, its patient
     and its shipments, migration 0012, reading the view orders_casesearch_source), so
@@ -991,15 +992,16 @@ class CaseSearch(models.Model):
 
 class CaseIdentifier(models.Model):
     """One whole identifier a coordinator may quote, normalised, and the case it names:
-    the patient's phone (its digits, and its last ten: the number without the country
-    code), the identity document's last four, the regulator's reference, the permit,
-    the Bill of Entry, the lot delivered, and each shipment's lot and AWB/tracking
-    number; lower case, without spaces or dashes. The database keeps it exact
-    (triggers on the case, its patient and its shipments, migration 0020, reading the
-    view orders_caseidentifier_source), as it keeps CaseSearch. The primary key (key,
-    case) is the b-tree the search's exact path reads: a whole identifier is found in
-    a few index pages whatever the number of cases, where a trigram index reads
-    posting lists that grow with them."""
+    the patient's phone (its digits as orders.search.phone_digits keeps them, and its
+    last ten: the number without the country code), the identity document's last
+    four, the regulator's reference, the permit, the Bill of Entry, the lot delivered,
+    and each shipment's lot and AWB/tracking number; lower case, without spaces or
+    dashes. The database keeps it exact (triggers on the case, its patient and its
+    shipments, migrations 0020 and 0021, reading the view
+    orders_caseidentifier_source), as it keeps CaseSearch. The primary key (key, case)
+    is the b-tree the search's exact path reads: a whole identifier is found in a few
+    index pages whatever the number of cases, where a trigram index reads posting
+    lists that grow with them."""
 
     pk = models.CompositePrimaryKey("key", "case")
     key = models.TextField()

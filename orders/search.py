@@ -71,8 +71,17 @@ def search_words(term: str) -> list[str]:
     return term.split()
 
 
+def phone_digits(phone: str) -> str:
+    """A phone number's key: its ASCII digits, and nothing else (spaces, a plus,
+    brackets, slashes, "ext" all go). The one rule: the database's triggers compute
+    the same keys for the identifiers and the search document (migration 0021), and
+    tests/orders/test_search_phone.py holds them to it."""
+    return "".join(ch for ch in phone if ch in "0123456789")
+
+
 def _phone_digits(term: str) -> str:
-    digits = "".join(ch for ch in term if ch in "0123456789")
+    """The digits of a term that is written as a phone number, or ''."""
+    digits = phone_digits(term)
     return digits if PHONE.fullmatch(term.strip()) and len(digits) >= 6 else ""
 
 
