@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from billing import calculation as calc
 from billing.gst import place_of_supply
@@ -40,7 +41,7 @@ from billing.selectors import case_account, service_party
 from npp.accounts.models import User
 from orders import permissions as perm
 from orders.display import format_money
-from orders.errors import DomainError, GuardFailed
+from orders.errors import DomainError, GuardFailed, action_words
 from orders.models import DutyExemption, ImportCase
 from orders.money import QuotationStatus, to_paise
 from orders.services import _append_event
@@ -57,6 +58,17 @@ WAIVE_PAYMENT = "waive_payment"
 RECORD_REFUND = "record_refund"
 ISSUE_INVOICE = "issue_invoice"
 ISSUE_CREDIT_NOTE = "issue_credit_note"
+# What a refusal of each of them names (GuardFailed's action): labels declared here
+# only, in English and lower case, marked for the catalogue; the refusal translates
+# its label in the language of whoever acts.
+ACTION_LABELS = {
+    SET_PAYER: gettext_noop("name the payer"),
+    ISSUE_QUOTATION: gettext_noop("issue a quotation"),
+    ACCEPT_QUOTATION: gettext_noop("record the acceptance"),
+    RECORD_PAYMENT: gettext_noop("record the payment"),
+    WAIVE_PAYMENT: gettext_noop("waive the payment"),
+    RECORD_REFUND: gettext_noop("record the refund"),
+}
 
 QUOTABLE_STATES = BEFORE_DISPATCH
 STOPPED_STATES = (S.CANCELLED, S.REJECTED)
@@ -71,9 +83,12 @@ def _lock(case: ImportCase) -> ImportCase:
     )
 
 
-def _coordinator_only(actor: User, what: str) -> None:
+def _coordinator_only(actor: User, action: str) -> None:
     if not perm.is_coordinator(None, actor):
-        raise PermissionDenied(f"Only a coordinator may {what}.")
+        raise PermissionDenied(
+            _("Only a coordinator may %(action)s.")
+            % {"action": action_words(ACTION_LABELS[action])}
+        )
 
 
 def _event(case: ImportCase, actor: User, name: str, data: dict[str, Any], note: str = "") -> None:
@@ -103,7 +118,7 @@ PAYER_FIELDS = ("kind", "name", "address", "state", "postal_code", "gstin", "ema
 @transaction.atomic(durable=True)
 def payer_set(*, case: ImportCase, actor: User, **fields: Any) -> Payer:
     """Name who pays for `case` and how they are billed."""
-    _coordinator_only(actor, "name the payer")
+    _coordinator_only(actor, SET_PAYER)
     locked = _lock(case)
     unknown = set(fields) - set(PAYER_FIELDS)
     if unknown:
@@ -166,7 +181,7 @@ def quotation_issue(
     since the latest issued version, that version is returned; otherwise a new version
     is issued and the older one that was never accepted is superseded. An accepted
     version is never touched: it stays accepted until a newer one is accepted."""
-    _coordinator_only(actor, "issue a quotation")
+    _coordinator_only(actor, ISSUE_QUOTATION)
     locked = _lock(case)
     if locked.status not in QUOTABLE_STATES:
         raise DomainError(
@@ -177,10 +192,10 @@ def quotation_issue(
         raise DomainError(f"There is no exemption called {exemption!r}.")
     payer = Payer.objects.filter(case=locked).first()
     if payer is None:
-        raise GuardFailed("issue a quotation", ["who pays (the payer)"])
+        raise GuardFailed(ACTION_LABELS[ISSUE_QUOTATION], ["who pays (the payer)"])
     if exemption == DutyExemption.FREE_OF_COST and payer.kind != PayerKind.MANUFACTURER_FREE:
         raise GuardFailed(
-            "issue a quotation",
+            ACTION_LABELS[ISSUE_QUOTATION],
             ["a payer 'free of charge from the manufacturer' for the free-of-cost exemption"],
         )
     on = on or timezone.localdate()
@@ -192,7 +207,7 @@ def quotation_issue(
             sac=basis.fee.sac_code,
         )
     except calc.CalculationError as error:
-        raise GuardFailed("issue a quotation", error.problems) from None
+        raise GuardFailed(ACTION_LABELS[ISSUE_QUOTATION], error.problems) from None
     record = basis.as_record()
     latest = locked.quotations.order_by("-version").first()
     candidate = Quotation(
@@ -290,7 +305,7 @@ def quotation_accept(*, quotation: Quotation, actor: User, note: str = "") -> Qu
         raise PermissionDenied(_("Only the payer (or a coordinator for them) accepts a quotation."))
     note = (note or "").strip()
     if perm.is_coordinator(locked_case, actor) and not note:
-        raise GuardFailed("record the acceptance", ["how the payer accepted (a note)"])
+        raise GuardFailed(ACTION_LABELS[ACCEPT_QUOTATION], ["how the payer accepted (a note)"])
     if current.status != QuotationStatus.ISSUED:
         raise DomainError(
             _(
@@ -368,14 +383,14 @@ def payment_record(
     note: str = "",
 ) -> Payment:
     """A payment received from the payer; part-payments add up."""
-    _coordinator_only(actor, "record a payment")
+    _coordinator_only(actor, RECORD_PAYMENT)
     locked = _lock(case)
     value = _amount(amount)
     problems = _entry_problems(method, reference, received_on)
     if not locked.quotations.filter(status=QuotationStatus.ACCEPTED).exists():
         problems.append("an accepted quotation to pay")
     if problems:
-        raise GuardFailed("record the payment", problems)
+        raise GuardFailed(ACTION_LABELS[RECORD_PAYMENT], problems)
     payment = Payment.objects.create(
         case=locked,
         kind=EntryKind.PAYMENT,
@@ -406,7 +421,7 @@ def payment_record(
 def payment_waive(*, case: ImportCase, actor: User, reason: str) -> Quotation:
     """Let the order go to the supplier before the accepted quotation is paid (a
     hospital that pays on invoice, a charity's pledge): recorded with its reason."""
-    _coordinator_only(actor, "waive the payment")
+    _coordinator_only(actor, WAIVE_PAYMENT)
     locked = _lock(case)
     reason = (reason or "").strip()
     accepted = locked.quotations.select_for_update().filter(status=QuotationStatus.ACCEPTED).first()
@@ -416,7 +431,7 @@ def payment_waive(*, case: ImportCase, actor: User, reason: str) -> Quotation:
     if not reason:
         problems.append("the reason for waiving payment before ordering")
     if problems:
-        raise GuardFailed("waive the payment", problems)
+        raise GuardFailed(ACTION_LABELS[WAIVE_PAYMENT], problems)
     if accepted.waived:
         raise DomainError(f"Payment of quotation v{accepted.version} is already waived.")
     accepted.waived_at = timezone.now()
@@ -447,7 +462,7 @@ def refund_record(
     """Money paid back to the payer, no more than is refundable (an excess after the
     final invoice, or what a cancelled or rejected case need not keep), with its credit
     note numbered in its own series."""
-    _coordinator_only(actor, "record a refund")
+    _coordinator_only(actor, RECORD_REFUND)
     locked = _lock(case)
     value = _amount(amount)
     reason = (reason or "").strip()
@@ -458,7 +473,7 @@ def refund_record(
     if value > refundable:
         problems.append(f"an amount no more than the refundable {format_money(refundable)}")
     if problems:
-        raise GuardFailed("record the refund", problems)
+        raise GuardFailed(ACTION_LABELS[RECORD_REFUND], problems)
     refund = Payment.objects.create(
         case=locked,
         kind=EntryKind.REFUND,

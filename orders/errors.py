@@ -5,35 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
 
-# What a refusal says was refused: each transition's label in lower case and the
-# services' own actions. Marked here so the catalogue has them (the labels stay plain
-# English where they are declared: they are stored, logged and serialized); a refusal
-# translates the one it names when it is raised, in the language of whoever acts.
-ACTIONS = (
-    gettext_noop("submit for verification"),
-    gettext_noop("request information"),
-    gettext_noop("answer and resubmit"),
-    gettext_noop("verify prescription"),
-    gettext_noop("reject"),
-    gettext_noop("file application with the regulator"),
-    gettext_noop("record permit"),
-    gettext_noop("send the order to the supplier"),
-    gettext_noop("dispatch"),
-    gettext_noop("arrived at customs"),
-    gettext_noop("clear customs"),
-    gettext_noop("quarantine"),
-    gettext_noop("release after quality review"),
-    gettext_noop("reject lot and reorder"),
-    gettext_noop("confirm delivery"),
-    gettext_noop("close"),
-    gettext_noop("put on hold"),
-    gettext_noop("resume"),
-    gettext_noop("cancel"),
-    gettext_noop("resubmit"),
-    gettext_noop("reorder"),
-)
+# What a refusal says was refused (its `action`) is a label declared once, in English
+# and lower case, marked for the catalogue where it is declared: each transition's on
+# the transition (orders.models.ImportCase, read through transition_label), the
+# services' own actions where they are raised (billing.services). The labels stay plain
+# English (they are stored, logged and serialized); a refusal translates the one it
+# names when it is raised, in the language of whoever acts.
 
 
 def action_words(action: str) -> str:

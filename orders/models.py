@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower, Now
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_noop
 from django_fsm import RETURN_VALUE, FSMField, FSMFieldDescriptor, transition
 
@@ -30,10 +31,10 @@ from orders.states import ACTIVE_STATES, BEFORE_DISPATCH, OPEN_STATES, CaseStatu
 S = CaseStatus
 
 
-def _require_text(value: str, what: str, action: str) -> str:
+def _require_text(value: str, what: str, transition: str) -> str:
     value = (value or "").strip()
     if not value:
-        raise GuardFailed(action, [what])
+        raise GuardFailed(transition_label(transition), [what])
     return value
 
 
@@ -724,7 +725,7 @@ class ImportCase(models.Model):
             guards.documents_required("submit"),
         ],
         permission=perm.physician_or_coordinator,
-        custom={"label": "Submit for verification"},
+        custom={"label": gettext_noop("submit for verification")},
     )
     def submit(self, *, by, note: str = "") -> None:
         pass
@@ -734,10 +735,10 @@ class ImportCase(models.Model):
         source=[S.SUBMITTED, S.FORMS_PREPARATION, S.AWAITING_PERMIT],
         target=S.INFORMATION_REQUESTED,
         permission=perm.is_coordinator,
-        custom={"label": "Request information", "note": "question"},
+        custom={"label": gettext_noop("request information"), "note": "question"},
     )
     def request_information(self, *, by, note: str = "") -> None:
-        _require_text(note, "the question for the physician", "request information")
+        _require_text(note, "the question for the physician", "request_information")
 
     @transition(
         field=status,
@@ -745,7 +746,7 @@ class ImportCase(models.Model):
         target=S.SUBMITTED,
         conditions=[guards.request_complete, guards.quantity_within_cap],
         permission=perm.is_case_physician,
-        custom={"label": "Answer and resubmit", "note": "answer"},
+        custom={"label": gettext_noop("answer and resubmit"), "note": "answer"},
     )
     def resubmit(self, *, by, note: str = "") -> None:
         _require_text(note, "the answer to the coordinator's question", "resubmit")
@@ -761,7 +762,7 @@ class ImportCase(models.Model):
             guards.verification_complete,
         ],
         permission=perm.is_coordinator,
-        custom={"label": "Verify prescription"},
+        custom={"label": gettext_noop("verify prescription")},
     )
     def verify(self, *, by, note: str = "") -> None:
         pass
@@ -771,7 +772,7 @@ class ImportCase(models.Model):
         source=[S.SUBMITTED, S.AWAITING_PERMIT],
         target=S.REJECTED,
         permission=perm.is_coordinator,
-        custom={"label": "Reject", "note": "reason"},
+        custom={"label": gettext_noop("reject"), "note": "reason"},
     )
     def reject(self, *, by, note: str = "") -> None:
         _require_text(note, "the reason for rejection", "reject")
@@ -788,7 +789,7 @@ class ImportCase(models.Model):
             guards.regulator_reference_recorded,
         ],
         permission=perm.is_coordinator,
-        custom={"label": "File application with the regulator"},
+        custom={"label": gettext_noop("file application with the regulator")},
     )
     def file_application(self, *, by, note: str = "") -> None:
         pass
@@ -799,7 +800,7 @@ class ImportCase(models.Model):
         target=S.SUPPLIER_ORDERING,
         conditions=[guards.permit_recorded, guards.documents_required("record_permit")],
         permission=perm.is_coordinator,
-        custom={"label": "Record permit"},
+        custom={"label": gettext_noop("record permit")},
     )
     def record_permit(self, *, by, note: str = "") -> None:
         pass
@@ -810,7 +811,7 @@ class ImportCase(models.Model):
         target=S.SUPPLIER_ORDERING,
         conditions=[guards.quotation_paid_or_waived],
         permission=perm.is_coordinator,
-        custom={"label": "Send the order to the supplier"},
+        custom={"label": gettext_noop("send the order to the supplier")},
     )
     def order_from_supplier(self, *, by, note: str = "") -> None:
         pass
@@ -821,7 +822,7 @@ class ImportCase(models.Model):
         target=S.IN_TRANSIT,
         conditions=[guards.supplier_ordered, guards.shipment_ready],
         permission=perm.is_coordinator,
-        custom={"label": "Dispatch"},
+        custom={"label": gettext_noop("dispatch")},
     )
     def dispatch(self, *, by, note: str = "") -> None:
         pass
@@ -833,7 +834,7 @@ class ImportCase(models.Model):
         # Also the courier's own report of arrival at the port (orders.milestones),
         # made with its service account (role system).
         permission=perm.coordinator_or_system,
-        custom={"label": "Arrived at customs"},
+        custom={"label": gettext_noop("arrived at customs")},
     )
     def arrive(self, *, by, note: str = "") -> None:
         pass
@@ -844,7 +845,7 @@ class ImportCase(models.Model):
         target=S.OUT_FOR_DELIVERY,
         conditions=[guards.customs_cleared],
         permission=perm.is_coordinator,
-        custom={"label": "Clear customs"},
+        custom={"label": gettext_noop("clear customs")},
     )
     def clear_customs(self, *, by, note: str = "") -> None:
         pass
@@ -854,7 +855,7 @@ class ImportCase(models.Model):
         source=[S.IN_TRANSIT, S.CUSTOMS_CLEARANCE, S.OUT_FOR_DELIVERY],
         target=S.QUARANTINED,
         permission=perm.coordinator_or_system,
-        custom={"label": "Quarantine", "note": "reason"},
+        custom={"label": gettext_noop("quarantine"), "note": "reason"},
     )
     def quarantine(self, *, by, note: str = "") -> None:
         _require_text(note, "the reason for quarantine", "quarantine")
@@ -865,7 +866,7 @@ class ImportCase(models.Model):
         target=S.OUT_FOR_DELIVERY,
         conditions=[guards.quality_release_signed],
         permission=perm.is_coordinator,
-        custom={"label": "Release after quality review", "note": "quality decision"},
+        custom={"label": gettext_noop("release after quality review"), "note": "quality decision"},
     )
     def release(self, *, by, note: str = "") -> None:
         _require_text(note, "the quality decision and its reason", "release")
@@ -875,13 +876,15 @@ class ImportCase(models.Model):
         source=S.QUARANTINED,
         target=S.SUPPLIER_ORDERING,
         permission=perm.is_coordinator,
-        custom={"label": "Reject lot and reorder", "note": "reason"},
+        custom={"label": gettext_noop("reject lot and reorder"), "note": "reason"},
     )
     def reorder(self, *, by, note: str = "") -> None:
         _require_text(note, "the reason the lot is rejected", "reorder")
         shipment = self.current_shipment
         if shipment is None or not shipment.batch_number:
-            raise GuardFailed("reorder", ["the rejected lot (no shipment recorded)"])
+            raise GuardFailed(
+                transition_label("reorder"), ["the rejected lot (no shipment recorded)"]
+            )
 
     @transition(
         field=status,
@@ -889,7 +892,7 @@ class ImportCase(models.Model):
         target=S.DELIVERED,
         conditions=[guards.delivery_recorded],
         permission=perm.may_confirm_delivery,
-        custom={"label": "Confirm delivery"},
+        custom={"label": gettext_noop("confirm delivery")},
     )
     def confirm_delivery(self, *, by, note: str = "") -> None:
         # The patient's own word is the proof; a coordinator confirming for them
@@ -899,14 +902,16 @@ class ImportCase(models.Model):
                 self.documents.current().accepted().filter(kind=DocumentKind.PROOF_OF_DELIVERY)
             ).exists()
             if not has_proof:
-                raise GuardFailed("confirm delivery", ["an accepted proof of delivery"])
+                raise GuardFailed(
+                    transition_label("confirm_delivery"), ["an accepted proof of delivery"]
+                )
 
     @transition(
         field=status,
         source=S.DELIVERED,
         target=S.CLOSED,
         permission=perm.coordinator_or_system,
-        custom={"label": "Close"},
+        custom={"label": gettext_noop("close")},
     )
     def close(self, *, by, note: str = "") -> None:
         pass
@@ -916,10 +921,10 @@ class ImportCase(models.Model):
         source=list(ACTIVE_STATES),
         target=S.ON_HOLD,
         permission=perm.is_coordinator,
-        custom={"label": "Put on hold", "note": "reason"},
+        custom={"label": gettext_noop("put on hold"), "note": "reason"},
     )
     def hold(self, *, by, note: str = "") -> None:
-        _require_text(note, "the reason for the hold", "put on hold")
+        _require_text(note, "the reason for the hold", "hold")
         self.held_from = self.status
 
     @transition(
@@ -927,12 +932,12 @@ class ImportCase(models.Model):
         source=S.ON_HOLD,
         target=RETURN_VALUE(*ACTIVE_STATES),
         permission=perm.is_coordinator,
-        custom={"label": "Resume", "note": "reason"},
+        custom={"label": gettext_noop("resume"), "note": "reason"},
     )
     def resume(self, *, by, note: str = "") -> str:
         _require_text(note, "the reason for resuming", "resume")
         if self.held_from not in ACTIVE_STATES:
-            raise GuardFailed("resume", ["the state the case was held from"])
+            raise GuardFailed(transition_label("resume"), ["the state the case was held from"])
         previous, self.held_from = self.held_from, ""
         return previous
 
@@ -942,11 +947,20 @@ class ImportCase(models.Model):
         target=S.CANCELLED,
         conditions=[guards.held_before_dispatch],
         permission=perm.may_cancel,
-        custom={"label": "Cancel", "note": "reason"},
+        custom={"label": gettext_noop("cancel"), "note": "reason"},
     )
     def cancel(self, *, by, note: str = "") -> None:
         _require_text(note, "the reason for cancelling", "cancel")
         self.held_from = ""
+
+
+def transition_label(name: str) -> str:
+    """What the transition `name` is called on its button ("Submit for verification").
+    Its label is declared once, on the transition, in lower case as a refusal names it
+    ("Cannot submit for verification yet"): the catalogue's msgid, which
+    orders.errors.action_words translates."""
+    first = next(iter(getattr(ImportCase, name)._django_fsm.transitions.values()))
+    return capfirst(first.custom.get("label", name.replace("_", " ")))
 
 
 class CaseStateCount(models.Model):

@@ -30,7 +30,16 @@ from orders.errors import (
     action_words,
 )
 from orders.inputs import INPUTS
-from orders.models import CaseEvent, CaseSequence, ImportCase, Pathway, Patient, Physician, Product
+from orders.models import (
+    CaseEvent,
+    CaseSequence,
+    ImportCase,
+    Pathway,
+    Patient,
+    Physician,
+    Product,
+    transition_label,
+)
 from orders.states import TERMINAL_STATES, CaseStatus
 
 S = CaseStatus
@@ -56,13 +65,6 @@ EDITABLE_STATES = (S.DRAFT, S.INFORMATION_REQUESTED)
 # What the coordinator settles for the application itself, while preparing it.
 APPLICATION_FIELDS = ("port_of_entry",)
 APPLICATION_STATES = (S.SUBMITTED, S.FORMS_PREPARATION)
-
-
-def transition_label(name: str) -> str:
-    method = getattr(ImportCase, name)
-    transitions = method._django_fsm.transitions
-    first = next(iter(transitions.values()))
-    return first.custom.get("label", name.replace("_", " "))
 
 
 def next_case_reference(year: int) -> str:

@@ -25,7 +25,7 @@ from documents.services import document_store
 from documents.signatures import document_sign, signing_password_check
 from documents.temperature_logs import summary_of_document
 from orders.errors import GuardFailed
-from orders.models import ImportCase
+from orders.models import ImportCase, transition_label
 from orders.services import case_transition
 from orders.states import CaseStatus
 from orders.temperature import duration
@@ -142,9 +142,9 @@ def quality_release_statement_sign(
         raise PermissionDenied("Only a coordinator releases goods after a quality review.")
     decision = (decision or "").strip()
     if case.status != S.QUARANTINED:
-        raise GuardFailed("release after quality review", ["goods held in quarantine"])
+        raise GuardFailed(transition_label("release"), ["goods held in quarantine"])
     if not decision:
-        raise GuardFailed("release after quality review", ["the quality decision and its reason"])
+        raise GuardFailed(transition_label("release"), ["the quality decision and its reason"])
     signing_password_check(actor, password)
     data = quality_release_data(case, decision=decision, by=actor)
     pdf = render_pdf("documents/quality_release.html", {**data, "data_version": version_of(data)})

@@ -14,7 +14,7 @@ from documents.services import document_upload
 from documents.signatures import document_sign, signing_password_check
 from npp.accounts.models import User
 from orders.errors import DomainError, GuardFailed
-from orders.models import ImportCase, Patient, Physician
+from orders.models import ImportCase, Patient, Physician, transition_label
 from orders.patients import patient_create
 from orders.services import case_create, case_transition
 
@@ -68,7 +68,9 @@ def request_answer(
 ) -> ImportCase:
     """Answer the coordinator's question (with a document if given) and resubmit."""
     if not (answer or "").strip():
-        raise GuardFailed("resubmit", ["the answer to the coordinator's question"])
+        raise GuardFailed(
+            transition_label("resubmit"), ["the answer to the coordinator's question"]
+        )
     if document is not None:
         document_upload(
             case=case,
