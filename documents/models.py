@@ -201,7 +201,11 @@ class Signature(models.Model):
         """The stored file still has the signed bytes and the seal still matches the
         record. Reads the file: a method here so that the domain's guards can ask a
         signature they reach through the case without importing this app."""
-        document = Document.objects.get(pk=self.document_id)
+        # The document read with this signature (prefetched with it), or from the database.
+        if Signature.document.is_cached(self):
+            document = self.document
+        else:
+            document = Document.objects.get(pk=self.document_id)
         with document.file.open("rb") as stored:
             actual = hashlib.sha256(stored.read()).hexdigest()
         try:

@@ -30,8 +30,12 @@ def _documents_on_file(case: ImportCase) -> dict[str, dict[str, Any]]:
     """Each current document's state (`paper_state`): its version, review and the
     signatures that count. The checklist's every line and the signed sections read
     it, so accepting, replacing or signing one changes the pack."""
-    documents = case.documents.current().select_related(
-        "reused_from__case__verification", "case__verification"
+    documents = (
+        case.documents.current()
+        .select_related("reused_from__case__verification", "case__verification")
+        # Every document's signatures (and a reused one's, on its original) in one
+        # query each, not one per document.
+        .prefetch_related("signatures", "reused_from__signatures")
     )
     return {doc.kind: paper_state(case, doc) for doc in documents}
 
