@@ -20,6 +20,7 @@ import magic
 import pikepdf
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from PIL import Image, ImageOps
 
 from documents.models import DocumentKind
@@ -33,6 +34,26 @@ CSV = "text/csv"
 
 EXTENSIONS = {PDF: "pdf", JPEG: "jpg", PNG: "png", CSV: "csv"}
 IMAGE_FORMATS = {JPEG: "JPEG", PNG: "PNG"}
+# What a refused file seems to be, in words a patient knows, for the types phones and
+# offices produce most (a phone's HEIC photo above all); any other is named by its
+# media type.
+SNIFFED_NAMES = {
+    "text/plain": gettext_lazy("plain text"),
+    "text/html": gettext_lazy("a web page (HTML)"),
+    "image/gif": gettext_lazy("a GIF image"),
+    "image/webp": gettext_lazy("a WebP image"),
+    "image/heic": gettext_lazy("a HEIC photo (as iPhones save them)"),
+    "image/heif": gettext_lazy("a HEIC photo (as iPhones save them)"),
+    "application/msword": gettext_lazy("a Word document"),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": gettext_lazy(
+        "a Word document"
+    ),
+    "application/vnd.ms-excel": gettext_lazy("a spreadsheet"),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": gettext_lazy(
+        "a spreadsheet"
+    ),
+    "application/zip": gettext_lazy("a ZIP archive"),
+}
 
 
 class UploadRejected(DomainError):
@@ -91,7 +112,11 @@ def validate_upload(content: bytes, *, filename: str, kind: str) -> CleanFile:
                 "This file is not an accepted type for a %(kind)s (%(types)s only); its "
                 "content looks like %(sniffed)s."
             )
-            % {"kind": _(DocumentKind(kind).label).lower(), "types": names, "sniffed": sniffed}
+            % {
+                "kind": _(DocumentKind(kind).label).lower(),
+                "types": names,
+                "sniffed": SNIFFED_NAMES.get(sniffed, sniffed),
+            }
         )
     if content_type == PDF:
         cleaned = clean_pdf(content)

@@ -287,6 +287,9 @@ SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+# A form refused for its CSRF token gets the site's page, in the visitor's language,
+# saying to reload the page (Django's own is English and technical).
+CSRF_FAILURE_VIEW = "npp.errors.csrf_failure"
 
 HTTPS = env_bool("NPP_HTTPS", not DEBUG)
 if HTTPS:

@@ -38,6 +38,9 @@ def uploaded(request: HttpRequest, form, name: str = "file"):
 
     if getattr(request, "upload_too_large", False):
         limit = settings.NPP_UPLOAD_MAX_BYTES // (1024 * 1024)
+        # The form saw no file (it was cut off) and may have called it missing: the
+        # size is the reason, said alone.
+        form.errors.pop(name, None)
         form.add_error(
             name, _("The file is larger than the %(limit)s MB limit.") % {"limit": limit}
         )
@@ -56,7 +59,12 @@ def upload_to_case(request: HttpRequest, case, form):
     from documents.services import document_upload
     from orders.errors import DomainError
 
-    upload = uploaded(request, form) if form.is_valid() else None
+    valid = form.is_valid()
+    # A file over the size limit leaves the form without one: said as too large, not
+    # as missing, whatever else the form found.
+    upload = (
+        uploaded(request, form) if valid or getattr(request, "upload_too_large", False) else None
+    )
     if upload is None:
         return None
     try:

@@ -7,7 +7,7 @@ from typing import Any
 from allauth.account.adapter import DefaultAccountAdapter
 from django.http import HttpRequest
 
-from npp.accounts.languages import in_language_of
+from npp.accounts.languages import in_language_of, language_of
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -33,6 +33,13 @@ class AccountAdapter(DefaultAccountAdapter):
         user = context.get("user")
         if user is None or not getattr(user, "pk", None):
             return super().send_mail(template_prefix, email, context)
+        if context.get("password_reset_url"):
+            # Opened on another device (her phone's mail app), the page it leads to
+            # is in her language too, as an invitation's is.
+            context = {
+                **context,
+                "password_reset_url": f"{context['password_reset_url']}?lang={language_of(user)}",
+            }
         with in_language_of(user):
             return super().send_mail(template_prefix, email, context)
 

@@ -70,7 +70,10 @@ PATIENT_FACING = (
     "api/problems.py",
     "api/access.py",
     "api/views/misc.py",
-    # The pages shown when the server fails.
+    # The pages shown when the server fails, a page is refused (403) or a form's
+    # security token no longer matches (the CSRF failure page).
+    "portals/templates/403.html",
+    "portals/templates/403_csrf.html",
     "portals/templates/404.html",
     "portals/templates/429.html",
     "portals/templates/500.html",
@@ -187,6 +190,9 @@ REFUSALS = (
     "portals/preferences.py",
     "portals/templates/portals/preferences.html",
     "portals/templates/500.html",
+    "portals/templates/403_csrf.html",
+    # Django's own form errors, in the project's Hindi (its own is wrong or missing).
+    "portals/forms.py",
     "portals/templates/account/password_reset.html",
     "portals/templates/account/email/unknown_account_message.txt",
 )

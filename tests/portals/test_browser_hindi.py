@@ -135,3 +135,51 @@ def test_the_patients_side_in_hindi_on_her_phone(
     check(phone, "hindi-switched-to-english", "en")
     sita.user.refresh_from_db()
     assert sita.user.language == "en"
+
+
+def test_her_refusals_and_error_pages_are_in_hindi_and_fit_her_phone(
+    live_server, browser_page, case_in, patient
+):
+    """What the walk of her side at 390 px found in English or too wide: a refusal
+    quoting a long lot number widened the page; a form sent with a stale security
+    token got Django's English "Forbidden (403)"; so did a page of another role."""
+    case = case_in(S.OUT_FOR_DELIVERY)
+    patient.user.language = "hi"
+    patient.user.save(update_fields=["language"])
+    phone = browser_page(patient.user, viewport=PHONE)
+    order = f"/my/orders/{case.pk}/"
+    confirm = re.compile("मुझे मेरी दवा मिल गई है")
+
+    # A lot number pasted without spaces: the refusal quoting it wraps on her phone.
+    phone.goto(order)
+    phone.get_by_label("पैक पर लिखा लॉट नंबर (ज़रूरी नहीं)").fill("Y" * 100)
+    with phone.expect_navigation():
+        phone.get_by_role("button", name=confirm).click()
+    assert "डिलीवरी की पुष्टि अभी संभव नहीं है।" in message(phone)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    check(phone, "hindi-long-lot-refused", "hi")
+
+    # The form's security token no longer matches (signed in again elsewhere).
+    phone.evaluate(
+        "document.querySelectorAll('[name=csrfmiddlewaretoken]')"
+        ".forEach(input => input.value = 'y'.repeat(32))"
+    )
+    with phone.expect_navigation():
+        phone.get_by_role("button", name=confirm).click()
+    main = phone.inner_text("main")
+    assert "कृपया पेज फिर से लोड करें और दोबारा कोशिश करें" in main
+    assert "Forbidden" not in phone.content() and "CSRF" not in main
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    check(phone, "hindi-csrf-failure", "hi")
+    # Back to the page, reloaded: the same form now goes through.
+    with phone.expect_navigation():
+        phone.get_by_role("link", name="पेज पर वापस जाएँ").click()
+    with phone.expect_navigation():
+        phone.get_by_role("button", name=confirm).click()
+    assert "धन्यवाद: डिलीवरी की पुष्टि हो गई है।" in message(phone)
+
+    # A page of another role.
+    response = phone.goto("/work/")
+    assert response.status == 403
+    assert "आप यह पेज नहीं खोल सकते" in phone.inner_text("main")
+    check(phone, "hindi-403", "hi")
