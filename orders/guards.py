@@ -19,7 +19,13 @@ from django.utils.translation import gettext as _
 from orders import form_fields, safety
 from orders.display import format_money
 from orders.money import QuotationStatus
-from orders.papers import SIGNED_ON_PAPER, DocumentKind, ReviewStatus, SignatureMeaning
+from orders.papers import (
+    SIGNED_ON_PAPER,
+    DocumentKind,
+    ReviewStatus,
+    SignatureMeaning,
+    paper_signatures,
+)
 from orders.states import BEFORE_DISPATCH, CaseStatus
 
 if TYPE_CHECKING:
@@ -222,10 +228,8 @@ def undertaking_signed(case: ImportCase) -> Iterable[str]:
         if DocumentKind.PHYSICIAN_UNDERTAKING not in required:
             yield "the physician's undertaking"
         return  # otherwise documents_required already asks for it
-    signatures = undertaking.signatures.filter(
-        signer_id=case.physician.user_id, meaning=SignatureMeaning.AUTHORSHIP
-    )
-    if not any(signature.verifies() for signature in signatures):
+    # A resupply's reused undertaking counts by the signature on the one it reuses.
+    if not paper_signatures(case, undertaking):
         yield "the physician's electronic signature on the undertaking"
 
 
@@ -239,15 +243,7 @@ def consent_signed(case: ImportCase) -> Iterable[str]:
     if consent is None or (not consent.generated and consent.kind in SIGNED_ON_PAPER):
         return
     # A resupply's reused consent carries the signature given on the case it comes from.
-    if consent.reused_from_id:
-        consent = consent.reused_from
-    user_id = case.patient.user_id
-    signatures = (
-        consent.signatures.filter(signer_id=user_id, meaning=SignatureMeaning.CONSENT)
-        if user_id
-        else []
-    )
-    if not any(signature.verifies() for signature in signatures):
+    if not paper_signatures(case, consent):
         yield (
             "the patient's signature on the consent (signed in the tracker, or a scan "
             "signed on paper)"

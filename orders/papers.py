@@ -5,6 +5,8 @@ papers themselves and imports these names from here."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 
 # Labels are marked for the catalogue but stay plain English strings: papers hash and
@@ -63,3 +65,44 @@ class SignerCapacity(models.TextChoices):
     PATIENT = "patient", _("The patient")
     PARENT = "parent", _("Parent of the patient")
     GUARDIAN = "guardian", _("Legal guardian of the patient")
+
+
+# Each paper signed before filing, and what its signer's signature means.
+SIGNED_BY = {
+    DocumentKind.PHYSICIAN_UNDERTAKING: SignatureMeaning.AUTHORSHIP,
+    DocumentKind.PATIENT_CONSENT: SignatureMeaning.CONSENT,
+}
+
+
+def signer_user_id(case: Any, kind: str) -> int | None:
+    """The account whose signature a paper needs: the case's physician for the
+    undertaking, the patient's own account (used by a minor's parent or guardian)
+    for the consent."""
+    if kind == DocumentKind.PHYSICIAN_UNDERTAKING:
+        return case.physician.user_id
+    if kind == DocumentKind.PATIENT_CONSENT:
+        return case.patient.user_id
+    return None
+
+
+def paper_signatures(case: Any, document: Any) -> list[Any]:
+    """The verifying signatures that count on `document` (a documents.Document) for
+    `case`: on a paper signed before filing (`SIGNED_BY`), those by the person `case`
+    needs (`signer_user_id`) meaning what its kind is signed for; on any other
+    document, every verifying one. A resupply's reused document carries the signatures
+    given on the one it comes from (`reused_from`); they count for `case` only when
+    given by the person `case` needs. The one rule: the guards, the signing page, the
+    pack and its checklist all read signatures here."""
+    if document is None:
+        return []
+    signed = document.reused_from if document.reused_from_id else document
+    # Chosen here rather than by the query, so that signatures prefetched with the
+    # documents (the pack reads every document's) are read without a query each.
+    signatures = sorted(signed.signatures.all(), key=lambda s: (s.signed_at, s.pk))
+    if document.kind in SIGNED_BY:
+        signer = signer_user_id(case, document.kind)
+        if signer is None:
+            return []
+        meaning = SIGNED_BY[document.kind]
+        signatures = [s for s in signatures if s.signer_id == signer and s.meaning == meaning]
+    return [signature for signature in signatures if signature.verifies()]

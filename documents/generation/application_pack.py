@@ -7,10 +7,11 @@ import re
 from typing import Any
 
 from documents.generation import parts
-from documents.generation.declarations import SIGNED_BY, paper_state
+from documents.generation.declarations import paper_state
 from documents.models import DocumentKind
 from orders.errors import DomainError
 from orders.models import ImportCase
+from orders.papers import SIGNED_BY
 
 K = DocumentKind
 

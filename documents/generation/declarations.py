@@ -19,21 +19,17 @@ from documents.models import (
     Document,
     DocumentKind,
     Signature,
-    SignatureMeaning,
 )
 from npp.accounts.languages import language_of
 from orders.models import ImportCase
-from orders.papers import SIGNED_ON_PAPER
+from orders.papers import SIGNED_ON_PAPER, paper_signatures
 from orders.resupply import reuse_note
 
 K = DocumentKind
-M = SignatureMeaning
 
-# Each paper to sign: who signs it, meaning what, and its text (the pack's section).
-SIGNED_BY = {
-    K.PHYSICIAN_UNDERTAKING: M.AUTHORSHIP,
-    K.PATIENT_CONSENT: M.CONSENT,
-}
+# Each paper to sign: its text (the pack's section). Who signs it, meaning what, and
+# which signatures count: orders.papers (SIGNED_BY, paper_signatures), as the guards
+# read them.
 TEXT_TEMPLATE = {
     K.PHYSICIAN_UNDERTAKING: "documents/_pack_physician_undertaking.html",
     K.PATIENT_CONSENT: "documents/_pack_patient_consent.html",
@@ -99,40 +95,6 @@ def patient_consent_data(case: ImportCase) -> dict[str, Any]:
     if language != settings.LANGUAGE_CODE:
         data["language"] = language
     return data
-
-
-def signer_user_id(case: ImportCase, kind: str) -> int | None:
-    """The account whose signature a paper needs: the case's physician for the
-    undertaking, the patient's own account (used by a minor's parent or guardian)
-    for the consent."""
-    if kind == K.PHYSICIAN_UNDERTAKING:
-        return case.physician.user_id
-    if kind == K.PATIENT_CONSENT:
-        return case.patient.user_id
-    return None
-
-
-def paper_signatures(case: ImportCase, document: Document | None) -> list[Signature]:
-    """The verifying signatures that count on `document` for `case`: on a paper signed
-    before filing (`SIGNED_BY`), those by the person `case` needs (`signer_user_id`)
-    meaning what its kind is signed for; on any other document, every verifying one.
-    A resupply's reused document carries the signatures given on the one it comes
-    from; they count for `case` only when given by the person `case` needs, as the
-    guards judge them. The signing page, the pack and its checklist all read
-    signatures here."""
-    if document is None:
-        return []
-    signed = document.reused_from if document.reused_from_id else document
-    # Chosen here rather than by the query, so that signatures prefetched with the
-    # documents (the pack reads every document's) are read without a query each.
-    signatures = sorted(signed.signatures.all(), key=lambda s: (s.signed_at, s.pk))
-    if document.kind in SIGNED_BY:
-        signer = signer_user_id(case, document.kind)
-        if signer is None:
-            return []
-        meaning = SIGNED_BY[document.kind]
-        signatures = [s for s in signatures if s.signer_id == signer and s.meaning == meaning]
-    return [signature for signature in signatures if signature.verifies()]
 
 
 def paper_signature(case: ImportCase, document: Document | None) -> Signature | None:

@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from documents.generation.declarations import SIGNED_BY, TEXT_TEMPLATE, paper_signature
+from documents.generation.declarations import TEXT_TEMPLATE, paper_signature
 from documents.generation.jobs import render_job_run
 from documents.generation.papers import data_version, document_data
 from documents.generation.requests import request_render
@@ -30,6 +30,7 @@ from documents.signatures import (
 )
 from orders.errors import DomainError
 from orders.models import ImportCase
+from orders.papers import SIGNED_BY
 from orders.services import system_user
 from orders.states import CaseStatus
 

@@ -411,3 +411,49 @@ def test_a_hand_signed_scan_reads_signed_on_paper_in_the_pack_where_the_guard_ac
     assert "Signature of the patient" not in consent
     assert "Signed on paper" not in undertaking
     assert "Signature of the prescribing practitioner" in undertaking
+
+
+def test_a_reused_undertaking_counts_as_signed_by_the_physician_it_needs(
+    preparing, physician, other_physician, coordinator
+):
+    """A pathway that lets a resupply reuse the undertaking: the guard follows the
+    reused paper to the signature given on the case before, as the page and the pack
+    do, and counts it only while the resupply's physician is the one who signed."""
+    from documents.generation.application_pack import regulatory_application_data
+    from documents.generation.declarations import paper_signature
+    from orders.resupply import case_create_resupply
+    from portals import demo
+
+    pathway = preparing.pathway
+    pathway.document_validity_days = {
+        **pathway.document_validity_days,
+        K.PHYSICIAN_UNDERTAKING: 365,
+    }
+    pathway.save(update_fields=["document_validity_days"])
+    delivered = demo.walk_to(
+        preparing, S.DELIVERED, coordinator=coordinator, signing_password=PASSWORD
+    )
+    delivered.documents.filter(kind=K.PHYSICIAN_UNDERTAKING).update(review_status="accepted")
+    resupply = case_create_resupply(case=delivered, actor=coordinator)
+    undertaking = resupply.documents.current().get(kind=K.PHYSICIAN_UNDERTAKING)
+    assert undertaking.reused_from_id
+
+    def readings():
+        page = paper_signature(resupply, undertaking)
+        pack = regulatory_application_data(resupply)["signed"][K.PHYSICIAN_UNDERTAKING]
+        return (
+            page.printed_name if page else None,
+            [signature["printed_name"] for signature in pack["signatures"][:1]] or [None],
+            guards.undertaking_signed.problems(resupply),
+        )
+
+    assert readings() == ("Anil Rao", ["Anil Rao"], [])
+
+    # Another physician prescribes the resupply: Dr Rao's undertaking is not theirs.
+    resupply.physician = other_physician
+    resupply.save(update_fields=["physician"])
+    assert readings() == (
+        None,
+        [None],
+        ["the physician's electronic signature on the undertaking"],
+    )
