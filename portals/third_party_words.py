@@ -1,5 +1,7 @@
 """Words of other packages that patients read: django-allauth's forms (allauth has no
-Hindi) and Django's month and day names (its Hindi spells दिसंबर "दिसमबर"). Listed
+Hindi), Django's form errors and its month and day names (its Hindi spells दिसंबर
+"दिसमबर", calls a required field "यह क्षेत्र अपेक्षित हैं" and an email address a
+postal one). Listed
 here so that `makemessages` keeps them in our catalogue: Django merges every
 catalogue into one per language, ours first, so our translation answers theirs. And
 the catalogue's dosage forms, which the patient sheet names."""
@@ -20,6 +22,33 @@ ALLAUTH_WORDS = (
     gettext_noop("Too many failed login attempts. Try again later."),
     gettext_noop("This account is currently inactive."),
     gettext_noop("Be patient, you are sending too many requests."),
+    # The password change page, open to anyone signed in.
+    gettext_noop("Current Password"),
+    gettext_noop("Please type your current password."),
+)
+
+# django.forms: the refusals of the patient's forms (empty, a bad date or address, a
+# file missing or empty, a value too long); Django's Hindi for them reads oddly
+# ("निवेदित संचिका खाली है") or is missing (a value too long).
+DJANGO_FORM_ERRORS = (
+    gettext_noop("This field is required."),
+    gettext_noop("Enter a valid email address."),
+    gettext_noop("Enter a valid date."),
+    gettext_noop("Enter a valid value."),
+    gettext_noop("No file was submitted."),
+    gettext_noop("No file was submitted. Check the encoding type on the form."),
+    gettext_noop("The submitted file is empty."),
+    gettext_noop("Select a valid choice. %(value)s is not one of the available choices."),
+    ngettext_lazy(
+        "Ensure this value has at most %(limit_value)d character (it has %(show_value)d).",
+        "Ensure this value has at most %(limit_value)d characters (it has %(show_value)d).",
+        "limit_value",
+    ),
+    ngettext_lazy(
+        "Ensure this filename has at most %(max)d character (it has %(length)d).",
+        "Ensure this filename has at most %(max)d characters (it has %(length)d).",
+        "max",
+    ),
 )
 
 # django.contrib.auth.password_validation: the rules shown when choosing a password.

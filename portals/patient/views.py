@@ -92,6 +92,16 @@ def _my_case(request: HttpRequest, pk: int) -> ImportCase:
         raise Http404(_("No such order.")) from None
 
 
+def _refused_above(request: HttpRequest, case: ImportCase, form) -> HttpResponse:
+    """A form sent from a page opened before the order moved on: the order page no
+    longer shows that form, so its refusal is said at the top of the page instead of
+    beside a field that is not there."""
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+    return redirect("orders:patient-case", pk=case.pk)
+
+
 @require_GET
 @patient_only
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -105,6 +115,8 @@ def case_upload(request: HttpRequest, pk: int) -> HttpResponse:
     form = PatientUploadForm(request.POST, request.FILES)
     document = upload_to_case(request, case, form)
     if document is None:
+        if case.status not in UPLOAD_STATES:
+            return _refused_above(request, case, form)
         return _case_page(request, case, status=400, upload_form=form)
     messages.success(
         request,
@@ -162,6 +174,8 @@ def case_confirm_delivery(request: HttpRequest, pk: int) -> HttpResponse:
     case = _my_case(request, pk)
     form = ConfirmDeliveryForm(request.POST)
     if not form.is_valid():
+        if case.status != S.OUT_FOR_DELIVERY:
+            return _refused_above(request, case, form)
         return _case_page(request, case, status=400, confirm_form=form)
     try:
         # Only the lot typed on this form is passed on: who received it and when are

@@ -191,8 +191,6 @@ REFUSALS = (
     "portals/templates/portals/preferences.html",
     "portals/templates/500.html",
     "portals/templates/403_csrf.html",
-    # Django's own form errors, in the project's Hindi (its own is wrong or missing).
-    "portals/forms.py",
     "portals/templates/account/password_reset.html",
     "portals/templates/account/email/unknown_account_message.txt",
 )

@@ -290,3 +290,68 @@ def test_the_reset_link_opens_in_her_language_on_an_english_browser(client, pati
     assert link.endswith("?lang=hi")
     assert '<html lang="hi">' in text_of(page)
     assert "Choose" not in text_of(page)
+
+
+# --- Forms sent from a page opened before the order moved on --------------------------------
+
+
+def test_an_upload_sent_after_the_order_moved_on_is_refused_where_she_can_read_it(
+    client, case_in, patient
+):
+    """The order page no longer has the upload form once the medicine is delivered: a
+    page opened before says its refusal at the top, not beside a field that is gone."""
+    case = case_in(S.DELIVERED)
+    in_language(patient.user)
+    client.force_login(patient.user)
+
+    response = client.post(
+        f"/my/orders/{case.pk}/documents/",
+        {"kind": "patient_identity", "file": SimpleUploadedFile("id.pdf", b"%PDF-1.4")},
+        follow=True,
+    )
+
+    html = text_of(response)
+    assert response.redirect_chain == [(f"/my/orders/{case.pk}/", 302)]
+    assert '<p class="message message-error">PDF ख़राब है और पढ़ी नहीं जा सकती।</p>' in html
+
+
+def test_a_delivery_lot_too_long_sent_after_delivery_is_refused_where_she_can_read_it(
+    client, case_in, patient
+):
+    case = case_in(S.DELIVERED)
+    in_language(patient.user)
+    client.force_login(patient.user)
+
+    response = client.post(
+        f"/my/orders/{case.pk}/confirm-delivery/", {"delivered_lot": "x" * 150}, follow=True
+    )
+
+    assert "इसमें ज़्यादा से ज़्यादा 100 अक्षर हो सकते हैं (अभी 150 हैं)।" in text_of(response)
+
+
+# --- allauth's pages open to her without a link ---------------------------------------------
+
+
+def test_the_password_change_page_is_in_her_language_and_refuses_in_it(client, patient):
+    in_language(patient.user)
+    client.force_login(patient.user)
+
+    page = text_of(client.get("/accounts/password/change/"))
+    refused = text_of(
+        client.post(
+            "/accounts/password/change/",
+            {"oldpassword": "not-it", "password1": "x", "password2": "y"},
+        )
+    )
+
+    assert "<h1>अपना पासवर्ड बदलें</h1>" in page
+    assert "मौजूदा पासवर्ड" in page and "मेरा नया पासवर्ड सहेजें" in page
+    assert "Change Password" not in page and "Current Password" not in page
+    assert "कृपया अपना मौजूदा पासवर्ड लिखें।" in refused
+
+
+def test_the_closed_sign_up_page_is_in_hindi(client, db):
+    html = text_of(client.get("/accounts/signup/", HTTP_ACCEPT_LANGUAGE="hi"))
+
+    assert "<h1>खाते सेवा की ओर से खोले जाते हैं</h1>" in html
+    assert "Sign Up Closed" not in html and "sorry" not in html
