@@ -16,6 +16,7 @@ from django.test import Client
 from django.utils import translation
 
 from orders.states import CaseStatus
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 S = CaseStatus
@@ -355,3 +356,55 @@ def test_the_closed_sign_up_page_is_in_hindi(client, db):
 
     assert "<h1>खाते सेवा की ओर से खोले जाते हैं</h1>" in html
     assert "Sign Up Closed" not in html and "sorry" not in html
+
+
+# --- Sentences end as Hindi ends them -------------------------------------------------------
+
+
+def test_her_orders_dates_and_signature_end_with_a_hindi_full_stop(client, case_in, patient):
+    """A full stop written after a date or a signature in the template (outside any
+    translated sentence) was an English one in a Hindi sentence."""
+    case = case_in(S.FORMS_PREPARATION)
+    in_language(patient.user)
+    client.force_login(patient.user)
+    version = client.get(f"/my/orders/{case.pk}/consent/").context["paper"].data_version
+    client.post(
+        f"/my/orders/{case.pk}/consent/",
+        {
+            "printed_name": patient.full_name,
+            "password": PASSWORD,
+            "confirm": "on",
+            "read_version": version,
+        },
+    )
+
+    order = text_of(client.get(f"/my/orders/{case.pk}/"))
+    orders = text_of(client.get("/my/"))
+    consent = text_of(client.get(f"/my/orders/{case.pk}/consent/"))
+
+    assert re.search(r"डिलीवरी की अनुमानित तारीख: <strong>[^<]+</strong>।</p>", order)
+    assert "· सहमति दी गई।</p>" in order
+    assert re.search(r"डिलीवरी की अनुमानित तारीख: <strong>[^<]+</strong>।</p>", orders)
+    assert re.search(r"\(संस्करण \d+\)।</p>", consent)
+    for html in (order, orders, consent):
+        assert "</strong>.<" not in html and "सहमति दी गई.<" not in html
+
+
+def test_a_documents_preview_is_named_in_hindi_word_order(client, case_in, patient):
+    """A screen reader read "झलक मरीज़ की सहमति की" (Preview, of the consent): the
+    document's name comes first in Hindi."""
+    from tests.documents.files import png
+
+    case = case_in(S.SUBMITTED)
+    in_language(patient.user)
+    client.force_login(patient.user)
+    client.post(
+        f"/my/orders/{case.pk}/documents/",
+        {"kind": "patient_identity", "file": SimpleUploadedFile("id.png", png())},
+    )
+
+    html = text_of(client.get(f"/my/orders/{case.pk}/"))
+
+    assert (
+        '<summary><span class="visually-hidden">मरीज़ का पहचान पत्र की </span>झलक</summary>' in html
+    )
