@@ -137,7 +137,9 @@ class RenderJob(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    # The database's clock, as a case event's: a job is compared with the event that
+    # made it outdated (the closing) or that should have asked for it (the sweep).
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

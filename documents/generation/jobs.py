@@ -102,10 +102,10 @@ def _outdated_because(job: RenderJob, case: ImportCase) -> str:
     version per change, and a job caught by the case's closing would fail for good."""
     if case.is_locked and job.kind not in WRITTEN_AFTER_CLOSING:
         closed = entered(case, CaseStatus.CLOSED)
-        # The closing's time is the database's clock, which SQLite keeps to the
-        # millisecond: a job asked for in the closing's millisecond was asked before it.
-        asked = job.created_at.replace(microsecond=job.created_at.microsecond // 1000 * 1000)
-        if closed is not None and asked <= closed.created_at:
+        # Both times are the database's clock (RenderJob.created_at as the event's),
+        # which SQLite keeps to the millisecond: a job asked for in the closing's
+        # millisecond was asked before it.
+        if closed is not None and job.created_at <= closed.created_at:
             return (
                 f"{case.reference} closed before this rendering ran: its papers no longer change."
             )

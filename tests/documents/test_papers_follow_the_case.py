@@ -6,12 +6,15 @@ filing's event and stays downloadable after later versions."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 import pytest
+import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
-from documents.generation import requests
+from documents.generation import jobs, requests
 from documents.generation.jobs import render_job_run, render_pending
 from documents.generation.papers import render_document_pdf
 from documents.generation.requests import refresh_papers, request_render, retry_failed
@@ -314,3 +317,26 @@ def test_a_job_caught_by_the_closing_is_outdated_and_cannot_be_rerun(case_in, co
     page = client.get(reverse("orders:coordinator-case", args=[case.pk])).content.decode()
     assert "Patient information sheet and delivery note" in page
     assert "Re-run" not in page
+
+
+@pytest.mark.parametrize("skew", [dt.timedelta(seconds=30), dt.timedelta(seconds=-30)])
+def test_the_closing_and_a_jobs_request_are_compared_on_one_clock(case_in, coordinator, skew):
+    """The application's clock may be ahead of or behind the database's (another
+    host, or SQLite's milliseconds): a job asked for before the closing is outdated by
+    it either way, and the sweep does not take a paper requested right after an event
+    for one never requested."""
+    case = case_in(S.DELIVERED)
+    with time_machine.travel(timezone.now() + skew, tick=True):
+        job = request_render(case=case, kind=K.PATIENT_INFORMATION, actor=coordinator)
+        case = case_transition(case=case, actor=coordinator, transition="close")
+        closed = CaseEvent.objects.get(case=case, transition="close")
+        requests.render_on_entry(closed)  # the handler, after the closing's commit
+        render_job_run(job.pk)
+
+    job.refresh_from_db()
+    assert job.created_at <= closed.created_at
+    assert job.status == RenderStatus.OUTDATED
+    assert f"{case.reference} closed before this rendering ran" in job.last_error
+    # The closing's own paper (the case record), requested after it, is not missing.
+    later = closed.created_at + jobs.MISSING_RENDER_GRACE * 2
+    assert closed not in jobs.missing_renders(now=later)
