@@ -60,6 +60,12 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     return _page("404.html", 404)
 
 
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler400: a request the server could not read (too many fields, a tampered
+    cookie); Django's own is a bare English "Bad Request (400)"."""
+    return _page("400.html", 400)
+
+
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
     """handler403: a page of another role (the admin, the coordinators' workbench) opened
     by a patient, in her language; Django's own is a bare English "403 Forbidden"."""

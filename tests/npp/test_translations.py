@@ -70,8 +70,9 @@ PATIENT_FACING = (
     "api/problems.py",
     "api/access.py",
     "api/views/misc.py",
-    # The pages shown when the server fails, a page is refused (403) or a form's
-    # security token no longer matches (the CSRF failure page).
+    # The pages shown when the server fails, a request cannot be read (400), a page is
+    # refused (403) or a form's security token no longer matches (the CSRF failure).
+    "portals/templates/400.html",
     "portals/templates/403.html",
     "portals/templates/403_csrf.html",
     "portals/templates/404.html",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
-from npp.urls import handler403, handler404, handler500  # noqa: F401  (the project's error pages here too)
+from npp.urls import handler400, handler403, handler404, handler500  # noqa: F401  (the project's error pages here too)
 from npp.urls import urlpatterns as project_urlpatterns
 
 

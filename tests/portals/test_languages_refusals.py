@@ -408,3 +408,21 @@ def test_a_documents_preview_is_named_in_hindi_word_order(client, case_in, patie
     assert (
         '<summary><span class="visually-hidden">मरीज़ का पहचान पत्र की </span>झलक</summary>' in html
     )
+
+
+def test_a_request_the_server_cannot_read_is_answered_in_her_language(
+    client, case_in, patient, settings
+):
+    """Django's own page for it is a bare English "Bad Request (400)"."""
+    case = case_in(S.OUT_FOR_DELIVERY)
+    in_language(patient.user)
+    client.force_login(patient.user)
+    too_many_fields = {f"field{n}": "x" for n in range(1100)}
+
+    response = client.post(f"/my/orders/{case.pk}/side-effect/", too_many_fields)
+
+    html = text_of(response)
+    assert response.status_code == 400
+    assert "<h1>जो भेजा गया, उसे हम पढ़ नहीं सके</h1>" in html
+    assert f"{settings.NPP_SERVICE_PHONE}</a> पर फ़ोन करें" in html
+    assert "Bad Request" not in html
