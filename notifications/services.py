@@ -23,6 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, connection, connections, router, transaction
 from django.db.models import F, QuerySet
+from django.db.models.expressions import RawSQL
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -57,7 +58,7 @@ from notifications.recipients import (
 )
 from npp.accounts.languages import in_language_of
 from npp.accounts.models import User
-from npp.compiled import CompiledSelect, per_connection
+from npp.compiled import CompiledInsert, CompiledSelect, per_connection
 from orders import adverse_events
 from orders.models import AdverseEvent, CaseEvent, ImportCase
 from orders.states import PATIENT_LABELS, CaseStatus
@@ -433,37 +434,88 @@ def team_email(
     )
 
 
-def _dispatch_mark(event: CaseEvent, *, outermost: bool) -> None:
-    """Create the event's dispatch marker, first statement of the fan-out's transaction.
-    On PostgreSQL, when that transaction is the outermost, its commit does not wait for the disk
-    (PostgreSQL's asynchronous commit, for this transaction only, set by the marker's
-    INSERT itself: set_config(..., true), which saves the round trip of a SET LOCAL):
-    it is visible to every other session at once, as any commit, so a second fan-out
-    or sender still sees the rows taken; only a crash of the database server in the
-    next fraction of a second (wal_writer_delay, 200 ms, three at most) could undo it.
-    Only for writes that are recovered if undone: rows and their marker that never
-    existed are made again by the sweep from the event (committed durably by the
-    transition); a row whose 'sent' is undone is sent again when its lease runs out,
-    the duplicate the Message-ID is for. A delivery waited for two disk flushes (fsync,
-    3 to 4 ms each on the development machine) and now for none. Inside a caller's
-    transaction nothing changes: the setting would cover the caller's writes too."""
-    if connection.vendor != "postgresql" or not outermost:
-        EventDispatch.objects.create(event=event)
+def _fan_out_write(event: CaseEvent, rows: list[Notification]) -> None:
+    """Create the event's dispatch marker and every row, in one transaction, the marker
+    first: of two fan-outs of one event at once, the second waits on the marker for the
+    first to commit and then fails (IntegrityError), so rows are created (and taken) by
+    one of them only.
+
+    On PostgreSQL, outside a caller's transaction, that transaction is one statement
+    (`_fan_out_insert`): the marker's INSERT in a WITH clause whose RETURNING gives
+    every row its event, so it runs first, and its commit does not wait for the disk
+    (asynchronous commit, set by the statement itself: set_config(..., true)). One
+    round trip where BEGIN, the marker, the rows and COMMIT took four. The commit is
+    visible to every other session at once, as any commit, so a second fan-out or
+    sender still sees the rows taken; only a crash of the database server in the next
+    fraction of a second (wal_writer_delay, 200 ms, three at most) could undo it. Only
+    for writes that are recovered if undone: rows and their marker that never existed
+    are made again by the sweep from the event (committed durably by the transition);
+    a row whose 'sent' is undone is sent again when its lease runs out, the duplicate
+    the Message-ID is for. Inside a caller's transaction nothing changes: the setting
+    would cover the caller's writes too."""
+    if (
+        connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+        and _fan_out_insert(event, rows)
+    ):
         return
-    table = connection.ops.quote_name(EventDispatch._meta.db_table)
-    column = connection.ops.quote_name(EventDispatch._meta.get_field("event").column)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} ({column}) "
-            "SELECT %s FROM set_config('synchronous_commit', 'off', true)",
-            [event.pk],
-        )
+    with transaction.atomic():
+        EventDispatch.objects.create(event=event)
+        Notification.objects.bulk_create(rows)
+
+
+# Beyond this many rows an event's fan-out is written by the ORM's statements.
+_FAN_OUT_COMPILED_UP_TO = 64
+
+
+def _fan_out_insert(event: CaseEvent, rows: list[Notification]) -> bool:
+    """The marker and the rows in one statement, compiled once per connection and
+    number of rows (npp.compiled.CompiledInsert). False when it cannot write them
+    (too many rows, a value it does not take): nothing was sent to the database."""
+    if len(rows) > _FAN_OUT_COMPILED_UP_TO:
+        return False
+    if not rows:
+        with connection.cursor() as cursor:
+            cursor.execute(_marker_sql(), [event.pk])
+        return True
+    statement = per_connection(
+        connection,
+        ("notifications.fan_out", len(rows)),
+        lambda: CompiledInsert(
+            connection,
+            Notification,
+            len(rows),
+            # Each row's event is the marker's: the marker's INSERT runs first.
+            expressions={"event_id": RawSQL(f"SELECT {_MARKER_COLUMN} FROM {_MARKER}", [])},
+            prefix=f"WITH {_MARKER} AS ({_marker_sql()} RETURNING {_MARKER_COLUMN}) ",
+            prefix_stand_ins=[0],
+        ),
+    )
+    return statement.insert(rows, [event.pk])
+
+
+# The WITH clause's name for the marker, and the marker's column (EventDispatch.event).
+_MARKER = "dispatch_marker"
+_MARKER_COLUMN = '"event_id"'
+
+
+@lru_cache(maxsize=1)
+def _marker_sql() -> str:
+    """The marker's INSERT that also makes its transaction's commit asynchronous."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    table = DatabaseOperations.quote_name(None, EventDispatch._meta.db_table)
+    column = DatabaseOperations.quote_name(None, EventDispatch._meta.get_field("event").column)
+    return (
+        f"INSERT INTO {table} ({column}) "
+        "SELECT %s FROM set_config('synchronous_commit', 'off', true)"
+    )
 
 
 def _mark_sent(keys: list[str], sent_at: dt.datetime) -> None:
     """Record the rows of `keys` that this sender still holds as sent: one UPDATE. On
     PostgreSQL, outside a caller's transaction, it is a transaction of its own that
-    commits as the fan-out's does (`_dispatch_mark`): the setting is made by the
+    commits as the fan-out's does (`_fan_out_write`): the setting is made by the
     statement itself (set_config(..., true) in its WHERE clause, evaluated before its
     implicit commit), which saves the BEGIN, SET LOCAL and COMMIT round trips of a
     transaction block; its text is written once (the keys are one array parameter),
@@ -557,13 +609,7 @@ def event_fan_out(
             if row.status == Status.PENDING:
                 row.status, row.lease_until, row.attempts = Status.SENDING, now + _lease(), 1
     try:
-        outermost = not connection.in_atomic_block
-        with transaction.atomic():
-            # The marker first: of two fan-outs of one event at once, the second waits
-            # here for the first to commit and then fails, so rows are created (and
-            # taken) by one of them only.
-            _dispatch_mark(event, outermost=outermost)
-            Notification.objects.bulk_create(rows)
+        _fan_out_write(event, rows)
     except IntegrityError:
         return None
     return rows

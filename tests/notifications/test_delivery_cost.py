@@ -36,23 +36,36 @@ def kind(sql: str) -> str:
 
 # A first delivery, outside any caller's transaction (as a worker runs it): the event
 # with its case, patient, physician and product; the accounts messages to staff need;
-# everyone's choices; then one transaction creating the marker (on PostgreSQL the
-# marker's INSERT also tells the transaction's commit not to wait for the disk: no
-# SET LOCAL of its own) and every row; then one UPDATE, a transaction of its own,
-# recording every message sent (on PostgreSQL it tells its own commit not to wait for
-# the disk). Per-recipient or per-message statements would grow with the recipients;
-# they must not come back.
-FIRST_DELIVERY = [
-    "SELECT",  # the event, its case, patient (and account), physician and product
-    "SELECT",  # the physician's account, the actor's, the active coordinators
-    "SELECT",  # preferences and only-what-I-act-on settings, for all recipients
-    "BEGIN",
-    "INSERT",  # the dispatch marker (PostgreSQL: and not waiting for the disk)
-    "INSERT",  # every notification row, already taken by this sender
-    "COMMIT",
-    "UPDATE",  # every email and text message sent
-]
+# everyone's choices; then one transaction creating the marker and every row; then one
+# UPDATE, a transaction of its own, recording every message sent. On PostgreSQL the
+# marker and the rows are one statement (the marker's INSERT in its WITH clause), its
+# own transaction, and both writes tell their commit not to wait for the disk.
+# Per-recipient or per-message statements would grow with the recipients; they must
+# not come back.
+FIRST_DELIVERY = {
+    "postgresql": [
+        "SELECT",  # the event, its case, patient (and account), physician and product
+        "SELECT",  # the physician's account, the actor's, the active coordinators
+        "SELECT",  # preferences and only-what-I-act-on settings, for all recipients
+        "WITH",  # the dispatch marker, then every row, already taken by this sender
+        "UPDATE",  # every email and text message sent
+    ],
+    "sqlite": [
+        "SELECT",
+        "SELECT",
+        "SELECT",
+        "BEGIN",
+        "INSERT",  # the dispatch marker
+        "INSERT",  # every notification row
+        "COMMIT",
+        "UPDATE",
+    ],
+}
 WITHOUT_WAITING_FOR_THE_DISK = "set_config('synchronous_commit', 'off', true)"
+
+
+def first_delivery() -> list[str]:
+    return FIRST_DELIVERY[connection.vendor]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -78,13 +91,11 @@ def test_a_first_delivery_takes_the_same_few_statements_however_many_recipients(
     assert rows.filter(channel=Channel.EMAIL, status=Status.SENT).count() == coordinators + 2
     assert rows.filter(channel=Channel.SMS, status=Status.SENT).count() == 1
     assert len(mailoutbox) == coordinators + 2
-    assert [kind(sql) for sql in statements] == FIRST_DELIVERY
+    assert [kind(sql) for sql in statements] == first_delivery()
     if connection.vendor == "postgresql":
-        # The marker's INSERT, first of the fan-out's transaction, and the UPDATE.
-        assert WITHOUT_WAITING_FOR_THE_DISK in statements[4]
-        assert WITHOUT_WAITING_FOR_THE_DISK in statements[-1]
+        # The marker and rows' statement, and the UPDATE.
         assert [s for s in statements if WITHOUT_WAITING_FOR_THE_DISK in s] == [
-            statements[4],
+            statements[-2],
             statements[-1],
         ]
 
@@ -98,7 +109,7 @@ def test_an_event_for_the_patient_alone_takes_one_statement_less(
     statements = statements_of_a_first_delivery(event)
 
     # No message to staff: no other account is read.
-    assert [kind(sql) for sql in statements] == FIRST_DELIVERY[:1] + FIRST_DELIVERY[2:]
+    assert [kind(sql) for sql in statements] == first_delivery()[:1] + first_delivery()[2:]
     assert [m.to for m in mailoutbox] == [[patient.user.email]]
 
 
@@ -133,6 +144,151 @@ def test_a_delivery_inside_a_callers_transaction_leaves_its_commit_durable(
     assert not [q for q in queries.captured_queries if kind(q["sql"]) == "SET"]
     assert not [q for q in queries.captured_queries if "set_config" in q["sql"]]
     assert Notification.objects.filter(event=event, status=Status.SENT).count() == 4
+
+
+def stored_rows(event) -> list[tuple]:
+    """An event's rows as stored, without what differs between two events and two
+    moments: ids, the event's id in the key, times."""
+    skip = {"id", "event", "key", "created_at", "sent_at", "lease_until"}
+    fields = [f for f in Notification._meta.concrete_fields if f.name not in skip]
+    rows = Notification.objects.filter(event=event).order_by("key")
+    return [
+        (
+            row.key.split(":", 2)[2],
+            bool(row.sent_at),
+            bool(row.lease_until),
+            *(f.value_from_object(row) for f in fields),
+        )
+        for row in rows
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("transition", ["quarantine", "verify", "dispatch", "cancel"])
+def test_the_one_statement_fan_out_stores_what_the_orms_statements_store(
+    transition, draft_case, physician, patient, team, system, mailoutbox
+):
+    """On PostgreSQL a worker's fan-out writes the marker and its rows in one statement
+    compiled once per number of rows; inside a caller's transaction (and on SQLite) the
+    ORM's create and bulk_create write them. Both store the same rows, returned with
+    their ids and creation times, and the same marker."""
+    from notifications.models import EventDispatch
+    from notifications.services import event_fan_out
+    from orders.models import CaseEvent
+
+    NotificationPreference.objects.create(
+        user=patient.user, category=Category.CASE_UPDATES, sms=True
+    )
+    patient.phone = "+91 98450 37164"
+    patient.save(update_fields=["phone"])
+    by_one, by_orm = (
+        event_on(draft_case, transition, system, note="Checked.", to_state=S.QUARANTINED)
+        for _ in range(2)
+    )
+
+    with CaptureQueriesContext(connection) as queries:
+        made = event_fan_out(event=CaseEvent.objects.get(pk=by_one.pk), claim=True)
+    with transaction.atomic():
+        event_fan_out(event=CaseEvent.objects.get(pk=by_orm.pk), claim=True)
+
+    writes = [q["sql"] for q in queries.captured_queries if kind(q["sql"]) != "SELECT"]
+    if connection.vendor == "postgresql":
+        assert [kind(sql) for sql in writes] == ["WITH"]
+    assert len(made) == Notification.objects.filter(event=by_one).count() > 1
+    stored = {row.pk: row for row in Notification.objects.filter(event=by_one)}
+    for row in made:
+        assert not row._state.adding and row._state.db == "default"
+        assert row.created_at == stored[row.pk].created_at is not None
+        assert row.key == stored[row.pk].key
+    assert stored_rows(by_one) == stored_rows(by_orm)
+    assert EventDispatch.objects.filter(event__in=[by_one, by_orm]).count() == 2
+    assert event_fan_out(event=CaseEvent.objects.get(pk=by_one.pk), claim=True) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_one_statement_fan_out_compiled_for_a_number_of_rows_serves_every_event(
+    draft_case, other_case, physician, patient, team, system, mailoutbox
+):
+    """The compiled statement is kept per connection and number of rows: events of
+    other cases with as many rows reuse it with their own values."""
+    events = [
+        event_on(case, "verify", system, note=f"Note {n}", to_state=S.FORMS_PREPARATION)
+        for n, case in enumerate([draft_case, other_case, draft_case])
+    ]
+    for event in events:
+        event_deliver(event_id=event.pk)
+    for event in events:
+        rows = Notification.objects.filter(event=event)
+        assert rows.count() == 4
+        assert {row.case_id for row in rows} == {event.case_id}
+        assert all(row.key.startswith(f"event:{event.pk}:") for row in rows)
+        assert {row.status for row in rows.filter(channel=Channel.EMAIL)} == {Status.SENT}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("first_commits", [True, False])
+def test_a_fan_out_waits_on_the_marker_of_one_under_way_then_stands_back_or_writes(
+    first_commits, draft_case, physician, patient, team, system
+):
+    """Two fan-outs of one event at once: the second waits on the first's marker. When
+    the first commits, the second creates nothing (and sends nothing); when the first
+    rolls back, the second writes every row. Neither deadlocks nor fails otherwise."""
+    import threading
+
+    import psycopg
+
+    from notifications.models import EventDispatch
+    from notifications.services import event_fan_out
+    from orders.models import CaseEvent
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a lock held by another session: PostgreSQL")
+    event = event_on(draft_case, "verify", system, to_state=S.FORMS_PREPARATION)
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    first = psycopg.connect(**params)
+    first.execute(
+        f"INSERT INTO {EventDispatch._meta.db_table} (event_id, created_at) VALUES (%s, now())",
+        [event.pk],
+    )
+    outcome = {}
+
+    def second():
+        try:
+            outcome["created"] = event_fan_out(event=CaseEvent.objects.get(pk=event.pk), claim=True)
+        except BaseException as error:  # reported below
+            outcome["error"] = error
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    # Another session: the statistics a transaction reads are a snapshot.
+    watcher = psycopg.connect(**params, autocommit=True)
+    waiting = False
+    for _ in range(400):
+        waits = watcher.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND datname = current_database()"
+        ).fetchone()[0]
+        if waits:
+            waiting = True
+            break
+        thread.join(0.025)
+    watcher.close()
+    (first.commit if first_commits else first.rollback)()
+    first.close()
+    thread.join(10)
+
+    assert waiting and not thread.is_alive()
+    assert "error" not in outcome
+    rows = Notification.objects.filter(event=event)
+    if first_commits:
+        assert outcome["created"] is None and not rows.exists()
+    else:
+        assert len(outcome["created"]) == rows.count() == 4
+        assert rows.filter(status=Status.SENDING).count() == 2
 
 
 @pytest.mark.parametrize("transition", ["verify", "submit", "quarantine", "cancel"])
