@@ -209,24 +209,39 @@ def event_people_load(event: CaseEvent) -> list[User] | None:
     event concerns them (returned, for `recipients_of_event`; None otherwise). An
     event for the patient alone needs none of them and reads nothing. Otherwise each
     would be a query of its own, and every join added to the event's query costs
-    more planning than this statement."""
+    more planning than this statement. (A worker's delivery reads the same accounts
+    with their notification choices: services._people_and_choices.)"""
+    wanted = event_people_wanted(event)
+    if wanted is None:
+        return None
+    ids, team = wanted
+    found = Q(pk__in=ids)
+    if team:
+        found |= Q(role=Role.COORDINATOR, is_active=True)
+    return event_people_attach(event, {user.pk: user for user in User.objects.filter(found)}, team)
+
+
+def event_people_wanted(event: CaseEvent) -> tuple[set[int], bool] | None:
+    """The accounts `event_people_load` reads: (the ids it names, whether the active
+    coordinators too); None for an event for the patient alone."""
     rules = rules_of_event(event)
     if all(rule.audience is Audience.PATIENT for rule in rules):
         return None
     case = event.case
     wanted = {event.actor_id, case.physician.user_id, case.assigned_coordinator_id} - {None}
-    team = any(rule.audience in TEAM_AUDIENCES for rule in rules)
-    found = Q(pk__in=wanted)
-    if team:
-        found |= Q(role=Role.COORDINATOR, is_active=True)
-    users = {user.pk: user for user in User.objects.filter(found)}
+    return wanted, any(rule.audience in TEAM_AUDIENCES for rule in rules)
+
+
+def event_people_attach(event: CaseEvent, users: dict[int, User], team: bool) -> list[User] | None:
+    """Attach the accounts read for `event_people_wanted` (by id) to the event and its
+    case; the active coordinators when `team`, as coordinators() reads them."""
+    case = event.case
     event.actor = users[event.actor_id]
     case.physician.user = users[case.physician.user_id]
     if case.assigned_coordinator_id is not None:
         case.assigned_coordinator = users[case.assigned_coordinator_id]
     if not team:
         return None
-    # As coordinators() reads them.
     return sorted(
         (user for user in users.values() if user.role == Role.COORDINATOR and user.is_active),
         key=lambda user: user.pk,

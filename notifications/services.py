@@ -21,8 +21,9 @@ from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, connection, connections, router, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
@@ -50,14 +51,15 @@ from notifications.recipients import (
     Recipient,
     Rule,
     coordinators_address,
-    event_people_load,
+    event_people_attach,
+    event_people_wanted,
     must_act_on,
     notified_events,
     recipients_of,
     recipients_of_event,
 )
 from npp.accounts.languages import in_language_of
-from npp.accounts.models import User
+from npp.accounts.models import Role, User
 from npp.compiled import CompiledInsert, CompiledSelect, per_connection
 from orders import adverse_events
 from orders.models import AdverseEvent, CaseEvent, ImportCase
@@ -343,11 +345,16 @@ def _choices_of(
 ) -> tuple[set[int], dict[tuple[int, str], NotificationPreference]]:
     """Who of `user_ids` hears only what they must act on, and everyone's
     preferences per category: one statement (a fan-out runs on every event)."""
+    return _choices_from(_choices_rows(list(dict.fromkeys(user_ids))))
+
+
+def _choices_from(
+    rows: Iterable[tuple],
+) -> tuple[set[int], dict[tuple[int, str], NotificationPreference]]:
+    """(quiet, prefs) from rows of (user id, only_to_act_on, category, email, sms)."""
     quiet: set[int] = set()
     prefs: dict[tuple[int, str], NotificationPreference] = {}
-    for user_id, only_to_act_on, category, email, sms in _choices_rows(
-        list(dict.fromkeys(user_ids))
-    ):
+    for user_id, only_to_act_on, category, email, sms in rows:
         if only_to_act_on:
             quiet.add(user_id)
         if category is not None:
@@ -355,6 +362,81 @@ def _choices_of(
                 user_id=user_id, category=category, email=email, sms=sms
             )
     return quiet, prefs
+
+
+@dataclass(frozen=True)
+class Choices:
+    """The notification choices of the people `read` (everyone a fan-out may tell, read
+    with their accounts): who hears only what they must act on, and the preferences."""
+
+    read: frozenset[int]
+    quiet: set[int]
+    prefs: dict[tuple[int, str], NotificationPreference]
+
+
+_USER_COLUMNS = tuple(field.attname for field in User._meta.concrete_fields)
+_CHOICE_COLUMNS = (
+    "notification_setting__only_to_act_on",
+    "notification_preferences__category",
+    "notification_preferences__email",
+    "notification_preferences__sms",
+)
+
+
+def _people_query(user_ids: list[int], team: bool) -> QuerySet:
+    found = Q(pk__in=user_ids)
+    if team:
+        found |= Q(role=Role.COORDINATOR, is_active=True)
+    return User.objects.filter(found).order_by().values_list(*_USER_COLUMNS, *_CHOICE_COLUMNS)
+
+
+class _PeopleStatement:
+    """`_people_query` for a number of ids, compiled once per connection: the ids are its
+    first parameters, the coordinators' role and activity (with `team`) the rest."""
+
+    def __init__(self, connection, count: int, team: bool) -> None:
+        stand_ins = list(range(-count, 0))  # distinct, negative like no pk
+        queryset = _people_query(stand_ins, team).using(connection.alias)
+        _sql, params = queryset.query.get_compiler(using=connection.alias).as_sql()
+        if list(params[:count]) != stand_ins:
+            raise ImproperlyConfigured(f"Unexpected parameters in the people query: {params!r}")
+        self.fixed = list(params[count:])
+        self.statement = CompiledSelect(queryset, [*stand_ins, *self.fixed])
+
+    def rows(self, user_ids: list[int]) -> list[tuple]:
+        return self.statement.rows([*user_ids, *self.fixed])
+
+
+def _people_and_choices(event: CaseEvent) -> tuple[list[User] | None, Choices | None]:
+    """event_people_load and the choices of everyone the event may tell, in one
+    statement: the accounts it names (with the patient's) and, when the event concerns
+    them, the active coordinators, each with their only-what-I-act-on setting and
+    preferences (a row per preference). The staff query and the choices query were two
+    round trips (and an ORM compilation) on every event to staff. An event for the
+    patient alone reads nothing here (its fan-out reads the patient's choices)."""
+    wanted = event_people_wanted(event)
+    if wanted is None:
+        return None, None
+    ids, team = wanted
+    patient_user = event.case.patient.user_id
+    user_ids = sorted(ids | ({patient_user} if patient_user is not None else set()))
+    connection = connections[router.db_for_read(User)]
+    if len(user_ids) > _CHOICES_COMPILED_UP_TO:
+        rows = list(_people_query(user_ids, team).using(connection.alias))
+    else:
+        rows = per_connection(
+            connection,
+            ("notifications.people", len(user_ids), team),
+            lambda: _PeopleStatement(connection, len(user_ids), team),
+        ).rows(user_ids)
+    users: dict[int, User] = {}
+    width = len(_USER_COLUMNS)
+    for row in rows:
+        if row[0] not in users:
+            users[row[0]] = User.from_db(connection.alias, _USER_COLUMNS, row[:width])
+    quiet, prefs = _choices_from((row[0], *row[width:]) for row in rows)
+    staff = event_people_attach(event, users, team)
+    return staff, Choices(read=frozenset(users), quiet=quiet, prefs=prefs)
 
 
 def _channel_rows(
@@ -551,16 +633,25 @@ def _mark_sent_sql() -> str:
 
 
 def event_fan_out(
-    *, event: CaseEvent, claim: bool = False, staff: list[User] | None = None
+    *,
+    event: CaseEvent,
+    claim: bool = False,
+    staff: list[User] | None = None,
+    choices: Choices | None = None,
 ) -> list[Notification] | None:
     """Create the rows of every notification `event` causes, once, with the marker
     that says so. Returns the rows created, or None when the event was fanned out
     already. With `claim`, the rows to send are created already taken by the caller
     (status sending, under a lease), which saves a claim per row on the first run;
     every later attempt claims with the conditional UPDATE. `staff`: the active
-    coordinators, when the caller read them already (event_people_load)."""
+    coordinators, when the caller read them already (event_people_load); `choices`:
+    the recipients' choices, when the caller read them already (_people_and_choices;
+    read here unless they cover every recipient)."""
     recipients = recipients_of_event(event, staff=staff)
-    quiet, prefs = _choices_of(r.user.pk for r in recipients)
+    if choices is not None and all(r.user.pk in choices.read for r in recipients):
+        quiet, prefs = choices.quiet, choices.prefs
+    else:
+        quiet, prefs = _choices_of(r.user.pk for r in recipients)
     # Those who asked to hear only what they must act on hear nothing else.
     recipients = [r for r in recipients if r.user.pk not in quiet or must_act_on(event, r)]
     now = timezone.now()
@@ -817,7 +908,8 @@ def event_deliver(*, event_id: int) -> Delivery:
     """Everything one event causes: create its rows (the first time only), then send
     them. Safe to run any number of times, also at once on two workers."""
     event = _event_load(event_id)
-    created = event_fan_out(event=event, claim=True, staff=event_people_load(event))
+    staff, choices = _people_and_choices(event)
+    created = event_fan_out(event=event, claim=True, staff=staff, choices=choices)
     if created is None:
         # Delivered again (redelivery, retry, sweep): send what the rows still hold.
         return notifications_send(unsent(Notification.objects.filter(event_id=event_id)))

@@ -35,23 +35,21 @@ def kind(sql: str) -> str:
 
 
 # A first delivery, outside any caller's transaction (as a worker runs it): the event
-# with its case, patient, physician and product; the accounts messages to staff need;
-# everyone's choices; then one transaction creating the marker and every row; then one
-# UPDATE, a transaction of its own, recording every message sent. On PostgreSQL the
-# marker and the rows are one statement (the marker's INSERT in its WITH clause), its
-# own transaction, and both writes tell their commit not to wait for the disk.
-# Per-recipient or per-message statements would grow with the recipients; they must
-# not come back.
+# with its case, patient, physician and product; the accounts messages to staff need
+# with everyone's choices (for the patient alone: the patient's choices); then one
+# transaction creating the marker and every row; then one UPDATE, a transaction of its
+# own, recording every message sent. On PostgreSQL the marker and the rows are one
+# statement (the marker's INSERT in its WITH clause), its own transaction, and both
+# writes tell their commit not to wait for the disk. Per-recipient or per-message
+# statements would grow with the recipients; they must not come back.
 FIRST_DELIVERY = {
     "postgresql": [
         "SELECT",  # the event, its case, patient (and account), physician and product
-        "SELECT",  # the physician's account, the actor's, the active coordinators
-        "SELECT",  # preferences and only-what-I-act-on settings, for all recipients
+        "SELECT",  # the accounts (physician's, actor's, coordinators) and everyone's choices
         "WITH",  # the dispatch marker, then every row, already taken by this sender
         "UPDATE",  # every email and text message sent
     ],
     "sqlite": [
-        "SELECT",
         "SELECT",
         "SELECT",
         "BEGIN",
@@ -101,15 +99,17 @@ def test_a_first_delivery_takes_the_same_few_statements_however_many_recipients(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_event_for_the_patient_alone_takes_one_statement_less(
+def test_an_event_for_the_patient_alone_takes_as_many_statements_and_reads_no_other_account(
     draft_case, patient, system, mailoutbox
 ):
     event = event_on(draft_case, "dispatch", system, to_state=S.IN_TRANSIT)
 
     statements = statements_of_a_first_delivery(event)
 
-    # No message to staff: no other account is read.
-    assert [kind(sql) for sql in statements] == first_delivery()[:1] + first_delivery()[2:]
+    assert [kind(sql) for sql in statements] == first_delivery()
+    # No message to staff: the second statement reads the patient's choices alone.
+    assert "notificationpreference" in statements[1]
+    assert "accounts_user.password" not in statements[1].replace('"', "")
     assert [m.to for m in mailoutbox] == [[patient.user.email]]
 
 
@@ -399,6 +399,84 @@ def test_the_choices_compiled_once_per_count_read_what_the_orm_reads(
     with CaptureQueriesContext(connection) as queries:
         assert services._choices_of([]) == (set(), {})
     assert queries.captured_queries == []
+
+
+@pytest.mark.parametrize("transition", ["verify", "submit", "quarantine", "cancel", "dispatch"])
+def test_the_accounts_and_choices_read_together_are_those_read_apart(
+    transition, draft_case, physician, patient, team, system
+):
+    """_people_and_choices reads in one statement what event_people_load and
+    _choices_of read in two: the same accounts attached to the event, the same staff,
+    and for everyone the fan-out tells the same choices (a quiet physician, a patient's
+    preferences, a coordinator's text messages, an inactive coordinator left out);
+    compiled once per connection, number of people and team, for several events."""
+    from notifications.models import NotificationSetting
+    from notifications.recipients import event_people_load, recipients_of_event
+
+    NotificationSetting.objects.create(user=physician.user, only_to_act_on=True)
+    NotificationPreference.objects.create(
+        user=patient.user, category=Category.CASE_UPDATES, email=False, sms=True
+    )
+    NotificationPreference.objects.create(
+        user=team[1], category=Category.SAFETY, email=True, sms=True
+    )
+    NotificationPreference.objects.create(
+        user=team[1], category=Category.CASE_UPDATES, email=False, sms=False
+    )
+    gone = make_user("gone@npp.example", "Gone Coordinator", Role.COORDINATOR)
+    gone.is_active = False
+    gone.save(update_fields=["is_active"])
+
+    def fields(obj):
+        return {f.attname: f.value_from_object(obj) for f in obj._meta.concrete_fields}
+
+    for assigned in (None, team[0], None):
+        draft_case.assigned_coordinator = assigned
+        draft_case.save(update_fields=["assigned_coordinator"])
+        event = event_on(draft_case, transition, team[0], to_state=S.SUBMITTED)
+        apart, together = (services._event_load(event.pk) for _ in range(2))
+        staff_apart = event_people_load(apart)
+        with CaptureQueriesContext(connection) as queries:
+            staff, choices = services._people_and_choices(together)
+        recipients = recipients_of_event(together, staff=staff)
+        if staff_apart is None and all(r.audience == "patient" for r in recipients):
+            assert (staff, choices, queries.captured_queries) == (None, None, [])
+            continue
+        assert len(queries.captured_queries) == 1
+        assert [fields(u) for u in staff or []] == [fields(u) for u in staff_apart or []]
+        assert fields(together.actor) == fields(apart.actor)
+        assert fields(together.case.physician.user) == fields(apart.case.physician.user)
+        if assigned is not None:
+            assert fields(together.case.assigned_coordinator) == fields(assigned)
+        assert recipients == recipients_of_event(apart, staff=staff_apart)
+        told = [r.user.pk for r in recipients]
+        assert set(told) <= choices.read and gone.pk not in choices.read
+        quiet, prefs = services._choices_of(told)
+        assert choices.quiet & set(told) == quiet
+        assert {k: (p.email, p.sms) for k, p in choices.prefs.items() if k[0] in told} == {
+            k: (p.email, p.sms) for k, p in prefs.items()
+        }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_choices_read_for_other_people_are_read_again_for_the_recipients(
+    draft_case, physician, patient, team, system, mailoutbox
+):
+    """A fan-out given choices that do not cover every recipient reads them itself: a
+    preference is never missed."""
+    from notifications.services import Choices, event_fan_out
+    from orders.models import CaseEvent
+
+    NotificationPreference.objects.create(
+        user=physician.user, category=Category.CASE_UPDATES, email=False
+    )
+    event = event_on(draft_case, "verify", system, to_state=S.FORMS_PREPARATION)
+    elsewhere = Choices(read=frozenset({patient.user.pk}), quiet=set(), prefs={})
+
+    event_fan_out(event=CaseEvent.objects.get(pk=event.pk), choices=elsewhere)
+
+    email = Notification.objects.get(event=event, recipient=physician.user, channel=Channel.EMAIL)
+    assert email.status == Status.SKIPPED
 
 
 def test_an_event_for_the_patient_alone_reads_no_other_account(draft_case, patient, system):
