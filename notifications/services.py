@@ -24,7 +24,6 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, connection, connections, router, transaction
 from django.db.models import F, Q, QuerySet
-from django.db.models.expressions import RawSQL
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -60,7 +59,7 @@ from notifications.recipients import (
 )
 from npp.accounts.languages import in_language_of
 from npp.accounts.models import Role, User
-from npp.compiled import CompiledInsert, CompiledSelect, per_connection
+from npp.compiled import ArrayInsert, CompiledSelect, per_connection
 from orders import adverse_events
 from orders.models import AdverseEvent, CaseEvent, ImportCase
 from orders.states import PATIENT_LABELS, CaseStatus
@@ -177,26 +176,23 @@ def _state_label(state: str) -> str:
     return CaseStatus(state).label if state in CaseStatus.values else state
 
 
-_LOOK_UP = object()
-
-
 def message_context(
     event: CaseEvent,
     recipient: Recipient,
     *,
-    urls: Mapping[str, str] | None = None,
-    adverse_event: Any = _LOOK_UP,
+    urls: Mapping[str, str],
+    adverse_event: AdverseEvent | None,
 ) -> dict[str, Any]:
     """What a message may say. A patient's context is built from the case and the
     plain-language status only: the event's note and data are internal and never
-    reach a patient, whichever template is used. A fan-out passes what is the same
-    for all of an event's recipients (`urls`, `adverse_event`) once."""
+    reach a patient, whichever template is used. What is the same for all of an
+    event's recipients (`urls`, `adverse_event`) the fan-out looks up once."""
     case = event.case
     common = {
         "recipient_name": recipient.user.full_name,
         "reference": case.reference,
         "product": case.product.brand_name,
-        **(urls if urls is not None else _urls()),
+        **urls,
     }
     if recipient.audience is Audience.PATIENT:
         label = PATIENT_LABELS.get(event.to_state, "")
@@ -216,8 +212,6 @@ def message_context(
         "case": case,
     }
     if (event.data or {}).get("adverse_event_id"):
-        if adverse_event is _LOOK_UP:
-            adverse_event = _adverse_event_of(event)
         context["adverse_event"] = adverse_event
     return context
 
@@ -546,31 +540,29 @@ def _fan_out_write(event: CaseEvent, rows: list[Notification]) -> None:
         Notification.objects.bulk_create(rows)
 
 
-# Beyond this many rows an event's fan-out is written by the ORM's statements.
-_FAN_OUT_COMPILED_UP_TO = 64
-
-
 def _fan_out_insert(event: CaseEvent, rows: list[Notification]) -> bool:
-    """The marker and the rows in one statement, compiled once per connection and
-    number of rows (npp.compiled.CompiledInsert). False when it cannot write them
-    (too many rows, a value it does not take): nothing was sent to the database."""
-    if len(rows) > _FAN_OUT_COMPILED_UP_TO:
-        return False
+    """The marker and the rows in one statement, built once per connection
+    (npp.compiled.ArrayInsert: a parameter per column, whatever the number of rows).
+    False when it cannot write them (a value it does not take): nothing was sent to
+    the database."""
+    # The connection itself, not django.db.connection (a proxy to the thread's own):
+    # the statement is kept on it and prepares every value with it.
+    database = connections[router.db_for_write(Notification)]
     if not rows:
-        with connection.cursor() as cursor:
+        with database.cursor() as cursor:
             cursor.execute(_marker_sql(), [event.pk])
         return True
     statement = per_connection(
-        connection,
-        ("notifications.fan_out", len(rows)),
-        lambda: CompiledInsert(
-            connection,
+        database,
+        "notifications.fan_out",
+        lambda: ArrayInsert(
+            database,
             Notification,
-            len(rows),
+            match="key",
             # Each row's event is the marker's: the marker's INSERT runs first.
-            expressions={"event_id": RawSQL(f"SELECT {_MARKER_COLUMN} FROM {_MARKER}", [])},
+            expressions={"event_id": f"SELECT {_MARKER_COLUMN} FROM {_MARKER}"},
             prefix=f"WITH {_MARKER} AS ({_marker_sql()} RETURNING {_MARKER_COLUMN}) ",
-            prefix_stand_ins=[0],
+            prefix_params=1,
         ),
     )
     return statement.insert(rows, [event.pk])
