@@ -25,6 +25,37 @@ ALLAUTH_WORDS = (
     # The password change page, open to anyone signed in.
     gettext_noop("Current Password"),
     gettext_noop("Please type your current password."),
+    # allauth's account pages a signed-in patient reaches only by typing their address:
+    # her email addresses, confirming her password again, the verification email sent,
+    # and the second factor's page as it first shows.
+    gettext_noop("Email Addresses"),
+    gettext_noop("The following email addresses are associated with your account:"),
+    gettext_noop("Verified"),
+    gettext_noop("Unverified"),
+    gettext_noop("Primary"),
+    gettext_noop("Make Primary"),
+    gettext_noop("Re-send Verification"),
+    gettext_noop("Do you really want to remove the selected email address?"),
+    gettext_noop("Add Email Address"),
+    gettext_noop("Add Email"),
+    gettext_noop("Confirm Access"),
+    gettext_noop("Please reauthenticate to safeguard your account."),
+    gettext_noop("Enter your password:"),
+    gettext_noop("Confirm"),
+    gettext_noop("Alternative options"),
+    gettext_noop("Verify Your Email Address"),
+    gettext_noop(
+        "We have sent an email to you for verification. Follow the link provided to "
+        "finalize the signup process. If you do not see the verification email in your "
+        "main inbox, check your spam folder. Please contact us if you do not receive the "
+        "verification email within a few minutes."
+    ),
+    gettext_noop("Two-Factor Authentication"),
+    gettext_noop("Authenticator App"),
+    gettext_noop("An authenticator app is not active."),
+    gettext_noop("Activate"),
+    gettext_noop("Recovery Codes"),
+    gettext_noop("No recovery codes set up."),
 )
 
 # django.forms: the refusals of the patient's forms (empty, a bad date or address, a

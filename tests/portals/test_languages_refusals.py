@@ -426,3 +426,26 @@ def test_a_request_the_server_cannot_read_is_answered_in_her_language(
     assert "<h1>जो भेजा गया, उसे हम पढ़ नहीं सके</h1>" in html
     assert f"{settings.NPP_SERVICE_PHONE}</a> पर फ़ोन करें" in html
     assert "Bad Request" not in html
+
+
+@pytest.mark.parametrize(
+    ("path", "words"),
+    [
+        ("/accounts/email/", "ये ईमेल पते आपके खाते से जुड़े हैं:"),
+        ("/accounts/reauthenticate/", "अपने खाते की सुरक्षा के लिए कृपया फिर से पुष्टि करें"),
+        ("/accounts/confirm-email/", "हमने पुष्टि के लिए आपको एक ईमेल भेजा है।"),
+        ("/accounts/2fa/", "कोई ऑथेंटिकेटर ऐप चालू नहीं है।"),
+    ],
+)
+def test_allauths_account_pages_open_to_her_are_in_hindi(client, patient, path, words):
+    """Linked from none of her pages, but open to her by their address; allauth has no
+    Hindi, so its words there are in the project's catalogue."""
+    in_language(patient.user)
+    client.force_login(patient.user)
+
+    html = text_of(client.get(path))
+    main = re.sub(r"<[^>]+>", " ", html[html.index("<main") : html.index("</main>")])
+
+    assert words in main
+    her_address = set(re.findall(r"[A-Za-z]{3,}", patient.user.email))
+    assert set(re.findall(r"[A-Za-z]{3,}", main)) - her_address - {"Priya", "Menon"} == set()
