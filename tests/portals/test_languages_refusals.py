@@ -390,9 +390,9 @@ def test_her_orders_dates_and_signature_end_with_a_hindi_full_stop(client, case_
         assert "</strong>.<" not in html and "सहमति दी गई.<" not in html
 
 
-def test_a_documents_preview_is_named_in_hindi_word_order(client, case_in, patient):
-    """A screen reader read "झलक मरीज़ की सहमति की" (Preview, of the consent): the
-    document's name comes first in Hindi."""
+def test_a_preview_and_an_orders_link_are_named_in_hindi_word_order(client, case_in, patient):
+    """A screen reader read "झलक मरीज़ की सहमति की" (Preview, of the consent) and
+    "विवरण देखें NPP-… का" (See details, of the order): what is named comes first."""
     from tests.documents.files import png
 
     case = case_in(S.SUBMITTED)
@@ -404,10 +404,11 @@ def test_a_documents_preview_is_named_in_hindi_word_order(client, case_in, patie
     )
 
     html = text_of(client.get(f"/my/orders/{case.pk}/"))
+    orders = text_of(client.get("/my/"))
 
-    assert (
-        '<summary><span class="visually-hidden">मरीज़ का पहचान पत्र की </span>झलक</summary>' in html
-    )
+    preview = '<span class="visually-hidden">मरीज़ का पहचान पत्र की </span>झलक</summary>'
+    assert preview in html
+    assert f'<span class="visually-hidden">{case.reference} का </span>विवरण देखें</a>' in orders
 
 
 def test_a_request_the_server_cannot_read_is_answered_in_her_language(
