@@ -158,3 +158,12 @@ def test_her_consent_page_shows_the_same_hindi_words(client, case_in, patient):
 
     assert "जन्म 17 मई 1990" in html
     assert "आधार XXXXXXXX9012" in html
+
+
+def test_the_doctors_dose_in_his_words_is_said_again_as_a_daily_count_in_hers(hindi_case, tmp_path):
+    """The prescribed dose is the doctor's free text ("23.7 mg (3 capsules) twice
+    daily"), English in a Hindi sheet: the daily count follows it in Hindi."""
+    text = words(pdf_text(render_document_pdf(hindi_case, K.PATIENT_INFORMATION)[0], tmp_path))
+
+    assert "23.7 mg (3 capsules) twice daily" in text
+    assert "रोज़ 6 कैप्सूल।" in text
