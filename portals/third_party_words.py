@@ -1,10 +1,10 @@
 """Words of other packages that patients read: django-allauth's forms (allauth has no
 Hindi), Django's form errors and its month and day names (its Hindi spells दिसंबर
 "दिसमबर", calls a required field "यह क्षेत्र अपेक्षित हैं" and an email address a
-postal one). Listed
-here so that `makemessages` keeps them in our catalogue: Django merges every
-catalogue into one per language, ours first, so our translation answers theirs. And
-the catalogue's dosage forms, which the patient sheet names."""
+postal one). Listed here so that `makemessages` keeps them in our catalogue: Django
+merges every catalogue into one per language, ours first, so our translation answers
+theirs. And the catalogue's dosage forms and the seeded regulator, which her papers
+name."""
 
 from __future__ import annotations
 
@@ -124,6 +124,10 @@ DJANGO_DATE_WORDS = (
     gettext_noop("Saturday"),
     gettext_noop("Sunday"),
 )
+
+# orders.Pathway.regulator as the India pathway is seeded (orders migration 0003), which
+# the patient's consent names; a regulator entered otherwise is printed as written.
+REGULATORS = (gettext_noop("CDSCO (SUGAM portal)"),)
 
 # orders.Product.dosage_form and its plural (documents.generation.formatting.plural).
 DOSAGE_FORMS = (

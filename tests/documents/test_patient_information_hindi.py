@@ -117,6 +117,7 @@ def test_her_consent_is_written_in_hindi_and_the_application_pack_keeps_it_in_en
     assert "यह दवा केवल मेरे अपने निजी उपयोग के लिए है।" in consent
     assert "डॉ. Anil Rao ने मुझे समझाया है" in consent
     assert "मरीज़ की सहमति: Priya Menon" in consent  # the footer, in her language too
+    assert "CDSCO (SUGAM पोर्टल)" in consent and "portal" not in consent
     assert "Patient consent" not in consent
     pack = words(pdf_text(render_document_pdf(case, K.REGULATORY_APPLICATION)[0], tmp_path))
     assert "The medicine is for my own personal use only." in pack
