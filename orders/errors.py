@@ -31,8 +31,10 @@ class GuardFailed(DomainError):
 
     def __init__(self, action: str, problems: list[str]) -> None:
         # `action` is English ("confirm delivery"); the text is written when raised,
-        # in the language of the request (or task) that raised it.
-        self.action = action
+        # in the language of the request (or task) that raised it. Kept in lower case
+        # as declared, whether given as a button's label (transition_label) or not: the
+        # API returns it.
+        self.action = action.lower()
         self.problems = problems
         super().__init__(self._text(problems))
 

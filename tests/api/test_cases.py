@@ -194,3 +194,26 @@ def test_a_path_the_api_does_not_have_is_a_problem_404_not_a_page(api, physician
 
     assert response.status_code == 404
     assert problem_of(response)["detail"] == "No such resource."
+
+
+def test_a_refusal_names_its_action_in_lower_case_whichever_check_refused(
+    api, coordinator, case_in
+):
+    """The problem's `action` is the transition's label as declared ("confirm
+    delivery"), whether a guard refused or the transition itself (a coordinator
+    confirming without an accepted proof of delivery)."""
+    case = case_in(S.OUT_FOR_DELIVERY)
+
+    refused = api(coordinator).post(
+        f"/api/v1/cases/{case.reference}/transitions/confirm_delivery",
+        {
+            "delivered_to": "Priya Menon",
+            "delivered_at": "2026-01-05T10:00:00+05:30",
+            "delivered_lot": case.current_shipment.batch_number,
+        },
+        format="json",
+    )
+
+    assert refused.status_code == 422, problem_of(refused)
+    assert problem_of(refused)["missing"] == ["an accepted proof of delivery"]
+    assert problem_of(refused)["action"] == "confirm delivery"
