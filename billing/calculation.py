@@ -414,6 +414,8 @@ def final_lines(
         duty = [line for line in quote_lines if line.code in duty_codes]
         return [*kept[:1], *duty, *kept[1:]], ZERO
     duty_line = Line(
-        "customs_duty", "Customs duty paid, per the Bill of Entry", to_paise(actual_duty)
+        "customs_duty",
+        gettext_noop("Customs duty paid, per the Bill of Entry"),
+        to_paise(actual_duty),
     )
     return [*kept[:1], duty_line, *kept[1:]], to_paise(actual_duty) - estimate

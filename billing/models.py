@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q, Sum
+from django.utils.translation import gettext_noop
 
 from billing.gst import STATE_CHOICES, gstin_problems
 from orders.errors import DomainError
@@ -260,12 +261,14 @@ class ServiceTaxRate(models.Model):
 
 
 class PayerKind(models.TextChoices):
-    PATIENT = "patient", "The patient"
-    FAMILY = "family", "A family member"
-    HOSPITAL = "hospital", "The hospital"
-    INSURER = "insurer", "An insurer"
-    CHARITY = "charity", "A charity"
-    MANUFACTURER_FREE = "manufacturer_free", "Free of charge from the manufacturer"
+    # Marked for the catalogue, plain English here: the money papers print the label
+    # recorded with the payer in their reader's language (documents.generation.money).
+    PATIENT = "patient", gettext_noop("The patient")
+    FAMILY = "family", gettext_noop("A family member")
+    HOSPITAL = "hospital", gettext_noop("The hospital")
+    INSURER = "insurer", gettext_noop("An insurer")
+    CHARITY = "charity", gettext_noop("A charity")
+    MANUFACTURER_FREE = "manufacturer_free", gettext_noop("Free of charge from the manufacturer")
 
 
 # The patient reads the money papers of a case paid by themself or their family;
@@ -480,11 +483,13 @@ class QuotationLine(models.Model):
 
 
 class PaymentMethod(models.TextChoices):
+    # The names a payer reads on a credit note, in their language (UPI and NEFT/RTGS
+    # are the systems' own names).
     UPI = "upi", "UPI"
     BANK_TRANSFER = "neft_rtgs", "NEFT/RTGS"
-    CARD = "card", "Card"
-    CHEQUE = "cheque", "Cheque"
-    CASH = "cash", "Cash"
+    CARD = "card", gettext_noop("Card")
+    CHEQUE = "cheque", gettext_noop("Cheque")
+    CASH = "cash", gettext_noop("Cash")
 
 
 class EntryKind(models.TextChoices):

@@ -12,7 +12,14 @@ from hypothesis import strategies as st
 
 from billing import calculation as calc
 from orders.display import format_money
-from orders.money import rupees_in_words, to_paise, to_rupee
+from orders.money import (
+    amount_in_words,
+    number_in_hindi_words,
+    rupees_in_hindi_words,
+    rupees_in_words,
+    to_paise,
+    to_rupee,
+)
 
 D = Decimal
 INDIA_2026 = calc.DutyRates(D("10"), D("10"), D("5"))
@@ -285,6 +292,31 @@ def test_amounts_in_words_follow_lakhs_and_crores():
         "Rupees twenty-four thousand six hundred eighty-nine and fifty paise only"
     )
     assert rupees_in_words(D("12500000")) == "Rupees one crore twenty-five lakh only"
+
+
+def test_amounts_in_hindi_words_follow_lakhs_and_crores_with_a_word_for_each_number():
+    """Hindi names every number below a hundred with a word of its own (उनहत्तर, 69)."""
+    assert rupees_in_hindi_words(D("320000")) == "तीन लाख बीस हज़ार रुपये मात्र"
+    assert rupees_in_hindi_words(D("24689.50")) == ("चौबीस हज़ार छह सौ नवासी रुपये और पचास पैसे मात्र")
+    assert rupees_in_hindi_words(D("12500000")) == "एक करोड़ पच्चीस लाख रुपये मात्र"
+    assert rupees_in_hindi_words(D("1.01")) == "एक रुपया और एक पैसा मात्र"
+    assert rupees_in_hindi_words(D("2468689.69")) == (
+        "चौबीस लाख अड़सठ हज़ार छह सौ नवासी रुपये और उनहत्तर पैसे मात्र"
+    )
+    assert [number_in_hindi_words(n) for n in (19, 29, 79, 99, 100, 1000, 10**5)] == [
+        "उन्नीस",
+        "उनतीस",
+        "उन्यासी",
+        "निन्यानबे",
+        "एक सौ",
+        "एक हज़ार",
+        "एक लाख",
+    ]
+
+
+def test_an_amount_in_words_is_in_the_papers_language():
+    assert amount_in_words(D("320000"), "hi") == "तीन लाख बीस हज़ार रुपये मात्र"
+    assert amount_in_words(D("320000"), "en") == "Rupees three lakh twenty thousand only"
 
 
 def test_paise_and_rupee_rounding_go_half_up():

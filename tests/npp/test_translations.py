@@ -48,6 +48,14 @@ PATIENT_FACING = (
     "documents/templates/documents/base.html",
     "documents/templates/documents/_pack_patient_consent.html",
     "documents/templates/documents/patient_information.html",
+    # The money papers she downloads when she or her family pays, and their words
+    # recorded in billing (the payer's kind, the refund's method, each line's label).
+    "documents/templates/documents/_money_parties.html",
+    "documents/templates/documents/proforma_invoice.html",
+    "documents/templates/documents/tax_invoice.html",
+    "documents/templates/documents/credit_note.html",
+    "documents/generation/money.py",
+    "billing/models.py",
     # What the domain refuses her, in the words she reads on her page: a delivery
     # confirmation, a consent signature, an upload, a side-effect report, a quotation.
     "orders/errors.py",
@@ -104,9 +112,10 @@ def patient_files() -> list[Path]:
     return sorted(set(files))
 
 
-def marked_strings(path: Path) -> set[str]:
-    """What `makemessages` would take from one file: templates through Django's
-    templatize, then xgettext with Django's keywords."""
+def marked_strings(path: Path) -> set[tuple[str | None, str]]:
+    """What `makemessages` would take from one file, as (context, msgid): templates
+    through Django's templatize, then xgettext with Django's keywords. The context
+    counts: "Total" on a money paper is not the portal's "Total"."""
     source = path.read_text()
     if path.suffix != ".py":
         source = templatize(source, origin=str(path))
@@ -128,7 +137,7 @@ def marked_strings(path: Path) -> set[str]:
         text=True,
         check=True,
     )
-    return {entry.msgid for entry in polib.pofile(result.stdout) if entry.msgid}
+    return {(entry.msgctxt, entry.msgid) for entry in polib.pofile(result.stdout) if entry.msgid}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -147,14 +156,14 @@ def test_every_patient_facing_message_has_a_translation_that_is_not_fuzzy(langua
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_string_the_patients_files_mark_is_in_the_catalogue(language):
     """A string marked since the last `makemessages` fails here, not in front of a patient."""
-    known = {entry.msgid for entry in catalogue(language) if not entry.obsolete}
+    known = {(entry.msgctxt, entry.msgid) for entry in catalogue(language) if not entry.obsolete}
     files = patient_files()
     assert len(files) > 20
 
     missing = {
-        f"{path.relative_to(ROOT)}: {msgid}"
+        f"{path.relative_to(ROOT)}: {msgid}" + (f" (context {context!r})" if context else "")
         for path in files
-        for msgid in marked_strings(path) - known
+        for context, msgid in marked_strings(path) - known
     }
 
     assert missing == set()
