@@ -192,6 +192,16 @@ def rules_of_event(event: CaseEvent) -> tuple[Rule, ...]:
 TEAM_AUDIENCES = (Audience.COORDINATOR, Audience.ALL_COORDINATORS)
 
 
+def team_events() -> frozenset[str]:
+    """The events whose messages may go to the coordinators as a team (the active
+    coordinators are read for them: event_people_load)."""
+    return frozenset(
+        name
+        for name, rules in WHO_HEARS_WHAT.items()
+        if any(rule.audience in TEAM_AUDIENCES for rule in rules)
+    )
+
+
 def recipients_of_event(event: CaseEvent, *, staff: list[User] | None = None) -> list[Recipient]:
     """Who hears `event`. The person who acted is not told what they just did."""
     rules = rules_of_event(event)

@@ -23,7 +23,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, connection, connections, router, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import BooleanField, F, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -56,10 +57,11 @@ from notifications.recipients import (
     notified_events,
     recipients_of,
     recipients_of_event,
+    team_events,
 )
 from npp.accounts.languages import in_language_of
 from npp.accounts.models import Role, User
-from npp.compiled import ArrayInsert, CompiledSelect, per_connection
+from npp.compiled import ArrayInsert, CompiledSelect, per_connection, prepared, rows_together
 from orders import adverse_events
 from orders.models import AdverseEvent, CaseEvent, ImportCase
 from orders.states import PATIENT_LABELS, CaseStatus
@@ -881,8 +883,15 @@ def _event_load(event_id: int) -> CaseEvent:
     """CaseEvent.objects.select_related(*EVENT_RELATED).get(pk=event_id), compiled by the
     ORM once per database connection: building and compiling that five-table,
     80-column queryset took about 1 ms of Python on every task."""
-    connection = connections[router.db_for_read(CaseEvent)]
-    statement = per_connection(
+    return _event_statement(connections[router.db_for_read(CaseEvent)]).get([event_id])
+
+
+# The name of the event's query prepared on a worker's database session.
+_EVENT_PREPARED = "npp_notifications_event"
+
+
+def _event_statement(connection) -> CompiledSelect:
+    return per_connection(
         connection,
         "notifications.event",
         lambda: CompiledSelect(
@@ -893,14 +902,138 @@ def _event_load(event_id: int) -> CaseEvent:
             [0],
         ),
     )
-    return statement.get([event_id])
+
+
+class _EventPeopleStatement:
+    """The people an event's messages may need, with their choices, found by the
+    database from the event's id alone (so that it can be sent with the event's query,
+    before its row is back): the case's patient's, physician's and assigned
+    coordinator's accounts and the actor's, and the active coordinators when the event
+    is one that concerns them as a team (TEAM_EVENTS); `_people_query`'s columns."""
+
+    STAND_IN = -1
+
+    def __init__(self, connection) -> None:
+        queryset = (
+            User.objects.using(connection.alias)
+            .filter(
+                Q(pk__in=RawSQL(_event_people_ids_sql(), [self.STAND_IN]))
+                | (
+                    Q(role=Role.COORDINATOR, is_active=True)
+                    & Q(
+                        RawSQL(
+                            _event_is_sql(),
+                            [self.STAND_IN, sorted(team_events())],
+                            output_field=BooleanField(),
+                        )
+                    )
+                )
+            )
+            .order_by()
+            .values_list(*_USER_COLUMNS, *_CHOICE_COLUMNS)
+        )
+        _sql, params = queryset.query.get_compiler(using=connection.alias).as_sql()
+        self.params = list(params)
+        self.positions = [n for n, param in enumerate(params) if param == self.STAND_IN]
+        if len(self.positions) != 2:
+            raise ImproperlyConfigured(f"Unexpected parameters in the people query: {params!r}")
+        self.statement = CompiledSelect(queryset, params)
+
+    def params_for(self, event_id: int) -> list:
+        params = list(self.params)
+        for position in self.positions:
+            params[position] = event_id
+        return params
+
+
+@lru_cache(maxsize=1)
+def _event_people_ids_sql() -> str:
+    """PostgreSQL: the ids of the accounts an event may need (patient's, actor's,
+    physician's, assigned coordinator's), from the event's id."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    def quote(name: str) -> str:
+        return DatabaseOperations.quote_name(None, name)
+
+    def column(model, name: str) -> str:
+        return quote(model._meta.get_field(name).column)
+
+    event, case = CaseEvent, ImportCase
+    patient = ImportCase._meta.get_field("patient").related_model
+    physician = ImportCase._meta.get_field("physician").related_model
+    return (
+        f"SELECT v.person FROM {quote(event._meta.db_table)} e "
+        f"JOIN {quote(case._meta.db_table)} c "
+        f"ON c.{column(case, 'id')} = e.{column(event, 'case')} "
+        f"JOIN {quote(patient._meta.db_table)} pa "
+        f"ON pa.{column(patient, 'id')} = c.{column(case, 'patient')} "
+        f"JOIN {quote(physician._meta.db_table)} ph "
+        f"ON ph.{column(physician, 'id')} = c.{column(case, 'physician')}, "
+        f"LATERAL (VALUES (pa.{column(patient, 'user')}), (e.{column(event, 'actor')}), "
+        f"(ph.{column(physician, 'user')}), (c.{column(case, 'assigned_coordinator')})) "
+        f"AS v(person) WHERE e.{column(event, 'id')} = %s AND v.person IS NOT NULL"
+    )
+
+
+@lru_cache(maxsize=1)
+def _event_is_sql() -> str:
+    """PostgreSQL: whether the event of this id is one of these transitions."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    quote = DatabaseOperations.quote_name
+    table = quote(None, CaseEvent._meta.db_table)
+    pk = quote(None, CaseEvent._meta.pk.column)
+    transition = quote(None, CaseEvent._meta.get_field("transition").column)
+    return f"EXISTS (SELECT 1 FROM {table} WHERE {pk} = %s AND {transition} = ANY(%s))"
+
+
+def _event_and_people_load(event_id: int) -> tuple[CaseEvent, list[User] | None, Choices | None]:
+    """_event_load and _people_and_choices, on PostgreSQL in one round trip: the
+    people's query finds them from the event's id and is sent with the event's query
+    (npp.compiled.rows_together). It reads the patient's, the actor's, the physician's
+    and an assigned coordinator's accounts, and the active coordinators for an event
+    that concerns them as a team, whatever the event needs of them (at most four
+    accounts more than a patient-only event needs, none of them told); the accounts
+    the event needs are then attached as event_people_load attaches them. A round
+    trip less on every task: two statements were sent one after the other because the
+    second needed the event's row."""
+    connection = connections[router.db_for_read(CaseEvent)]
+    if connection.vendor != "postgresql":
+        event = _event_load(event_id)
+        return event, *_people_and_choices(event)
+    event_statement = _event_statement(connection)
+    people = per_connection(
+        connection, "notifications.event_people", lambda: _EventPeopleStatement(connection)
+    )
+    event_rows, people_rows = rows_together(
+        connection,
+        [
+            (event_statement, [event_id], prepared(connection, _EVENT_PREPARED, event_statement)),
+            (people.statement, people.params_for(event_id)),
+        ],
+    )
+    event = event_statement.object_of(event_rows)
+    users: dict[int, User] = {}
+    width = len(_USER_COLUMNS)
+    for row in people_rows:
+        if row[0] not in users:
+            users[row[0]] = User.from_db(connection.alias, _USER_COLUMNS, row[:width])
+    wanted = event_people_wanted(event)
+    staff = None
+    if wanted is not None:
+        ids, team = wanted
+        if not ids <= users.keys() or team != (event.transition in team_events()):
+            # Never so (the same accounts and the same table), but if it were: apart.
+            return event, *_people_and_choices(event)
+        staff = event_people_attach(event, users, team)
+    quiet, prefs = _choices_from((row[0], *row[width:]) for row in people_rows)
+    return event, staff, Choices(read=frozenset(users), quiet=quiet, prefs=prefs)
 
 
 def event_deliver(*, event_id: int) -> Delivery:
     """Everything one event causes: create its rows (the first time only), then send
     them. Safe to run any number of times, also at once on two workers."""
-    event = _event_load(event_id)
-    staff, choices = _people_and_choices(event)
+    event, staff, choices = _event_and_people_load(event_id)
     created = event_fan_out(event=event, claim=True, staff=staff, choices=choices)
     if created is None:
         # Delivered again (redelivery, retry, sweep): send what the rows still hold.

@@ -8,6 +8,8 @@ bench/bench_notifications.py measures the throughput these give."""
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -24,10 +26,12 @@ S = CaseStatus
 
 
 def statements_of_a_first_delivery(event) -> list[str]:
+    """Without the PREPARE a database session's first delivery sends once (see
+    test_the_event_query_is_prepared_once_per_database_session)."""
     with CaptureQueriesContext(connection) as queries:
         delivery = event_deliver(event_id=event.pk)
     assert delivery.sent > 0
-    return [query["sql"] for query in queries.captured_queries]
+    return [query["sql"] for query in queries.captured_queries if kind(query["sql"]) != "PREPARE"]
 
 
 def kind(sql: str) -> str:
@@ -44,8 +48,12 @@ def kind(sql: str) -> str:
 # statements would grow with the recipients; they must not come back.
 FIRST_DELIVERY = {
     "postgresql": [
-        "SELECT",  # the event, its case, patient (and account), physician and product
-        "SELECT",  # the accounts (physician's, actor's, coordinators) and everyone's choices
+        # Sent together, one round trip: the event, its case, patient (and account),
+        # physician and product (prepared: PostgreSQL plans it once per session), and
+        # the accounts (patient's, physician's, actor's, coordinators) with everyone's
+        # choices, found from the event's id.
+        "EXECUTE",
+        "SELECT",
         "WITH",  # the dispatch marker, then every row, already taken by this sender
         "UPDATE",  # every email and text message sent
     ],
@@ -66,10 +74,35 @@ def first_delivery() -> list[str]:
     return FIRST_DELIVERY[connection.vendor]
 
 
+def sent_together(monkeypatch) -> list[int]:
+    """How many statements each of psycopg's pipelines (one round trip) carried."""
+    if connection.vendor != "postgresql":
+        return []
+    import psycopg
+
+    carried: list[int] = []
+    real = psycopg.Connection.pipeline
+
+    @contextlib.contextmanager
+    def counted(self):
+        executed = []
+
+        def note(execute, sql, params, many, context):
+            executed.append(sql)
+            return execute(sql, params, many, context)
+
+        with real(self) as pipeline, connection.execute_wrapper(note):
+            yield pipeline
+        carried.append(len(executed))
+
+    monkeypatch.setattr(psycopg.Connection, "pipeline", counted)
+    return carried
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("more_coordinators", [0, 4])
 def test_a_first_delivery_takes_the_same_few_statements_however_many_recipients(
-    more_coordinators, draft_case, physician, patient, team, system, mailoutbox
+    more_coordinators, draft_case, physician, patient, team, system, mailoutbox, monkeypatch
 ):
     for n in range(more_coordinators):
         make_user(f"coordinator{n}@npp.example", f"Coordinator {n}", Role.COORDINATOR)
@@ -81,6 +114,7 @@ def test_a_first_delivery_takes_the_same_few_statements_however_many_recipients(
     patient.save(update_fields=["phone"])
     # Quarantine: every coordinator by email (safety), the physician and the patient.
     event = event_on(draft_case, "quarantine", system, to_state=S.QUARANTINED)
+    together = sent_together(monkeypatch)
 
     statements = statements_of_a_first_delivery(event)
 
@@ -91,6 +125,8 @@ def test_a_first_delivery_takes_the_same_few_statements_however_many_recipients(
     assert len(mailoutbox) == coordinators + 2
     assert [kind(sql) for sql in statements] == first_delivery()
     if connection.vendor == "postgresql":
+        # The event's and the people's SELECTs in one round trip.
+        assert together == [2]
         # The marker and rows' statement, and the UPDATE.
         assert [s for s in statements if WITHOUT_WAITING_FOR_THE_DISK in s] == [
             statements[-2],
@@ -99,7 +135,7 @@ def test_a_first_delivery_takes_the_same_few_statements_however_many_recipients(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_event_for_the_patient_alone_takes_as_many_statements_and_reads_no_other_account(
+def test_an_event_for_the_patient_alone_takes_as_many_statements_and_tells_no_one_else(
     draft_case, patient, system, mailoutbox
 ):
     event = event_on(draft_case, "dispatch", system, to_state=S.IN_TRANSIT)
@@ -107,9 +143,9 @@ def test_an_event_for_the_patient_alone_takes_as_many_statements_and_reads_no_ot
     statements = statements_of_a_first_delivery(event)
 
     assert [kind(sql) for sql in statements] == first_delivery()
-    # No message to staff: the second statement reads the patient's choices alone.
+    # No message to staff: the patient's choices are read (on PostgreSQL with the
+    # accounts the event names, found by the database and sent with the event's query).
     assert "notificationpreference" in statements[1]
-    assert "accounts_user.password" not in statements[1].replace('"', "")
     assert [m.to for m in mailoutbox] == [[patient.user.email]]
 
 
@@ -478,6 +514,115 @@ def test_the_accounts_and_choices_read_together_are_those_read_apart(
         assert {k: (p.email, p.sms) for k, p in choices.prefs.items() if k[0] in told} == {
             k: (p.email, p.sms) for k, p in prefs.items()
         }
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "transition", ["verify", "submit", "quarantine", "cancel", "dispatch", "report_adverse_event"]
+)
+def test_the_event_and_its_people_read_in_one_round_trip_are_those_read_one_after_the_other(
+    transition, draft_case, physician, patient, team, system, monkeypatch
+):
+    """_event_and_people_load sends the event's query and a people's query that finds
+    them from the event's id together; what it gives is what _event_load then
+    _people_and_choices give: the event field for field, the accounts attached, the
+    staff, and the choices of everyone the event tells (a quiet physician, a patient's
+    preferences, an inactive coordinator left out), with and without an assigned
+    coordinator, for several events on one connection; an event that does not exist
+    is the ORM's DoesNotExist."""
+    from notifications.models import NotificationSetting
+    from notifications.recipients import recipients_of_event
+    from orders.models import CaseEvent
+
+    NotificationSetting.objects.create(user=physician.user, only_to_act_on=True)
+    NotificationPreference.objects.create(
+        user=patient.user, category=Category.CASE_UPDATES, email=False, sms=True
+    )
+    NotificationPreference.objects.create(
+        user=team[1], category=Category.SAFETY, email=True, sms=True
+    )
+    gone = make_user("gone@npp.example", "Gone Coordinator", Role.COORDINATOR)
+    gone.is_active = False
+    gone.save(update_fields=["is_active"])
+    together = sent_together(monkeypatch)
+
+    def fields(obj):
+        return {f.attname: f.value_from_object(obj) for f in obj._meta.concrete_fields}
+
+    for assigned in (None, team[0], None):
+        draft_case.assigned_coordinator = assigned
+        draft_case.save(update_fields=["assigned_coordinator"])
+        event = event_on(draft_case, transition, team[0], note="N", to_state=S.SUBMITTED)
+        apart = services._event_load(event.pk)
+        staff_apart, choices_apart = services._people_and_choices(apart)
+        loaded, staff, choices = services._event_and_people_load(event.pk)
+
+        assert fields(loaded) == fields(apart)
+        assert fields(loaded.case) == fields(apart.case)
+        assert fields(loaded.case.patient.user) == fields(apart.case.patient.user)
+        assert [fields(u) for u in staff or []] == [fields(u) for u in staff_apart or []]
+        recipients = recipients_of_event(loaded, staff=staff)
+        assert recipients == recipients_of_event(apart, staff=staff_apart)
+        if staff_apart is not None or choices_apart is not None:
+            assert fields(loaded.actor) == fields(apart.actor)
+            assert fields(loaded.case.physician.user) == fields(apart.case.physician.user)
+        if choices is None:  # one after the other (SQLite): a patient-only event
+            assert (staff, choices_apart) == (None, None)
+            continue
+        told = {r.user.pk for r in recipients}
+        assert told <= choices.read and gone.pk not in choices.read
+        quiet, prefs = services._choices_of(told)
+        assert choices.quiet & told == quiet
+        assert {k: (p.email, p.sms) for k, p in choices.prefs.items() if k[0] in told} == {
+            k: (p.email, p.sms) for k, p in prefs.items()
+        }
+    if connection.vendor == "postgresql":
+        assert together == [2, 2, 2]
+    with pytest.raises(CaseEvent.DoesNotExist):
+        services._event_and_people_load(event.pk + 1000)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_event_query_is_prepared_once_per_database_session(
+    draft_case, other_case, physician, patient, team, system, mailoutbox
+):
+    """PREPARE once per session, then EXECUTE; a new session (a reconnection) prepares
+    it again; inside a caller's transaction the query's own text, never a PREPARE."""
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements: PostgreSQL")
+
+    def kinds_of(transition, case, inside=False):
+        event = event_on(case, transition, system, to_state=S.FORMS_PREPARATION)
+        caller = transaction.atomic() if inside else contextlib.nullcontext()
+        with CaptureQueriesContext(connection) as queries, caller:
+            event_deliver(event_id=event.pk)
+        assert Notification.objects.filter(event=event).exists()
+        return [kind(q["sql"]) for q in queries.captured_queries]
+
+    connection.close()
+    assert kinds_of("verify", draft_case)[:3] == ["PREPARE", "EXECUTE", "SELECT"]
+    assert kinds_of("verify", other_case)[:3] == ["EXECUTE", "SELECT", "WITH"]
+    inside = kinds_of("submit", draft_case, inside=True)
+    assert "PREPARE" not in inside and "EXECUTE" not in inside
+    connection.close()
+    assert kinds_of("verify", draft_case)[:3] == ["PREPARE", "EXECUTE", "SELECT"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_delivery_of_an_event_whose_patient_has_no_account_tells_the_physician(
+    physician, lupkynis, system, mailoutbox
+):
+    """A patient without a login has no account to read: the people's query finds the
+    others all the same."""
+    from tests.conftest import make_patient, new_case
+
+    patient = make_patient(None, "Ravi Kumar")
+    case = new_case(physician=physician, patient=patient, product=lupkynis)
+    event = event_on(case, "verify", system, to_state=S.FORMS_PREPARATION)
+
+    event_deliver(event_id=event.pk)
+
+    assert [m.to for m in mailoutbox] == [[physician.user.email]]
 
 
 @pytest.mark.django_db(transaction=True)
