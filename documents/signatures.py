@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import hashlib
+import re
+import unicodedata
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -23,7 +25,7 @@ from documents.seals import current_key_id, seal
 from documents.services import papers_changed
 from npp.accounts.reentry import password_reentry
 from orders import permissions as perm
-from orders.errors import DomainError
+from orders.errors import DomainError, InvalidInput
 
 M = SignatureMeaning
 C = SignerCapacity
@@ -97,6 +99,13 @@ def document_sign(
     if _superseded(document):
         raise DomainError(_("A newer version of this document exists: sign that one."))
     capacity = signer_capacity(document.case, meaning, capacity)
+    printed_name = signer_printed_name(
+        case=document.case,
+        signer=signer,
+        meaning=meaning,
+        capacity=capacity,
+        printed_name=printed_name,
+    )
     signing_password_check(signer, password)
     return _signature_record(
         document=document,
@@ -133,6 +142,96 @@ def signer_capacity(case, meaning: str, capacity: str) -> str:
     return C.PATIENT
 
 
+# A doctor's title before a name is not part of it: "Dr Anil Rao", "Dr. Anil Rao" and
+# "डॉ. अनिल राव" are typed by the person whose name on record has no title (or has one).
+_TITLE = re.compile(r"^(?:(?:dr|doctor|डॉ|डॉक्टर)\.?\s+|(?:dr|डॉ)\.)")
+
+
+def name_key(name: str) -> str:
+    """`name` as two names are compared: the same letters (Unicode NFC), any case, one
+    space between words, without a leading doctor's title. Nothing looser: another
+    spelling is another name."""
+    text = " ".join(unicodedata.normalize("NFC", name or "").split()).casefold()
+    return unicodedata.normalize("NFC", " ".join(_TITLE.sub("", text, count=1).split()))
+
+
+def signer_printed_name(*, case, signer, meaning: str, capacity: str, printed_name: str) -> str:
+    """The name a signature prints: the signer's own name on record, which they type to
+    sign, compared forgivingly (name_key). Returns it as on record, so that the paper
+    shows the name the identity checks know, however it was typed.
+
+    Whose name: an adult patient's consent, the patient's (Patient.full_name); a minor's,
+    the account holder's, a parent or guardian using the patient's account
+    (User.full_name); the physician's undertaking, the physician's registration name or
+    their account's; a coordinator's signature, their account's. Raises InvalidInput on
+    `printed_name` (shown beside that field) when another name, or none, is typed, or
+    when no name is on record to check it against: a name nobody can check is not a
+    signature's printed name."""
+    on_record = _names_on_record(case, signer, meaning, capacity)
+    typed = name_key(printed_name)
+    if not typed:
+        raise InvalidInput({"printed_name": [_("Type your full name to sign.")]})
+    for name in on_record:
+        if name_key(name) == typed:
+            return " ".join(unicodedata.normalize("NFC", name).split())
+    raise InvalidInput(
+        {
+            "printed_name": [
+                _(
+                    "That is not your name on record (%(name)s): a signature carries the "
+                    "signer's own name. Nothing was signed."
+                )
+                % {"name": on_record[0]}
+            ]
+        }
+    )
+
+
+def _names_on_record(case, signer, meaning: str, capacity: str) -> list[str]:
+    """The signer's own names on record for this signature, at least one, or refused."""
+    if meaning == M.CONSENT and capacity == C.PATIENT:
+        names = [case.patient.full_name]
+    elif meaning == M.CONSENT:
+        # A parent or guardian signs with the patient's account, under the name of its
+        # holder. An account still in the minor's own name (as patient_create opens it)
+        # records no parent or guardian to check the typed name against.
+        names = [signer.full_name]
+        if name_key(signer.full_name) and name_key(signer.full_name) == name_key(
+            case.patient.full_name
+        ):
+            raise InvalidInput(
+                {
+                    "printed_name": [
+                        _(
+                            "This account is in the name of %(name)s, not of a parent or "
+                            "guardian: ask the service to record your own full name on it, "
+                            "or sign the consent on paper and send us the scan. Nothing was "
+                            "signed."
+                        )
+                        % {"name": case.patient.full_name}
+                    ]
+                }
+            )
+    elif meaning == M.AUTHORSHIP and case.physician.user_id == signer.pk:
+        names = [case.physician.full_name, signer.full_name]
+    else:
+        names = [signer.full_name]
+    names = [" ".join(name.split()) for name in names if name_key(name)]
+    if not names:
+        raise InvalidInput(
+            {
+                "printed_name": [
+                    _(
+                        "No name is on record for you, so the name you type cannot be "
+                        "checked: ask the service to record your full name, then sign. "
+                        "Nothing was signed."
+                    )
+                ]
+            }
+        )
+    return names
+
+
 @transaction.atomic
 def _signature_record(
     *,
@@ -143,9 +242,6 @@ def _signature_record(
     ip_address: str | None,
     capacity: str = "",
 ) -> Signature:
-    printed_name = " ".join((printed_name or "").split())
-    if not printed_name:
-        raise DomainError(_("Type your full name to sign."))
     with document.file.open("rb") as stored:
         content_sha256 = hashlib.sha256(stored.read()).hexdigest()
     if content_sha256 != document.sha256:

@@ -22,7 +22,7 @@ from documents.models import Document, DocumentKind, Signature, SignatureMeaning
 from documents.rendering import render_pdf
 from documents.selectors import latest_temperature_log
 from documents.services import document_store
-from documents.signatures import document_sign, signing_password_check
+from documents.signatures import document_sign, signer_printed_name, signing_password_check
 from documents.temperature_logs import summary_of_document
 from orders.errors import GuardFailed
 from orders.models import ImportCase, transition_label
@@ -137,7 +137,8 @@ def quality_release_statement_sign(
     ip_address: str | None = None,
 ) -> Signature:
     """Write the quality decision as a statement and sign it, meaning "quality
-    release". Refused, with nothing stored, without a decision or the right password."""
+    release". Refused, with nothing stored, without a decision, the coordinator's own
+    name or the right password."""
     if not actor.is_coordinator:
         raise PermissionDenied("Only a coordinator releases goods after a quality review.")
     decision = (decision or "").strip()
@@ -145,6 +146,14 @@ def quality_release_statement_sign(
         raise GuardFailed(transition_label("release"), ["goods held in quarantine"])
     if not decision:
         raise GuardFailed(transition_label("release"), ["the quality decision and its reason"])
+    # The name and the password before the statement is rendered and stored.
+    printed_name = signer_printed_name(
+        case=case,
+        signer=actor,
+        meaning=SignatureMeaning.RELEASE,
+        capacity="",
+        printed_name=printed_name,
+    )
     signing_password_check(actor, password)
     data = quality_release_data(case, decision=decision, by=actor)
     pdf = render_pdf("documents/quality_release.html", {**data, "data_version": version_of(data)})

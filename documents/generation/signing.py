@@ -26,6 +26,7 @@ from documents.signatures import (
     document_sign,
     may_sign_kind,
     signer_capacity,
+    signer_printed_name,
     signing_password_check,
 )
 from orders.errors import DomainError
@@ -99,7 +100,8 @@ def paper_sign(
 ) -> Signature:
     """`signer` signs the generated `kind` they read (`read_version`, the data version
     of the text their page showed). Refused, with nothing stored, when they may not,
-    when the text changed since, or when the password is wrong."""
+    when the text changed since, when the name typed is not theirs, or when the
+    password is wrong."""
     if kind not in SIGNED_BY:
         raise DomainError(f"{kind!r} is not a paper signed on its page.")
     label = _(K(kind).label).lower()
@@ -127,6 +129,9 @@ def paper_sign(
             % {"paper": _(K(kind).label).lower()}
         )
     capacity = signer_capacity(case, meaning, capacity)
+    printed_name = signer_printed_name(
+        case=case, signer=signer, meaning=meaning, capacity=capacity, printed_name=printed_name
+    )
     # Checked (and counted) before anything is rendered or stored.
     signing_password_check(signer, password)
     document = _generated(case, kind, read_version, actor=signer)

@@ -25,6 +25,7 @@ from orders.models import AdverseEvent, ImportCase
 from orders.services import case_transition
 from orders.states import CaseStatus
 from orders.tracker import patient_history, phone_link, progress_of
+from portals.forms import refusal_on_form
 from portals.patient.forms import (
     ConfirmDeliveryForm,
     PatientUploadForm,
@@ -147,7 +148,7 @@ def case_consent(request: HttpRequest, pk: int) -> HttpResponse:
                 ip_address=request.META.get("REMOTE_ADDR"),
             )
         except (DomainError, PermissionDenied) as error:
-            form.add_error(None, str(error))
+            refusal_on_form(form, error)
         else:
             messages.success(request, _("Thank you: your consent is signed."))
             return redirect("orders:patient-case", pk=case.pk)

@@ -29,6 +29,7 @@ from orders.services import EDITABLE_STATES, case_transition, case_update_reques
 from orders.states import CaseStatus
 from orders.timeline import event_done_title
 from portals.coordinator import search
+from portals.forms import refusal_on_form
 from portals.payer import accept, payer_money
 from portals.physician.forms import (
     AdverseEventForm,
@@ -371,7 +372,7 @@ def case_sign(request: HttpRequest, pk: int) -> HttpResponse:
                     scan=scan,
                 )
             except (DomainError, PermissionDenied) as error:
-                active.add_error(None, str(error))
+                refusal_on_form(active, error)
             else:
                 messages.success(request, f"You signed the undertaking for {case.reference}.")
                 return redirect("orders:physician-case", pk=case.pk)

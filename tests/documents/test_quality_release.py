@@ -30,7 +30,7 @@ def release(case, coordinator, *, password=PASSWORD, decision=NOTES["release"]):
         case=case,
         actor=coordinator,
         decision=decision,
-        printed_name="Cora Quality",
+        printed_name="Cora Coordinator",
         password=password,
     )
 
@@ -50,7 +50,7 @@ def test_a_signed_release_moves_the_goods_and_seals_the_decision(quarantined, co
     assert moved.events.last().note == NOTES["release"]
     signature = Signature.objects.get(meaning=SignatureMeaning.RELEASE)
     assert signature.signer == coordinator
-    assert signature.printed_name == "Cora Quality"
+    assert signature.printed_name == "Cora Coordinator"
     assert signature.verifies()
     statement = signature.document
     assert statement.kind == K.QUALITY_RELEASE
@@ -67,7 +67,7 @@ def test_the_case_record_shows_the_quality_release_signature(quarantined, coordi
     record = case_record_data(quarantined)
 
     [entry] = [s for s in record["signatures"] if s["meaning"] == "Quality release"]
-    assert entry["printed_name"] == "Cora Quality"
+    assert entry["printed_name"] == "Cora Coordinator"
     assert entry["document"] == "Quality release, version 1"
     assert entry["verifies"]
     assert entry["signed_at"]
@@ -110,7 +110,7 @@ def test_the_coordinator_signs_the_release_on_the_case_page(quarantined, coordin
             quarantined,
             "release",
             note=NOTES["release"],
-            printed_name="Cora Quality",
+            printed_name="Cora Coordinator",
             password=PASSWORD,
         ),
     )
@@ -119,7 +119,7 @@ def test_the_coordinator_signs_the_release_on_the_case_page(quarantined, coordin
     quarantined.refresh_from_db()
     assert quarantined.status == S.OUT_FOR_DELIVERY
     page = office.get(case_url(quarantined)).content.decode()
-    assert "Signed electronically: Cora Quality" in page
+    assert "Signed electronically: Cora Coordinator" in page
     assert "Quality release" in page
 
 
@@ -148,7 +148,7 @@ def test_the_release_through_the_api_takes_the_signature_with_it(quarantined, co
     unsigned = api.post(url, {"note": NOTES["release"]}, format="json")
     wrong = api.post(
         url,
-        {"note": NOTES["release"], "printed_name": "Cora Quality", "password": "nope"},
+        {"note": NOTES["release"], "printed_name": "Cora Coordinator", "password": "nope"},
         format="json",
     )
     assert unsigned.status_code == 400  # the name and the password are required
@@ -158,14 +158,14 @@ def test_the_release_through_the_api_takes_the_signature_with_it(quarantined, co
 
     signed = api.post(
         url,
-        {"note": NOTES["release"], "printed_name": "Cora Quality", "password": PASSWORD},
+        {"note": NOTES["release"], "printed_name": "Cora Coordinator", "password": PASSWORD},
         format="json",
     )
 
     assert signed.status_code == 200, signed.json()
     assert signed.json()["status"] == S.OUT_FOR_DELIVERY
     signature = Signature.objects.get(meaning=SignatureMeaning.RELEASE)
-    assert (signature.printed_name, signature.signer) == ("Cora Quality", coordinator)
+    assert (signature.printed_name, signature.signer) == ("Cora Coordinator", coordinator)
     assert "password" not in signed.content.decode()
 
 
@@ -184,7 +184,7 @@ def test_the_one_move_function_signs_a_signed_transition_whatever_calls_it(
             actor=coordinator,
             transition="release",
             note=NOTES["release"],
-            printed_name="Cora Quality",
+            printed_name="Cora Coordinator",
             password="",
         )
     assert_unchanged(quarantined, before)
@@ -195,12 +195,65 @@ def test_the_one_move_function_signs_a_signed_transition_whatever_calls_it(
         actor=coordinator,
         transition="release",
         note=NOTES["release"],
-        printed_name="Cora Quality",
+        printed_name="Cora Coordinator",
         password=PASSWORD,
     )
 
     assert moved.status == S.OUT_FOR_DELIVERY
     signature = Signature.objects.get(meaning=SignatureMeaning.RELEASE)
     assert signature.document.kind == K.QUALITY_RELEASE
-    assert (signature.printed_name, signature.signer) == ("Cora Quality", coordinator)
+    assert (signature.printed_name, signature.signer) == ("Cora Coordinator", coordinator)
     assert moved.events.latest("pk").note == NOTES["release"]
+
+
+def test_a_release_signed_with_another_name_is_refused_by_the_api_and_the_page(
+    quarantined, coordinator, tmp_path
+):
+    from tests.api.conftest import client_for
+
+    url = f"/api/v1/cases/{quarantined.reference}/transitions/release"
+    before = stored(quarantined)
+    on_disk = sorted((tmp_path / "private").rglob("*"))
+
+    api = client_for(coordinator).post(
+        url,
+        {"note": NOTES["release"], "printed_name": "Colin Coordinator", "password": PASSWORD},
+        format="json",
+    )
+    page = signed_in(coordinator).post(
+        action_url(quarantined, "release"),
+        transition_post(
+            quarantined,
+            "release",
+            note=NOTES["release"],
+            printed_name="Someone Else",
+            password=PASSWORD,
+        ),
+    )
+
+    assert api.status_code == 400
+    [refusal] = api.json()["errors"]["printed_name"]
+    assert refusal.startswith("That is not your name on record (Cora Coordinator)")
+    assert page.status_code == 400
+    assert (
+        '<p class="field-error" id="id_release-printed_name_error">That is not your name on '
+        "record (Cora Coordinator)" in page.content.decode()
+    )
+    assert_unchanged(quarantined, before)
+    assert not Signature.objects.filter(meaning=SignatureMeaning.RELEASE).exists()
+    assert sorted((tmp_path / "private").rglob("*")) == on_disk
+
+
+def test_the_api_signs_with_the_coordinators_name_as_on_record(quarantined, coordinator):
+    from tests.api.conftest import client_for
+
+    signed = client_for(coordinator).post(
+        f"/api/v1/cases/{quarantined.reference}/transitions/release",
+        {"note": NOTES["release"], "printed_name": " cora  COORDINATOR", "password": PASSWORD},
+        format="json",
+    )
+
+    assert signed.status_code == 200, signed.json()
+    assert Signature.objects.get(meaning=SignatureMeaning.RELEASE).printed_name == (
+        "Cora Coordinator"
+    )

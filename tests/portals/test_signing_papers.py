@@ -8,6 +8,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from pypdf import PdfReader
 
@@ -20,6 +21,7 @@ from orders import guards
 from orders.errors import DomainError
 from orders.states import CaseStatus
 from tests.conftest import PASSWORD
+from tests.documents import files
 from tests.orders.helpers import upload
 
 pytestmark = pytest.mark.django_db
@@ -127,9 +129,15 @@ def test_the_physician_may_not_sign_the_patients_consent(preparing, physician):
     assert not Signature.objects.exists()
 
 
-def test_a_minors_consent_is_signed_by_a_parent_and_says_so(preparing, patient):
+def a_minor_whose_parent_holds_the_account(patient, parent: str = "Ravi Menon"):
     patient.date_of_birth = dt.date.today().replace(year=dt.date.today().year - 12)
     patient.save()
+    patient.user.full_name = parent
+    patient.user.save(update_fields=["full_name"])
+
+
+def test_a_minors_consent_is_signed_by_a_parent_and_says_so(preparing, patient):
+    a_minor_whose_parent_holds_the_account(patient)
     priya = signed_in(patient.user)
     page = priya.get(consent_url(preparing)).content.decode()
     assert "is under 18" in page
@@ -163,6 +171,101 @@ def test_a_minors_consent_is_signed_by_a_parent_and_says_so(preparing, patient):
         == [s["capacity"] for s in record]
         == [signature.capacity_label]
     )
+
+
+def files_on_disk(tmp_path) -> list[str]:
+    """Every file in this test's private storage (tests/conftest.py keeps it there)."""
+    return sorted(str(p) for p in (tmp_path / "private").rglob("*") if p.is_file())
+
+
+def name_error(response, field: str = "printed_name") -> str:
+    """The error shown beside the name field (includes/form_field.html), or ''."""
+    found = re.search(
+        rf'<p class="field-error" id="id_{field}_error">([^<]*)</p>', response.content.decode()
+    )
+    return found[1] if found else ""
+
+
+def test_another_name_than_hers_is_refused_beside_the_name_and_stores_nothing(
+    preparing, patient, tmp_path
+):
+    priya = signed_in(patient.user)
+    on_disk = files_on_disk(tmp_path)
+
+    response = sign_consent(priya, preparing, printed_name="Someone Else")
+
+    assert response.status_code == 400
+    assert name_error(response).startswith("That is not your name on record (Priya Menon)")
+    assert "Nothing was signed." in name_error(response)
+    assert not Signature.objects.exists()
+    assert not preparing.documents.filter(kind=K.PATIENT_CONSENT).exists()
+    assert files_on_disk(tmp_path) == on_disk
+    assert "Signed: Someone Else" not in priya.get(f"/my/orders/{preparing.pk}/").content.decode()
+
+
+def test_another_name_than_hers_is_refused_in_hindi(preparing, patient, tmp_path):
+    patient.user.language = "hi"
+    patient.user.save(update_fields=["language"])
+    priya = signed_in(patient.user)
+    on_disk = files_on_disk(tmp_path)
+
+    response = sign_consent(priya, preparing, printed_name="Someone Else")
+
+    assert response.status_code == 400
+    assert name_error(response) == (
+        "यह आपका दर्ज नाम (Priya Menon) नहीं है: हस्ताक्षर पर हस्ताक्षर करने वाले का "
+        "अपना नाम होता है। कोई हस्ताक्षर नहीं हुआ।"
+    )
+    assert not Signature.objects.exists()
+    assert files_on_disk(tmp_path) == on_disk
+
+
+def test_her_own_name_typed_in_another_case_and_spacing_signs_as_on_record(preparing, patient):
+    response = sign_consent(signed_in(patient.user), preparing, printed_name="  priya   MENON ")
+
+    assert response.status_code == 302
+    signature = Signature.objects.get(meaning=SignatureMeaning.CONSENT)
+    assert signature.printed_name == "Priya Menon"
+    assert signature.verifies()
+
+
+def test_a_parent_signs_a_minors_consent_with_the_name_on_the_account_only(
+    preparing, patient, tmp_path
+):
+    a_minor_whose_parent_holds_the_account(patient)
+    priya = signed_in(patient.user)
+    on_disk = files_on_disk(tmp_path)
+
+    for other in ("Someone Else", "Priya Menon"):  # nor the child's own name
+        refused = sign_consent(priya, preparing, printed_name=other, capacity="parent")
+        assert refused.status_code == 400
+        assert name_error(refused).startswith("That is not your name on record (Ravi Menon)")
+    assert not Signature.objects.exists()
+    assert files_on_disk(tmp_path) == on_disk
+
+    response = sign_consent(priya, preparing, printed_name="ravi  menon", capacity="parent")
+
+    assert response.status_code == 302
+    signature = Signature.objects.get(meaning=SignatureMeaning.CONSENT)
+    assert (signature.printed_name, signature.capacity) == ("Ravi Menon", SignerCapacity.PARENT)
+
+
+def test_a_minors_account_in_her_own_name_records_no_parent_to_sign_as(preparing, patient):
+    """The account patient_create opens carries the patient's name: for a minor that
+    records no parent or guardian, so no typed name can be checked. She is told to
+    have the name recorded, or to sign on paper."""
+    a_minor_whose_parent_holds_the_account(patient, parent="Priya Menon")
+
+    response = sign_consent(
+        signed_in(patient.user), preparing, printed_name="Ravi Menon", capacity="parent"
+    )
+
+    assert response.status_code == 400
+    assert name_error(response).startswith(
+        "This account is in the name of Priya Menon, not of a parent or guardian"
+    )
+    assert "sign the consent on paper" in name_error(response)
+    assert not Signature.objects.exists()
 
 
 def test_a_patients_own_signature_carries_no_capacity_word(preparing, patient):
@@ -206,6 +309,39 @@ def sign_undertaking(case, physician) -> Signature:
         printed_name="Anil Rao",
         read_version=data_version(case, K.PHYSICIAN_UNDERTAKING),
     )
+
+
+def test_the_physician_signs_the_undertaking_with_his_own_name_only(preparing, physician, tmp_path):
+    rao = signed_in(physician.user)
+    url = f"/physician/cases/{preparing.pk}/sign/"
+    page = rao.get(url)
+    on_disk = files_on_disk(tmp_path)
+    posted = {"password": PASSWORD, "confirm": "on", "read_version": read_version(page)}
+
+    refused = rao.post(url, {**posted, "printed_name": "Someone Else"})
+    scan = rao.post(
+        url,
+        {
+            "scan-undertaking": SimpleUploadedFile(
+                "undertaking.pdf", files.pdf("I undertake"), content_type="application/pdf"
+            ),
+            "scan-printed_name": "Bela Shah",
+            "scan-password": PASSWORD,
+            "scan-confirm": "on",
+        },
+    )
+
+    assert refused.status_code == scan.status_code == 400
+    assert name_error(refused).startswith("That is not your name on record (Anil Rao)")
+    assert name_error(scan, "scan-printed_name").startswith("That is not your name on record")
+    assert not Signature.objects.exists()
+    assert not preparing.documents.filter(kind=K.PHYSICIAN_UNDERTAKING).exists()
+    assert files_on_disk(tmp_path) == on_disk
+
+    signed = rao.post(url, {**posted, "printed_name": "Dr.  anil rao"})
+
+    assert signed.status_code == 302
+    assert Signature.objects.get().printed_name == "Anil Rao"
 
 
 def test_a_signature_on_a_generated_pdf_whose_bytes_changed_no_longer_verifies(
