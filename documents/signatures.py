@@ -166,11 +166,29 @@ def signer_printed_name(*, case, signer, meaning: str, capacity: str, printed_na
     their account's; a coordinator's signature, their account's. Raises InvalidInput on
     `printed_name` (shown beside that field) when another name, or none, is typed, or
     when no name is on record to check it against: a name nobody can check is not a
-    signature's printed name."""
-    on_record = _names_on_record(case, signer, meaning, capacity)
+    signature's printed name.
+
+    One exception: a minor's account still in the minor's own name (as patient_create
+    opens it) records no parent or guardian, so the one signing declares their own
+    name, with their capacity, under the account's password; any name but the child's.
+    Refusing them would leave a child's consent to paper alone."""
     typed = name_key(printed_name)
     if not typed:
         raise InvalidInput({"printed_name": [_("Type your full name to sign.")]})
+    if _guardian_declares_name(case, signer, meaning, capacity):
+        if typed == name_key(case.patient.full_name):
+            raise InvalidInput(
+                {
+                    "printed_name": [
+                        _(
+                            "That is the patient's name: a parent or guardian signs with "
+                            "their own full name. Nothing was signed."
+                        )
+                    ]
+                }
+            )
+        return " ".join(unicodedata.normalize("NFC", printed_name).split())
+    on_record = _names_on_record(case, signer, meaning, capacity)
     for name in on_record:
         if name_key(name) == typed:
             return " ".join(unicodedata.normalize("NFC", name).split())
@@ -187,31 +205,23 @@ def signer_printed_name(*, case, signer, meaning: str, capacity: str, printed_na
     )
 
 
+def _guardian_declares_name(case, signer, meaning: str, capacity: str) -> bool:
+    """A parent or guardian signing a minor's consent on an account that names no one
+    but the patient (or no one): their name can only be declared."""
+    account = name_key(signer.full_name)
+    return (
+        meaning == M.CONSENT
+        and capacity != C.PATIENT
+        and (not account or account == name_key(case.patient.full_name))
+    )
+
+
 def _names_on_record(case, signer, meaning: str, capacity: str) -> list[str]:
     """The signer's own names on record for this signature, at least one, or refused."""
     if meaning == M.CONSENT and capacity == C.PATIENT:
         names = [case.patient.full_name]
-    elif meaning == M.CONSENT:
-        # A parent or guardian signs with the patient's account, under the name of its
-        # holder. An account still in the minor's own name (as patient_create opens it)
-        # records no parent or guardian to check the typed name against.
+    elif meaning == M.CONSENT:  # a parent or guardian, under the account holder's name
         names = [signer.full_name]
-        if name_key(signer.full_name) and name_key(signer.full_name) == name_key(
-            case.patient.full_name
-        ):
-            raise InvalidInput(
-                {
-                    "printed_name": [
-                        _(
-                            "This account is in the name of %(name)s, not of a parent or "
-                            "guardian: ask the service to record your own full name on it, "
-                            "or sign the consent on paper and send us the scan. Nothing was "
-                            "signed."
-                        )
-                        % {"name": case.patient.full_name}
-                    ]
-                }
-            )
     elif meaning == M.AUTHORSHIP and case.physician.user_id == signer.pk:
         names = [case.physician.full_name, signer.full_name]
     else:

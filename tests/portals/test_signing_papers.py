@@ -250,22 +250,29 @@ def test_a_parent_signs_a_minors_consent_with_the_name_on_the_account_only(
     assert (signature.printed_name, signature.capacity) == ("Ravi Menon", SignerCapacity.PARENT)
 
 
-def test_a_minors_account_in_her_own_name_records_no_parent_to_sign_as(preparing, patient):
+def test_a_parent_on_a_minors_account_in_her_own_name_declares_their_name(
+    preparing, patient, tmp_path
+):
     """The account patient_create opens carries the patient's name: for a minor that
-    records no parent or guardian, so no typed name can be checked. She is told to
-    have the name recorded, or to sign on paper."""
+    records no parent or guardian, so the one signing declares their own name under the
+    account's password; only the child's name is refused."""
     a_minor_whose_parent_holds_the_account(patient, parent="Priya Menon")
+    priya = signed_in(patient.user)
+    on_disk = files_on_disk(tmp_path)
 
-    response = sign_consent(
-        signed_in(patient.user), preparing, printed_name="Ravi Menon", capacity="parent"
-    )
+    refused = sign_consent(priya, preparing, printed_name=" priya  MENON ", capacity="parent")
 
-    assert response.status_code == 400
-    assert name_error(response).startswith(
-        "This account is in the name of Priya Menon, not of a parent or guardian"
-    )
-    assert "sign the consent on paper" in name_error(response)
+    assert refused.status_code == 400
+    assert name_error(refused).startswith("That is the patient&#x27;s name")
     assert not Signature.objects.exists()
+    assert files_on_disk(tmp_path) == on_disk
+
+    response = sign_consent(priya, preparing, printed_name="Ravi  Menon", capacity="guardian")
+
+    assert response.status_code == 302
+    signature = Signature.objects.get(meaning=SignatureMeaning.CONSENT)
+    assert (signature.printed_name, signature.capacity) == ("Ravi Menon", SignerCapacity.GUARDIAN)
+    assert signature.verifies()
 
 
 def test_a_patients_own_signature_carries_no_capacity_word(preparing, patient):
