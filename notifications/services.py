@@ -22,7 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import IntegrityError, connection, connections, router, transaction
+from django.db import DatabaseError, IntegrityError, connection, connections, router, transaction
 from django.db.models import BooleanField, F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.template import TemplateDoesNotExist
@@ -61,7 +61,14 @@ from notifications.recipients import (
 )
 from npp.accounts.languages import in_language_of
 from npp.accounts.models import Role, User
-from npp.compiled import ArrayInsert, CompiledSelect, per_connection, prepared, rows_together
+from npp.compiled import (
+    ArrayInsert,
+    CompiledSelect,
+    per_connection,
+    prepared,
+    rows_together,
+    unprepare_if_stale,
+)
 from orders import adverse_events
 from orders.models import AdverseEvent, CaseEvent, ImportCase
 from orders.states import PATIENT_LABELS, CaseStatus
@@ -1005,13 +1012,23 @@ def _event_and_people_load(event_id: int) -> tuple[CaseEvent, list[User] | None,
     people = per_connection(
         connection, "notifications.event_people", lambda: _EventPeopleStatement(connection)
     )
-    event_rows, people_rows = rows_together(
-        connection,
-        [
-            (event_statement, [event_id], prepared(connection, _EVENT_PREPARED, event_statement)),
-            (people.statement, people.params_for(event_id)),
-        ],
-    )
+
+    def read_both():
+        event_text = prepared(connection, _EVENT_PREPARED, event_statement)
+        return rows_together(
+            connection,
+            [
+                (event_statement, [event_id], event_text),
+                (people.statement, people.params_for(event_id)),
+            ],
+        )
+
+    try:
+        event_rows, people_rows = read_both()
+    except DatabaseError as error:
+        if not unprepare_if_stale(connection, _EVENT_PREPARED, error):
+            raise
+        event_rows, people_rows = read_both()  # prepared anew for the schema as it is
     event = event_statement.object_of(event_rows)
     users: dict[int, User] = {}
     width = len(_USER_COLUMNS)

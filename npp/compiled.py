@@ -153,6 +153,28 @@ def prepared(connection: BaseDatabaseWrapper, name: str, statement: CompiledSele
     return f"EXECUTE {name}({', '.join(['%s'] * count)})" if count else f"EXECUTE {name}"
 
 
+# What PostgreSQL answers when a session's prepared statement can no longer run as
+# prepared: its result columns changed since (a migration altered a column it reads:
+# "cached plan must not change result type"), or the session lost it.
+_STALE_PREPARED = {"0A000", "26000"}
+
+
+def unprepare_if_stale(connection: BaseDatabaseWrapper, name: str, error: DatabaseError) -> bool:
+    """After `error` from running the statement prepared as `name`: whether that was the
+    prepared statement gone stale. If so it is dropped from the session and forgotten,
+    so that the next `prepared` prepares it anew; the caller runs it again. A worker
+    that lives through a migration would otherwise fail every task until reconnected."""
+    if getattr(error.__cause__, "sqlstate", None) not in _STALE_PREPARED:
+        return False
+    _PREPARED.get(connection.connection, set()).discard(name)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DEALLOCATE {name}")
+    except DatabaseError:
+        pass  # already gone from the session
+    return True
+
+
 # Kept on the connection object itself (a thread's own), so they go with it: a
 # WeakKeyDictionary would hold them for ever, since each statement refers to its
 # connection.

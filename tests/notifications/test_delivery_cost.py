@@ -18,6 +18,7 @@ from notifications import services
 from notifications.models import Category, Channel, Notification, NotificationPreference, Status
 from notifications.services import event_deliver
 from npp.accounts.models import Role
+from orders.models import CaseEvent
 from orders.states import CaseStatus
 from tests.conftest import make_user
 from tests.notifications.conftest import event_on
@@ -606,6 +607,37 @@ def test_the_event_query_is_prepared_once_per_database_session(
     assert "PREPARE" not in inside and "EXECUTE" not in inside
     connection.close()
     assert kinds_of("verify", draft_case)[:3] == ["PREPARE", "EXECUTE", "SELECT"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_that_lives_through_a_migration_prepares_the_event_query_anew(
+    draft_case, other_case, physician, patient, team, system, mailoutbox
+):
+    """A column the prepared query reads changes type (a migration while the worker
+    runs): PostgreSQL refuses the statement as prepared, and the delivery prepares it
+    again instead of failing every task until the worker reconnects."""
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements: PostgreSQL")
+    connection.close()
+    first = event_on(draft_case, "verify", system, to_state=S.FORMS_PREPARATION)
+    event_deliver(event_id=first.pk)  # prepared on this session
+    table = CaseEvent._meta.db_table
+    alter = f'ALTER TABLE {table} ALTER COLUMN "transition" TYPE varchar(%s)'
+    with connection.cursor() as cursor:
+        cursor.execute(alter % 41)
+    try:
+        second = event_on(other_case, "verify", system, to_state=S.FORMS_PREPARATION)
+        with CaptureQueriesContext(connection) as queries:
+            delivery = event_deliver(event_id=second.pk)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(alter % 40)
+
+    assert delivery.sent > 0
+    assert Notification.objects.filter(event=second).exists()
+    kinds = [kind(q["sql"]) for q in queries.captured_queries]
+    # The refused pair, then the statement dropped, prepared again and run.
+    assert kinds[:6] == ["EXECUTE", "SELECT", "DEALLOCATE", "PREPARE", "EXECUTE", "SELECT"]
 
 
 @pytest.mark.django_db(transaction=True)
