@@ -272,6 +272,7 @@ def main() -> None:
     django.setup()
     import redis
     from django.core.management import call_command
+    from django.db import connection
 
     from notifications import tasks
     from notifications.models import Channel, Notification, Status
@@ -283,6 +284,12 @@ def main() -> None:
         # dispatch: the patient hears it (email + inbox): 2 notifications per event.
         # quarantine with W coordinators: W + physician + patient, 2 each.
         events, notifications = make_events(args.n, args.shape)
+        # Statistics, as autovacuum keeps them on a live database: without them the
+        # planner takes the freshly bulk-loaded tables for empty, and the worker's
+        # prepared queries would keep a plan fit for no real data (the event's query
+        # walked every case of its product instead of finding its case by key).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
         log = workdir / "worker.log"
         command = [

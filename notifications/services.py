@@ -62,8 +62,8 @@ from notifications.recipients import (
 from npp.accounts.languages import in_language_of
 from npp.accounts.models import Role, User
 from npp.compiled import (
-    ArrayInsert,
     CompiledSelect,
+    JsonInsert,
     per_connection,
     prepared,
     rows_together,
@@ -551,7 +551,7 @@ def _fan_out_write(event: CaseEvent, rows: list[Notification]) -> None:
 
 def _fan_out_insert(event: CaseEvent, rows: list[Notification]) -> bool:
     """The marker and the rows in one statement, built once per connection
-    (npp.compiled.ArrayInsert: a parameter per column, whatever the number of rows).
+    (npp.compiled.JsonInsert: one parameter, whatever the number of rows).
     False when it cannot write them (a value it does not take): nothing was sent to
     the database."""
     # The connection itself, not django.db.connection (a proxy to the thread's own):
@@ -564,7 +564,7 @@ def _fan_out_insert(event: CaseEvent, rows: list[Notification]) -> bool:
     statement = per_connection(
         database,
         "notifications.fan_out",
-        lambda: ArrayInsert(
+        lambda: JsonInsert(
             database,
             Notification,
             match="key",
@@ -893,8 +893,10 @@ def _event_load(event_id: int) -> CaseEvent:
     return _event_statement(connections[router.db_for_read(CaseEvent)]).get([event_id])
 
 
-# The name of the event's query prepared on a worker's database session.
+# The names of the event's and its people's queries prepared on a worker's database
+# session.
 _EVENT_PREPARED = "npp_notifications_event"
+_PEOPLE_PREPARED = "npp_notifications_people"
 
 
 def _event_statement(connection) -> CompiledSelect:
@@ -1015,18 +1017,24 @@ def _event_and_people_load(event_id: int) -> tuple[CaseEvent, list[User] | None,
 
     def read_both():
         event_text = prepared(connection, _EVENT_PREPARED, event_statement)
+        people_text = prepared(connection, _PEOPLE_PREPARED, people.statement)
         return rows_together(
             connection,
             [
                 (event_statement, [event_id], event_text),
-                (people.statement, people.params_for(event_id)),
+                (people.statement, people.params_for(event_id), people_text),
             ],
         )
 
     try:
         event_rows, people_rows = read_both()
     except DatabaseError as error:
-        if not unprepare_if_stale(connection, _EVENT_PREPARED, error):
+        # Either may be the stale one: both are dropped, and prepared anew.
+        stale = [
+            unprepare_if_stale(connection, name, error)
+            for name in (_EVENT_PREPARED, _PEOPLE_PREPARED)
+        ]
+        if not any(stale):
             raise
         event_rows, people_rows = read_both()  # prepared anew for the schema as it is
     event = event_statement.object_of(event_rows)

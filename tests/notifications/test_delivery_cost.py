@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from notifications import services
 from notifications.models import Category, Channel, Notification, NotificationPreference, Status
 from notifications.services import event_deliver
-from npp.accounts.models import Role
+from npp.accounts.models import Role, User
 from orders.models import CaseEvent
 from orders.states import CaseStatus
 from tests.conftest import make_user
@@ -49,12 +49,12 @@ def kind(sql: str) -> str:
 # statements would grow with the recipients; they must not come back.
 FIRST_DELIVERY = {
     "postgresql": [
-        # Sent together, one round trip: the event, its case, patient (and account),
-        # physician and product (prepared: PostgreSQL plans it once per session), and
-        # the accounts (patient's, physician's, actor's, coordinators) with everyone's
-        # choices, found from the event's id.
+        # Sent together, one round trip, both prepared (PostgreSQL plans each once per
+        # session): the event, its case, patient (and account), physician and product,
+        # and the accounts (patient's, physician's, actor's, coordinators) with
+        # everyone's choices, found from the event's id.
         "EXECUTE",
-        "SELECT",
+        "EXECUTE",
         "WITH",  # the dispatch marker, then every row, already taken by this sender
         "UPDATE",  # every email and text message sent
     ],
@@ -145,8 +145,13 @@ def test_an_event_for_the_patient_alone_takes_as_many_statements_and_tells_no_on
 
     assert [kind(sql) for sql in statements] == first_delivery()
     # No message to staff: the patient's choices are read (on PostgreSQL with the
-    # accounts the event names, found by the database and sent with the event's query).
-    assert "notificationpreference" in statements[1]
+    # accounts the event names, found by the database and sent with the event's query,
+    # as a statement prepared on the session).
+    people = statements[1]
+    if connection.vendor == "postgresql":
+        assert people.startswith(f"EXECUTE {services._PEOPLE_PREPARED}(")
+        people = services._EventPeopleStatement(connection).statement.sql
+    assert "notificationpreference" in people
     assert [m.to for m in mailoutbox] == [[patient.user.email]]
 
 
@@ -247,9 +252,10 @@ def test_the_one_statement_fan_out_is_one_text_for_events_of_any_size(
     draft_case, other_case, physician, patient, team, system, mailoutbox
 ):
     """The fan-out's statement is built once per connection (kept on the connection
-    itself) and has a parameter per column, not per row: events of other cases and
-    other sizes send the same text with their own values (psycopg parses a statement of
-    more than 50 parameters anew each time; bulk_create's had 18 a row)."""
+    itself) and has one parameter for all its rows (a JSON array), not one per row or
+    value: events of other cases and other sizes send the same text with their own
+    values (psycopg parses a statement of more than 50 parameters anew each time;
+    bulk_create's had 18 a row)."""
     from django.db import connections
 
     for n in range(10):
@@ -279,7 +285,7 @@ def test_the_one_statement_fan_out_is_one_text_for_events_of_any_size(
         assert {row.status for row in rows.exclude(channel=Channel.INBOX)} == {Status.SENT}
     if connection.vendor == "postgresql":
         assert len(texts) == 4 and len(set(texts)) == 1
-        assert texts[0].count("%s") == 1 + 18  # the marker's event, and each column
+        assert texts[0].count("%s") == 1 + 1  # the marker's event, and the rows
         kept = connections["default"].__dict__["_npp_compiled"]
         assert [key for key in kept if "fan_out" in str(key)] == ["notifications.fan_out"]
 
@@ -600,44 +606,54 @@ def test_the_event_query_is_prepared_once_per_database_session(
         assert Notification.objects.filter(event=event).exists()
         return [kind(q["sql"]) for q in queries.captured_queries]
 
+    first = first_prepared()
     connection.close()
-    assert kinds_of("verify", draft_case)[:3] == ["PREPARE", "EXECUTE", "SELECT"]
-    assert kinds_of("verify", other_case)[:3] == ["EXECUTE", "SELECT", "WITH"]
+    assert kinds_of("verify", draft_case)[:4] == first
+    assert kinds_of("verify", other_case)[:3] == ["EXECUTE", "EXECUTE", "WITH"]
     inside = kinds_of("submit", draft_case, inside=True)
     assert "PREPARE" not in inside and "EXECUTE" not in inside
     connection.close()
-    assert kinds_of("verify", draft_case)[:3] == ["PREPARE", "EXECUTE", "SELECT"]
+    assert kinds_of("verify", draft_case)[:4] == first
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_that_lives_through_a_migration_prepares_the_event_query_anew(
-    draft_case, other_case, physician, patient, team, system, mailoutbox
+@pytest.mark.parametrize(
+    "model, column, length",
+    [(CaseEvent, "transition", 40), (User, "full_name", 200)],
+    ids=["the event's query", "the people's query"],
+)
+def test_a_worker_that_lives_through_a_migration_prepares_its_queries_anew(
+    model, column, length, draft_case, other_case, physician, patient, team, system, mailoutbox
 ):
-    """A column the prepared query reads changes type (a migration while the worker
-    runs): PostgreSQL refuses the statement as prepared, and the delivery prepares it
-    again instead of failing every task until the worker reconnects."""
+    """A column a prepared query reads changes type (a migration while the worker
+    runs): PostgreSQL refuses the statement as prepared, and the delivery prepares
+    both again instead of failing every task until the worker reconnects."""
     if connection.vendor != "postgresql":
         pytest.skip("prepared statements: PostgreSQL")
     connection.close()
     first = event_on(draft_case, "verify", system, to_state=S.FORMS_PREPARATION)
     event_deliver(event_id=first.pk)  # prepared on this session
-    table = CaseEvent._meta.db_table
-    alter = f'ALTER TABLE {table} ALTER COLUMN "transition" TYPE varchar(%s)'
+    table = model._meta.db_table
+    alter = f'ALTER TABLE {table} ALTER COLUMN "{column}" TYPE varchar(%s)'
     with connection.cursor() as cursor:
-        cursor.execute(alter % 41)
+        cursor.execute(alter % (length + 1))
     try:
         second = event_on(other_case, "verify", system, to_state=S.FORMS_PREPARATION)
         with CaptureQueriesContext(connection) as queries:
             delivery = event_deliver(event_id=second.pk)
     finally:
         with connection.cursor() as cursor:
-            cursor.execute(alter % 40)
+            cursor.execute(alter % length)
 
     assert delivery.sent > 0
     assert Notification.objects.filter(event=second).exists()
     kinds = [kind(q["sql"]) for q in queries.captured_queries]
-    # The refused pair, then the statement dropped, prepared again and run.
-    assert kinds[:6] == ["EXECUTE", "SELECT", "DEALLOCATE", "PREPARE", "EXECUTE", "SELECT"]
+    # The refused pair, then both statements dropped, prepared again and run.
+    assert kinds[:8] == ["EXECUTE", "EXECUTE", "DEALLOCATE", "DEALLOCATE", *first_prepared()]
+
+
+def first_prepared() -> list[str]:
+    return ["PREPARE", "PREPARE", "EXECUTE", "EXECUTE"]
 
 
 @pytest.mark.django_db(transaction=True)
