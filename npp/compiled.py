@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import weakref
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from decimal import Decimal
@@ -247,11 +248,16 @@ class JsonInsert:
         if not self.match.unique or self.match not in self.valued:
             raise ImproperlyConfigured(f"{match} is not a unique field given by the objects.")
         self.returning = [*meta.db_returning_fields, self.match]
-        # Each value as its text (->>), cast to its column's type as an array's
-        # elements were; JSON null is SQL NULL.
+        types = [f.db_type(connection) for f in self.valued]
+        if any(kind.endswith("]") for kind in types):
+            raise ImproperlyConfigured("JsonInsert does not write array columns.")
+        # Each value as its text (->>), cast to its column's type without its length
+        # or precision: an explicit cast to varchar(n) cuts a longer text to n
+        # characters, silently, where the column's own (assignment) cast refuses it as
+        # the ORM's INSERT does. JSON null is SQL NULL.
         source = {
-            f.attname: f"(r.value ->> {n})::{f.db_type(connection)}"
-            for n, f in enumerate(self.valued)
+            f.attname: f"(r.value ->> {n})::{re.sub(r'[(].*[)]', '', kind)}"
+            for n, (f, kind) in enumerate(zip(self.valued, types, strict=True))
         }
         values = ", ".join(
             f"({expressions[f.attname]})" if f.attname in expressions else source[f.attname]

@@ -8,7 +8,7 @@ import datetime as dt
 import zoneinfo
 
 import pytest
-from django.db import connection
+from django.db import DataError, connection
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -114,3 +114,19 @@ def test_a_value_json_cannot_carry_is_refused_and_nothing_is_written():
     assert JsonInsert(connection, ApiToken, match="prefix").insert([token]) is False
     assert not ApiToken.objects.exists()
     assert token.pk is None and token._state.adding
+
+
+def test_a_value_too_long_for_its_column_is_refused_as_bulk_create_refuses_it():
+    """PostgreSQL cuts a value cast explicitly to varchar(n) to n characters, silently;
+    the column's own length is checked instead, and the whole statement fails."""
+    if connection.vendor != "postgresql":
+        pytest.skip("JsonInsert: PostgreSQL")
+    subject = "x" * (Notification._meta.get_field("subject").max_length + 1)
+    made = rows(subject, "Body", timezone.now(), 1, "long")
+
+    with pytest.raises(DataError, match="too long"):
+        JsonInsert(connection, Notification, match="key").insert(made)
+
+    assert not Notification.objects.filter(key__startswith="long:").exists()
+    with pytest.raises(DataError, match="too long"):
+        Notification.objects.bulk_create(rows(subject, "Body", timezone.now(), 1, "orm"))
