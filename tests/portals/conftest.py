@@ -20,6 +20,7 @@ any other test:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import threading
@@ -145,10 +146,12 @@ class RequestsInFlight:
 
     def __init__(self) -> None:
         self.count = 0
+        self.held = False
         self.changed = threading.Condition()
 
     def started(self, **kwargs) -> None:
         with self.changed:
+            self.changed.wait_for(lambda: not self.held)
             self.count += 1
 
     def finished(self, **kwargs) -> None:
@@ -160,16 +163,61 @@ class RequestsInFlight:
         with self.changed:
             return self.changed.wait_for(lambda: self.count <= 0, timeout=timeout)
 
+    @contextlib.contextmanager
+    def alone(self, timeout: float = 30):
+        """The test alone on the database: the requests under way finish, new ones wait
+        (in request_started, before they touch anything) until the block ends."""
+        with self.changed:
+            self.held = True
+            idle = self.changed.wait_for(lambda: self.count <= 0, timeout=timeout)
+        try:
+            assert idle, f"{self.count} request(s) still running after {timeout} s"
+            yield
+        finally:
+            with self.changed:
+                self.held = False
+                self.changed.notify_all()
+
 
 @pytest.fixture
-def browser_page(browser, live_server):
+def requests_in_flight(live_server) -> RequestsInFlight:
+    in_flight = RequestsInFlight()
+    request_started.connect(in_flight.started, weak=False)
+    request_finished.connect(in_flight.finished, weak=False)
+    yield in_flight
+    request_started.disconnect(in_flight.started)
+    request_finished.disconnect(in_flight.finished)
+
+
+@pytest.fixture
+def render_pending(requests_in_flight):
+    """render_pending(kind=None): what the render worker does with the jobs the pages
+    asked for (of one kind, or all), while the live server handles no request. On the
+    embedded default the live server shares the test's in-memory SQLite connection, a
+    shared cache, where a page's poll (the coordinator's case page asks every 2 s
+    while a paper is being made) holds the render jobs' table at the moment a job is
+    claimed, and SQLite refuses the claim at once: 'database table is locked' (no busy
+    timeout for that lock; a file database, as every real run has, has no shared
+    cache)."""
+    from documents.generation.jobs import render_job_run
+    from documents.models import RenderJob, RenderStatus
+
+    def run(kind: str | None = None) -> None:
+        with requests_in_flight.alone():
+            jobs = RenderJob.objects.exclude(status=RenderStatus.READY).order_by("pk")
+            for job in jobs.filter(kind=kind) if kind else jobs:
+                render_job_run(job.pk)
+
+    return run
+
+
+@pytest.fixture
+def browser_page(browser, live_server, requests_in_flight):
     """browser_page(user=None, viewport=DESKTOP) -> a page in a fresh browser context
     (its own cookies), signed in as `user` through the sign-in page (with the
     authenticator code for a coordinator)."""
     contexts = []
-    in_flight = RequestsInFlight()
-    request_started.connect(in_flight.started, weak=False)
-    request_finished.connect(in_flight.finished, weak=False)
+    in_flight = requests_in_flight
 
     def make(user=None, *, viewport: dict | None = None, password: str = PASSWORD):
         context = browser.new_context(viewport=viewport or DESKTOP, base_url=live_server.url)
@@ -190,8 +238,6 @@ def browser_page(browser, live_server):
         context.close()
     # Every request the pages started has finished before the database is flushed.
     idle = in_flight.wait_until_idle(timeout=30)
-    request_started.disconnect(in_flight.started)
-    request_finished.disconnect(in_flight.finished)
     assert idle, f"{in_flight.count} request(s) still running 30 s after the pages closed"
 
 

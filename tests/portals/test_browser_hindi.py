@@ -12,8 +12,6 @@ import pytest
 from django.core import mail
 from django.utils import translation
 
-from documents.generation.jobs import render_job_run
-from documents.models import RenderJob, RenderStatus
 from orders.models import ImportCase
 from orders.patients import patient_create
 from orders.states import CaseStatus
@@ -32,12 +30,6 @@ def _back_to_english():
     translation.activate("en")
 
 
-def render_pending() -> None:
-    """What the render worker does with the jobs the steps asked for."""
-    for job in RenderJob.objects.exclude(status=RenderStatus.READY).order_by("pk"):
-        render_job_run(job.pk)
-
-
 def check(page, name: str, language: str) -> None:
     assert page.locator("html").get_attribute("lang") == language
     shoot(page, name)
@@ -49,7 +41,7 @@ def message(page) -> str:
 
 
 def test_the_patients_side_in_hindi_on_her_phone(
-    live_server, browser_page, physician, coordinator, lupkynis
+    live_server, browser_page, render_pending, physician, coordinator, lupkynis
 ):
     sita = patient_create(
         actor=physician.user,

@@ -12,8 +12,7 @@ import pytest
 from pypdf import PdfReader
 
 from billing.models import Invoice, InvoiceKind, Quotation
-from documents.generation.jobs import render_job_run
-from documents.models import DocumentKind, RenderJob, RenderStatus
+from documents.models import DocumentKind
 from orders.money import QuotationStatus
 from orders.states import CaseStatus
 from portals import demo
@@ -31,14 +30,8 @@ def check(page, name: str) -> None:
     assert_accessible(page)
 
 
-def render_pending(kind: str) -> None:
-    """What the render worker does with the jobs the pages asked for."""
-    for job in RenderJob.objects.filter(kind=kind).exclude(status=RenderStatus.READY):
-        render_job_run(job.pk)
-
-
 def test_quote_accept_pay_order_clear_deliver_and_download_the_tax_invoice(
-    live_server, browser_page, coordinator, patient, case_in
+    live_server, browser_page, render_pending, coordinator, patient, case_in
 ):
     case = case_in(S.SUPPLIER_ORDERING)
     office = office_page(browser_page, coordinator)

@@ -11,8 +11,7 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from documents.generation.jobs import render_job_run
-from documents.models import DocumentKind, RenderJob, RenderStatus, Signature, SignerCapacity
+from documents.models import DocumentKind, Signature, SignerCapacity
 from orders.models import CaseEvent
 from orders.states import CaseStatus
 from tests.conftest import PASSWORD
@@ -30,12 +29,6 @@ def check(page, name: str) -> None:
     assert_accessible(page)
 
 
-def render_pending() -> None:
-    """What the render worker does with the jobs the pages asked for."""
-    for job in RenderJob.objects.exclude(status=RenderStatus.READY).order_by("pk"):
-        render_job_run(job.pk)
-
-
 def pdf_text(pdf: bytes) -> str:
     return " ".join(
         " ".join((page.extract_text() or "").split()) for page in PdfReader(io.BytesIO(pdf)).pages
@@ -43,7 +36,7 @@ def pdf_text(pdf: bytes) -> str:
 
 
 def test_the_undertaking_and_the_consent_are_read_and_signed_in_place_then_filed(
-    live_server, browser_page, physician, patient, coordinator, case_in
+    live_server, browser_page, render_pending, physician, patient, coordinator, case_in
 ):
     case = case_in(S.FORMS_PREPARATION)
     render_pending()  # the undertaking, the consent and the pack, made on entering
