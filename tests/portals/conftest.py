@@ -151,7 +151,9 @@ class RequestsInFlight:
 
     def started(self, **kwargs) -> None:
         with self.changed:
-            self.changed.wait_for(lambda: not self.held)
+            # Bounded: a request the test itself sends while alone (the test client)
+            # would otherwise wait for its own block to end.
+            self.changed.wait_for(lambda: not self.held, timeout=60)
             self.count += 1
 
     def finished(self, **kwargs) -> None:
