@@ -99,14 +99,14 @@ def document_sign(
     if _superseded(document):
         raise DomainError(_("A newer version of this document exists: sign that one."))
     capacity = signer_capacity(document.case, meaning, capacity)
-    printed_name = signer_printed_name(
+    printed_name = signer_confirmed(
         case=document.case,
         signer=signer,
+        password=password,
+        printed_name=printed_name,
         meaning=meaning,
         capacity=capacity,
-        printed_name=printed_name,
     )
-    signing_password_check(signer, password)
     return _signature_record(
         document=document,
         signer=signer,
@@ -153,6 +153,20 @@ def name_key(name: str) -> str:
     spelling is another name."""
     text = " ".join(unicodedata.normalize("NFC", name or "").split()).casefold()
     return unicodedata.normalize("NFC", " ".join(_TITLE.sub("", text, count=1).split()))
+
+
+def signer_confirmed(
+    *, case, signer, password: str, printed_name: str, meaning: str, capacity: str = ""
+) -> str:
+    """The name a signature prints (signer_printed_name), once the signer's typed name
+    and then their password (signing_password_check, which counts it) are checked:
+    every way to sign calls this before it renders or stores anything, so that a name
+    not theirs or a wrong password leaves nothing behind."""
+    printed = signer_printed_name(
+        case=case, signer=signer, meaning=meaning, capacity=capacity, printed_name=printed_name
+    )
+    signing_password_check(signer, password)
+    return printed
 
 
 def signer_printed_name(*, case, signer, meaning: str, capacity: str, printed_name: str) -> str:

@@ -22,7 +22,7 @@ from documents.models import Document, DocumentKind, Signature, SignatureMeaning
 from documents.rendering import render_pdf
 from documents.selectors import latest_temperature_log
 from documents.services import document_store
-from documents.signatures import document_sign, signer_printed_name, signing_password_check
+from documents.signatures import document_sign, signer_confirmed
 from documents.temperature_logs import summary_of_document
 from orders.errors import GuardFailed
 from orders.models import ImportCase, transition_label
@@ -147,14 +147,13 @@ def quality_release_statement_sign(
     if not decision:
         raise GuardFailed(transition_label("release"), ["the quality decision and its reason"])
     # The name and the password before the statement is rendered and stored.
-    printed_name = signer_printed_name(
+    printed_name = signer_confirmed(
         case=case,
         signer=actor,
-        meaning=SignatureMeaning.RELEASE,
-        capacity="",
+        password=password,
         printed_name=printed_name,
+        meaning=SignatureMeaning.RELEASE,
     )
-    signing_password_check(actor, password)
     data = quality_release_data(case, decision=decision, by=actor)
     pdf = render_pdf("documents/quality_release.html", {**data, "data_version": version_of(data)})
     statement: Document = document_store(

@@ -26,8 +26,7 @@ from documents.signatures import (
     document_sign,
     may_sign_kind,
     signer_capacity,
-    signer_printed_name,
-    signing_password_check,
+    signer_confirmed,
 )
 from orders.errors import DomainError
 from orders.models import ImportCase
@@ -129,11 +128,15 @@ def paper_sign(
             % {"paper": _(K(kind).label).lower()}
         )
     capacity = signer_capacity(case, meaning, capacity)
-    printed_name = signer_printed_name(
-        case=case, signer=signer, meaning=meaning, capacity=capacity, printed_name=printed_name
+    # Checked (the password counted) before anything is rendered or stored.
+    printed_name = signer_confirmed(
+        case=case,
+        signer=signer,
+        password=password,
+        printed_name=printed_name,
+        meaning=meaning,
+        capacity=capacity,
     )
-    # Checked (and counted) before anything is rendered or stored.
-    signing_password_check(signer, password)
     document = _generated(case, kind, read_version, actor=signer)
     # The pack, which shows the signature's manifestation, follows on its own
     # (documents.services.papers_changed).

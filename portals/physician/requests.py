@@ -11,7 +11,7 @@ from documents.generation.signing import paper_sign
 from documents.models import DocumentKind, Signature, SignatureMeaning
 from documents.selectors import current_undertaking
 from documents.services import document_upload
-from documents.signatures import document_sign, signer_printed_name, signing_password_check
+from documents.signatures import document_sign, signer_confirmed
 from npp.accounts.models import User
 from orders.errors import DomainError, GuardFailed
 from orders.models import ImportCase, Patient, Physician, transition_label
@@ -108,14 +108,13 @@ def undertaking_sign(
         )
     # Checked (the password counted) before anything is stored, so a name not theirs or
     # a wrong password adds nothing.
-    printed_name = signer_printed_name(
+    printed_name = signer_confirmed(
         case=case,
         signer=actor,
-        meaning=SignatureMeaning.AUTHORSHIP,
-        capacity="",
+        password=password,
         printed_name=printed_name,
+        meaning=SignatureMeaning.AUTHORSHIP,
     )
-    signing_password_check(actor, password)
     document_upload(
         case=case,
         kind=DocumentKind.PHYSICIAN_UNDERTAKING,
