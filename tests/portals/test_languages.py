@@ -27,8 +27,8 @@ def _back_to_english():
     translation.activate("en")
 
 
-def in_hindi(user) -> None:
-    user.language = "hi"
+def in_language(user, language: str = "hi") -> None:
+    user.language = language
     user.save(update_fields=["language"])
 
 
@@ -51,7 +51,7 @@ def test_the_switcher_keeps_a_signed_in_users_choice_on_their_profile(client, pa
 
 
 def test_the_profile_wins_over_the_browsers_language(client, patient):
-    in_hindi(patient.user)
+    in_language(patient.user)
     client.force_login(patient.user)
 
     page = client.get("/my/", HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9")
@@ -133,7 +133,7 @@ def test_a_new_patient_is_in_english_unless_chosen(client, physician, lupkynis):
 
 def test_the_order_page_speaks_hindi_with_dates_as_india_writes_them(client, patient, case_in):
     case = case_in(S.OUT_FOR_DELIVERY)
-    in_hindi(patient.user)
+    in_language(patient.user)
     client.force_login(patient.user)
 
     html = client.get(f"/my/orders/{case.pk}/").content.decode()
@@ -186,7 +186,7 @@ def test_an_amount_is_grouped_in_lakhs():
 
 
 def test_a_patients_email_is_in_her_language_and_the_doctors_in_his(case_in, patient):
-    in_hindi(patient.user)
+    in_language(patient.user)
     case = case_in(S.SUBMITTED)
     event = CaseEvent.objects.get(case=case, transition="submit")
 
@@ -262,7 +262,7 @@ def test_every_status_a_patient_can_be_told_fits_in_a_text_message(language, lim
 
 
 def test_her_inbox_is_in_her_language_with_her_messages_in_it(client, case_in, patient):
-    in_hindi(patient.user)
+    in_language(patient.user)
     case = case_in(S.SUBMITTED)
     event_fan_out(event=CaseEvent.objects.get(case=case, transition="submit"))
     client.force_login(patient.user)
@@ -278,7 +278,7 @@ def test_a_refused_upload_is_explained_in_her_language(client, case_in, patient)
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     case = case_in(S.SUBMITTED)
-    in_hindi(patient.user)
+    in_language(patient.user)
     client.force_login(patient.user)
 
     response = client.post(
@@ -332,7 +332,7 @@ def test_confirming_a_delivery_already_recorded_is_refused_in_her_language(
     client, case_in, patient
 ):
     case = case_in(S.DELIVERED)
-    in_hindi(patient.user)
+    in_language(patient.user)
     client.force_login(patient.user)
 
     response = client.post(
@@ -411,7 +411,7 @@ def test_signing_paused_after_wrong_passwords_is_explained_in_her_language(
     client, case_in, patient
 ):
     case = case_in(S.FORMS_PREPARATION)
-    in_hindi(patient.user)
+    in_language(patient.user)
     client.force_login(patient.user)
     version = client.get(f"/my/orders/{case.pk}/consent/").context["paper"].data_version
     post = {"printed_name": patient.full_name, "confirm": "on", "read_version": version}
@@ -462,7 +462,7 @@ def test_her_notification_preferences_page_is_in_her_language(
 
 def test_the_password_reset_pages_and_email_are_in_hindi(client, patient):
     """She asks from a Hindi browser; the link goes to her account in her language."""
-    in_hindi(patient.user)
+    in_language(patient.user)
 
     page = client.get("/accounts/password/reset/", HTTP_ACCEPT_LANGUAGE="hi")
     done = client.post(
@@ -482,7 +482,7 @@ def test_the_password_reset_pages_and_email_are_in_hindi(client, patient):
 
 
 def test_a_reset_link_goes_in_the_accounts_language_not_the_browsers(client, patient):
-    in_hindi(patient.user)
+    in_language(patient.user)
 
     client.post(
         "/accounts/password/reset/", {"email": patient.user.email}, HTTP_ACCEPT_LANGUAGE="en"
@@ -514,7 +514,7 @@ def test_a_reset_asked_for_an_unknown_address_is_answered_in_the_pages_language(
 
 
 def test_the_sign_out_page_is_in_her_language(client, patient):
-    in_hindi(patient.user)
+    in_language(patient.user)
     client.force_login(patient.user)
 
     html = client.get("/accounts/logout/").content.decode()
@@ -562,7 +562,7 @@ def test_the_signing_lockout_email_writes_the_date_as_her_language_does(patient)
     from notifications.alerts import account_alert
     from npp.accounts.reentry import AccountAlert
 
-    in_hindi(patient.user)
+    in_language(patient.user)
     until = timezone.make_aware(dt.datetime(2026, 12, 3, 18, 40))
 
     rows = account_alert(AccountAlert("reentry_locked", patient.user, "signing", 5, until))
@@ -575,7 +575,7 @@ def test_the_signing_lockout_email_writes_the_date_as_her_language_does(patient)
 def test_signing_in_greets_her_in_her_language_whatever_the_browser(client, patient):
     from tests.conftest import PASSWORD
 
-    in_hindi(patient.user)
+    in_language(patient.user)
 
     response = client.post(
         "/accounts/login/",
@@ -612,7 +612,7 @@ def test_an_order_she_may_not_see_is_a_page_not_found_in_her_language(
 
 def test_her_order_page_ends_its_sentences_as_hindi_does(client, case_in, patient, settings):
     case = case_in(S.SUBMITTED)
-    in_hindi(patient.user)
+    in_language(patient.user)
     client.force_login(patient.user)
 
     html = client.get(f"/my/orders/{case.pk}/").content.decode()

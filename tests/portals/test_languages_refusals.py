@@ -17,6 +17,7 @@ from django.utils import translation
 
 from orders.states import CaseStatus
 from tests.conftest import PASSWORD
+from tests.portals.test_languages import in_language
 
 pytestmark = pytest.mark.django_db
 S = CaseStatus
@@ -28,11 +29,6 @@ DJANGOS_HINDI = ("अपेक्षित", "डाक पता", "संच�
 def _back_to_english():
     yield
     translation.activate("en")
-
-
-def in_language(user, language: str = "hi") -> None:
-    user.language = language
-    user.save(update_fields=["language"])
 
 
 def text_of(response) -> str:
