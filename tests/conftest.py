@@ -228,6 +228,19 @@ def catalogue(db) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _in_the_default_language():
+    """Every test starts in the default language. A request through the test client,
+    a paper or a message in Hindi leaves Hindi active in its thread (LocaleMiddleware
+    and translation.activate do not undo it), and the next test there read its
+    refusals in Hindi: which test came first depended on the random order."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _no_serialized_rollback(request):
     marker = request.node.get_closest_marker("django_db")
     if marker and marker.kwargs.get("serialized_rollback"):
